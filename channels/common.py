@@ -1,0 +1,22 @@
+"""What every HTTP channel shares: the intake key and the answers at the edge."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.intake import Intake
+
+INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
+
+RETRY_AFTER_SECONDS = 30
+
+
+def json_error(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def unavailable() -> web.Response:
+    """The database is down: nothing was stored, the provider must retry."""
+    response = json_error(503, "storage unavailable, retry later")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

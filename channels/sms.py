@@ -1,0 +1,162 @@
+"""SMS providers' webhooks: Twilio (form + X-Twilio-Signature, TwiML answer) and a generic
+JSON provider (HMAC-SHA256 ``X-Signature``, JSON answer, replies sent to ``send_url``).
+
+Inbound order, as in every channel: verify the signature on the raw request, decode, build
+one ``InboundMessage``, hand it to the intake (which commits), then answer.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Iterable
+from typing import Any
+from xml.sax.saxutils import escape
+
+import aiohttp
+from aiohttp import web
+
+from channels.common import INTAKE, json_error, unavailable
+from gateway import metrics
+from gateway.config import Config
+from gateway.domain import Channel, InboundMessage, clean_text
+from gateway.intake import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+CONFIG: web.AppKey[Config] = web.AppKey("sms_config", Config)
+
+MAX_BODY = 64 * 1024
+
+
+def twilio_signature(url: str, params: Iterable[tuple[str, str]], auth_token: str) -> str:
+    """Twilio's documented scheme: the full URL, then each POST field name followed by its
+    value, fields sorted by name (and values of a repeated field sorted); HMAC-SHA1, base64."""
+    grouped: dict[str, list[str]] = {}
+    for key, value in params:
+        grouped.setdefault(key, []).append(value)
+    payload = url + "".join(
+        key + value for key in sorted(grouped) for value in sorted(grouped[key])
+    )
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def hmac_signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def twiml(reply: str) -> web.Response:
+    text = (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f"<Response><Message>{escape(reply)}</Message></Response>"
+    )
+    return web.Response(text=text, content_type="text/xml")
+
+
+async def twilio_webhook(request: web.Request) -> web.Response:
+    cfg = request.app[CONFIG].section("sms.twilio")
+    token = str(cfg["auth_token"])
+    if not token:
+        raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
+    form = await request.post()
+    params = [(k, v) for k, v in form.items() if isinstance(v, str)]
+    url = str(cfg["public_url"]) or str(request.url)
+    given = request.headers.get("X-Twilio-Signature", "")
+    if not hmac.compare_digest(twilio_signature(url, params, token), given):
+        metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
+        raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    sender = form.get("From")
+    if not isinstance(sid, str) or not sid or not isinstance(sender, str):
+        raise web.HTTPBadRequest(text="MessageSid and From are required")
+    body = form.get("Body", "")
+    inbound = InboundMessage(
+        channel=Channel.SMS,
+        external_id=sid,
+        sender=sender,
+        recipient=str(form.get("To", "")),
+        text=clean_text(body if isinstance(body, str) else ""),
+    )
+    try:
+        receipt = await request.app[INTAKE].receive(inbound)
+    except StorageUnavailable:
+        return unavailable()
+    return twiml(receipt.reply)
+
+
+async def generic_webhook(request: web.Request) -> web.Response:
+    cfg = request.app[CONFIG].section("sms.generic")
+    secret = str(cfg["secret"])
+    if not secret:
+        return json_error(503, "the generic SMS channel is not configured")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        return json_error(413, f"body larger than {MAX_BODY} bytes")
+    given = request.headers.get("X-Signature", "")
+    if not hmac.compare_digest(hmac_signature(raw, secret), given):
+        metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
+        return json_error(403, "invalid X-Signature")
+    try:
+        data: Any = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        return json_error(400, f"body is not JSON: {e}")
+    if not isinstance(data, dict):
+        return json_error(400, "body must be a JSON object")
+    problems = [
+        k for k in ("id", "from") if not isinstance(data.get(k), str | int) or data.get(k) == ""
+    ]
+    if problems or not isinstance(data.get("text", ""), str):
+        return json_error(400, "fields id and from are required, text must be a string")
+    inbound = InboundMessage(
+        channel=Channel.SMS,
+        external_id=str(data["id"]),
+        sender=clean_text(str(data["from"]))[:255],
+        recipient=clean_text(str(data.get("to", "")))[:255],
+        text=clean_text(data.get("text") or ""),
+        reply_via="sms_generic" if cfg["send_url"] else None,
+    )
+    try:
+        receipt = await request.app[INTAKE].receive(inbound)
+    except StorageUnavailable:
+        return unavailable()
+    return web.json_response(
+        {
+            "id": receipt.message_id,
+            "status": receipt.status,
+            "reason": receipt.reason,
+            "reply": receipt.reply,
+        }
+    )
+
+
+class GenericSmsSender:
+    """Delivers outbox replies to the generic provider's ``send_url`` as signed JSON."""
+
+    def __init__(self, config: Config, client: aiohttp.ClientSession) -> None:
+        self.cfg = config.section("sms.generic")
+        self.client = client
+
+    async def __call__(self, outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        payload = json.dumps(
+            {"id": f"reply-{outbox_id}", "to": recipient, "text": body}, ensure_ascii=False
+        ).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Signature": hmac_signature(payload, str(self.cfg["secret"])),
+            "Idempotency-Key": f"reply-{outbox_id}",
+        }
+        async with self.client.post(
+            str(self.cfg["send_url"]), data=payload, headers=headers
+        ) as resp:
+            if resp.status >= 300:
+                raise RuntimeError(f"send_url answered {resp.status}")
+
+
+def setup(app: web.Application, config: Config) -> None:
+    app[CONFIG] = config
+    app.router.add_post("/sms/twilio", twilio_webhook)
+    app.router.add_post("/sms/inbound", generic_webhook)

@@ -1,0 +1,148 @@
+"""The use case every channel calls: receive one message, decide, store, answer.
+
+channel -> InboundMessage -> inbox row -> parser -> validator -> readings + outcome -> reply.
+All of it commits in one transaction, so a message is either not stored at all (the channel
+is told to retry) or stored together with its outcome and reply. If deciding fails on a bug,
+the message is still stored, as ``pending``, and ``resume_pending`` finishes it later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway import metrics
+from gateway.config import Config
+from gateway.domain import InboundMessage, Outcome, Reason, Status
+from gateway.periods import period_of
+from gateway.replies import render
+from gateway.validator import validate
+from parsers import parse
+from storage import repository as repo
+from storage.models import Message
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+PENDING_REPLY = {
+    "ru": "Сообщение получено, ответ придёт позже.",
+    "en": "Message received; the answer will follow.",
+}
+
+
+class StorageUnavailable(Exception):
+    """The database cannot be reached: the channel must ask its sender to retry."""
+
+
+# What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted.
+UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError)
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message_id: int
+    status: str
+    reason: str | None
+    reply: str
+    duplicate: bool
+
+    @classmethod
+    def of(cls, message: Message, duplicate: bool) -> Receipt:
+        reply = message.reply or PENDING_REPLY.get(message.language or "ru", PENDING_REPLY["ru"])
+        return cls(message.id, message.status, message.reason, reply, duplicate)
+
+
+class Intake:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], config: Config, clock: Clock
+    ) -> None:
+        self.sessions = sessions
+        self.config = config
+        self.rules = config.rules
+        self.tz = ZoneInfo(self.rules.timezone)
+        self.clock = clock
+
+    async def receive(self, inbound: InboundMessage) -> Receipt:
+        """Store and decide ``inbound``; returns only after the commit."""
+        now = self.clock()
+        try:
+            try:
+                async with self.sessions() as session, session.begin():
+                    message, created = await repo.insert_message(session, inbound, now)
+                    if message.status == Status.PENDING:
+                        await self._decide(session, message, now)
+                    receipt = Receipt.of(message, duplicate=not created)
+            except UNAVAILABLE:
+                raise
+            except Exception:
+                log.exception("deciding message %s/%s failed", inbound.channel, inbound.external_id)
+                async with self.sessions() as session, session.begin():
+                    message, created = await repo.insert_message(session, inbound, now)
+                    receipt = Receipt.of(message, duplicate=not created)
+        except UNAVAILABLE as e:
+            metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
+            raise StorageUnavailable(str(e)) from e
+        if not receipt.duplicate:
+            metrics.MESSAGES.labels(str(inbound.channel), receipt.status).inc()
+        return receipt
+
+    async def resume_pending(self, batch: int = 100) -> int:
+        """Decide messages left ``pending`` (a crash, a bug since fixed). Returns how many."""
+        done = 0
+        while True:
+            async with self.sessions() as session:
+                ids = await repo.pending_messages(session, batch)
+            if not ids:
+                return done
+            for message_id in ids:
+                async with self.sessions() as session, session.begin():
+                    message = await session.get(Message, message_id, with_for_update=True)
+                    if message is not None and message.status == Status.PENDING:
+                        await self._decide(session, message, self.clock())
+                        done += 1
+            if len(ids) < batch:
+                return done
+
+    async def _decide(self, session: AsyncSession, message: Message, now: datetime) -> None:
+        local_day = message.received_at.astimezone(self.tz).date()
+        period = period_of(local_day, self.rules.cutoff_day)
+        parsed = parse(message.text)
+        message.uin = parsed.uin
+        account_id = None
+        if await self._rate_limited(session, message):
+            outcome = Outcome(Status.REJECTED, Reason.RATE_LIMITED)
+        else:
+            found = None
+            if parsed.uin is not None:
+                found = await repo.load_account(session, parsed.uin, period, lock=True)
+            account_id = found[0].id if found else None
+            outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
+        if account_id is not None and outcome.readings:
+            await repo.add_readings(
+                session, message, outcome.readings, outcome.status, local_day, now
+            )
+        message.status = str(outcome.status)
+        message.reason = str(outcome.reason) if outcome.reason else None
+        message.reply = render(
+            outcome, message.id, parsed.uin, message.language or self.config.language
+        )
+        message.processed_at = now
+        transport = (message.meta or {}).get("reply_via")
+        if transport:
+            await repo.enqueue_reply(session, message, transport, message.reply, now)
+
+    async def _rate_limited(self, session: AsyncSession, message: Message) -> bool:
+        limit = self.rules.rate_limit_per_hour
+        if limit <= 0:
+            return False
+        since = message.received_at - timedelta(hours=1)
+        count = await repo.count_recent(session, message.channel, message.sender, since, message.id)
+        return count >= limit

@@ -1,0 +1,125 @@
+"""Delivers queued replies (email, Telegram, an SMS provider's send API) with retries.
+
+A row is claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
+gateway processes share the work) by pushing its ``next_attempt_at`` a lease ahead; it is sent
+outside any transaction and then marked sent. A crash between sending and marking resends it
+once the lease runs out: delivery is at least once, and each send carries the outbox id so
+a provider can drop the repeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway import metrics
+from gateway.intake import Clock
+from storage.models import Outbox
+
+log = logging.getLogger(__name__)
+
+# (outbox id, recipient, body, meta) -> None; raises to ask for a retry
+Sender = Callable[[int, str, str, Any], Awaitable[None]]
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 12
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** (attempts - 1), 3600))
+
+
+class OutboxWorker:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        senders: Mapping[str, Sender],
+        clock: Clock,
+        interval: float = 1.0,
+        batch: int = 50,
+    ) -> None:
+        self.sessions = sessions
+        self.senders = senders
+        self.clock = clock
+        self.interval = interval
+        self.batch = batch
+        self.wakeup = asyncio.Event()
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                sent = await self.run_once()
+            except Exception:
+                log.exception("outbox pass failed")
+                sent = 0
+            if sent < self.batch:
+                self.wakeup.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wakeup.wait(), self.interval)
+
+    async def run_once(self) -> int:
+        """Claim due rows and deliver them; returns how many were handled."""
+        if not self.senders:
+            return 0
+        claimed = await self._claim()
+        for row_id, transport, recipient, body, meta, attempts in claimed:
+            try:
+                await self.senders[transport](row_id, recipient, body, meta)
+            except Exception as e:
+                log.warning("outbox %s via %s failed: %s", row_id, transport, e)
+                metrics.OUTBOX_SENT.labels(transport, "error").inc()
+                await self._mark_failed(row_id, attempts, repr(e))
+            else:
+                metrics.OUTBOX_SENT.labels(transport, "sent").inc()
+                await self._mark(row_id, status="sent", sent_at=self.clock(), last_error=None)
+        return len(claimed)
+
+    async def _claim(self) -> list[tuple[int, str, str, str, Any, int]]:
+        now = self.clock()
+        async with self.sessions() as session, session.begin():
+            rows = (
+                await session.execute(
+                    select(
+                        Outbox.id,
+                        Outbox.channel,
+                        Outbox.recipient,
+                        Outbox.body,
+                        Outbox.meta,
+                        Outbox.attempts,
+                    )
+                    .where(
+                        Outbox.status == "pending",
+                        Outbox.next_attempt_at <= now,
+                        Outbox.channel.in_(list(self.senders)),
+                    )
+                    .order_by(Outbox.next_attempt_at, Outbox.id)
+                    .limit(self.batch)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            if rows:
+                await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id.in_([r.id for r in rows]))
+                    .values(next_attempt_at=now + LEASE, attempts=Outbox.attempts + 1)
+                )
+        return [(r.id, r.channel, r.recipient, r.body, r.meta, r.attempts + 1) for r in rows]
+
+    async def _mark_failed(self, row_id: int, attempts: int, error: str) -> None:
+        if attempts >= MAX_ATTEMPTS:
+            await self._mark(row_id, status="failed", last_error=error)
+        else:
+            await self._mark(
+                row_id, next_attempt_at=self.clock() + backoff(attempts), last_error=error
+            )
+
+    async def _mark(self, row_id: int, **values: Any) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))

@@ -1,0 +1,160 @@
+"""SQLAlchemy 2 models. The schema itself is owned by the Alembic migrations next door."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite has no BIGINT autoincrement: it must be exactly INTEGER PRIMARY KEY.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+VALUE = Numeric(18, 4)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both databases (SQLite stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uin: Mapped[str] = mapped_column(String(32), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    residents: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Meter(Base):
+    __tablename__ = "meters"
+    __table_args__ = (UniqueConstraint("account_id", "name"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(Integer)
+    service: Mapped[str] = mapped_column(String(16))
+    zones: Mapped[int] = mapped_column(Integer, default=1)
+    digits: Mapped[int] = mapped_column(Integer)
+    decimals: Mapped[int] = mapped_column(Integer, default=0)
+    verified_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # active | failed; a failed meter is billed like a missing reading from failed_on
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    failed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class Message(Base):
+    """The inbox: every inbound message exactly as received, and what became of it."""
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_messages_sender_received", "channel", "sender", "received_at"),
+        Index("ix_messages_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(255))
+    sender: Mapped[str] = mapped_column(String(255))
+    recipient: Mapped[str] = mapped_column(String(255), default="")
+    text: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    uin: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Reading(Base):
+    __tablename__ = "readings"
+    __table_args__ = (
+        Index("ix_readings_register", "meter_id", "zone", "period"),
+        Index("ix_readings_message", "message_id"),
+        # imported history: one reading per register and day, so a re-import changes nothing
+        Index(
+            "uq_readings_imported",
+            "meter_id",
+            "zone",
+            "taken_on",
+            unique=True,
+            sqlite_where=text("message_id IS NULL"),
+            postgresql_where=text("message_id IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    meter_id: Mapped[int] = mapped_column(ForeignKey("meters.id", ondelete="CASCADE"))
+    zone: Mapped[int] = mapped_column(Integer, default=1)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
+    value: Mapped[Decimal] = mapped_column(VALUE)
+    consumption: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
+    period: Mapped[str] = mapped_column(String(7))
+    taken_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source: Mapped[str] = mapped_column(String(16))  # sms | email | telegram | web | import
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Outbox(Base):
+    """Replies to deliver asynchronously (email, Telegram, an SMS provider's send API)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("message_id", "channel"),
+        Index("ix_outbox_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id"), nullable=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -1,0 +1,203 @@
+"""SMS webhooks end to end: real signatures, idempotent retries, every reason code."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+from twilio.request_validator import RequestValidator
+
+from tests.e2e.conftest import API_TOKEN, GENERIC_SECRET, TWILIO_TOKEN, TWILIO_URL
+
+AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
+
+
+async def post_twilio(client: TestClient, sid: str, body: str, token: str = TWILIO_TOKEN):  # type: ignore[no-untyped-def]
+    form = {
+        "MessageSid": sid,
+        "From": "+79990000001",
+        "To": "+17377",
+        "Body": body,
+        "AccountSid": "AC123",
+        "NumMedia": "0",
+    }
+    signature = RequestValidator(token).compute_signature(TWILIO_URL, form)
+    return await client.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": signature})
+
+
+async def post_generic(client: TestClient, payload: Any, secret: str = GENERIC_SECRET):  # type: ignore[no-untyped-def]
+    raw = json.dumps(payload, ensure_ascii=False).encode()
+    sig = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+    return await client.post(
+        "/sms/inbound", data=raw, headers={"X-Signature": sig, "Content-Type": "application/json"}
+    )
+
+
+async def messages(client: TestClient, **query: str) -> list[dict[str, Any]]:
+    resp = await client.get("/api/v1/messages", params=query, headers=AUTH)
+    assert resp.status == 200
+    return (await resp.json())["items"]
+
+
+async def test_twilio_signed_by_twilio_library_is_accepted_with_twiml(client) -> None:
+    resp = await post_twilio(client, "SM0001", "1234567 05123 02010")
+    assert resp.status == 200
+    assert resp.content_type == "text/xml"
+    body = await resp.text()
+    assert body.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Message>')
+    assert "Показания приняты" in body and "расход 123" in body
+    [msg] = await messages(client, channel="sms", external_id="SM0001")
+    assert msg["status"] == "accepted" and msg["sender"] == "+79990000001"
+    assert [
+        (r["meter"], r["zone"], r["value"], r["consumption"], r["period"]) for r in msg["readings"]
+    ] == [("E-1", 1, "5123", "123", "2026-11"), ("E-1", 2, "2010", "35", "2026-11")]
+
+
+async def test_twilio_forged_signature_is_403_and_stores_nothing(client) -> None:
+    resp = await post_twilio(client, "SM0002", "1234567 05123 02010", token="wrong")
+    assert resp.status == 403
+    assert await messages(client, channel="sms") == []
+
+
+async def test_twilio_repeat_returns_the_first_answer(client) -> None:
+    first = await (await post_twilio(client, "SM0003", "1234567 05123 02010")).text()
+    again = await (await post_twilio(client, "SM0003", "1234567 05123 02010")).text()
+    assert first == again
+    assert len(await messages(client, channel="sms")) == 1
+
+
+async def test_generic_accepted_and_repeat_is_idempotent(client) -> None:
+    payload = {"id": "g-1", "from": "+79990000001", "to": "7377", "text": "1234567 05123 02010"}
+    first = await post_generic(client, payload)
+    assert first.status == 200
+    body = await first.json()
+    assert body["status"] == "accepted" and body["reason"] is None
+    again = await (await post_generic(client, payload)).json()
+    assert again == body
+    [msg] = await messages(client, channel="sms", external_id="g-1")
+    assert msg["id"] == body["id"] and msg["reply"] == body["reply"]
+    one = await client.get(f"/api/v1/messages/{body['id']}", headers=AUTH)
+    assert (await one.json())["external_id"] == "g-1"
+
+
+async def test_generic_forged_signature_is_403_and_stores_nothing(client) -> None:
+    resp = await post_generic(
+        client, {"id": "g-2", "from": "+7", "text": "1234567 1 2"}, secret="forged"
+    )
+    assert resp.status == 403
+    assert "X-Signature" in (await resp.json())["error"]
+    assert await messages(client) == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "status"),
+    [
+        pytest.param(b"not json", 400, id="not-json"),
+        pytest.param(b"[1, 2]", 400, id="not-an-object"),
+        pytest.param(b'{"from": "+7", "text": "1"}', 400, id="no-id"),
+        pytest.param(b"\xff\xfe\x00binary", 400, id="binary"),
+        pytest.param(b"x" * (64 * 1024 + 1), 413, id="too-large"),
+    ],
+)
+async def test_generic_malformed_bodies_get_4xx_with_a_message(client, raw, status) -> None:
+    sig = "sha256=" + hmac.new(GENERIC_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+    resp = await client.post("/sms/inbound", data=raw, headers={"X-Signature": sig})
+    assert resp.status == status
+    assert (await resp.json())["error"]
+    assert await messages(client) == []
+
+
+REASON_CASES = [
+    ("empty", "", "rejected"),
+    ("no_uin", "привет", "rejected"),
+    ("unknown_uin", "9999999 1 2", "rejected"),
+    ("account_closed", "2222222 5", "rejected"),
+    ("reading_count_mismatch", "1234567 5123", "rejected"),
+    ("not_a_number", "1234567 5123 пять", "rejected"),
+    ("too_many_digits", "1234567 123456 2010", "rejected"),
+    ("too_many_decimals", "7654321 104.12345 41", "rejected"),
+    ("decreasing", "1234567 4000 2010", "rejected"),
+    ("implausible_jump", "1234567 09000 02010", "review"),
+    ("meter_verification_expired", "3333333 150", "rejected"),
+]
+
+
+@pytest.mark.parametrize(
+    ("reason", "text", "status"), REASON_CASES, ids=[c[0] for c in REASON_CASES]
+)
+async def test_every_reason_code_is_reachable(client, reason, text, status) -> None:
+    body = await (await post_generic(client, {"id": reason, "from": "+7999", "text": text})).json()
+    assert (body["status"], body["reason"]) == (status, reason)
+    assert body["reply"]
+
+
+async def test_rate_limited_sender_is_answered_and_others_are_not_delayed(client) -> None:
+    for i in range(6):
+        body = await (
+            await post_generic(
+                client, {"id": f"flood-{i}", "from": "+7000", "text": "1234567 05123 02010"}
+            )
+        ).json()
+    assert body["reason"] == "rate_limited"
+    other = await (
+        await post_generic(client, {"id": "calm", "from": "+7111", "text": "1234567 05123 02010"})
+    ).json()
+    assert other["status"] == "accepted"
+
+
+async def test_api_requires_a_bearer_token(client) -> None:
+    assert (await client.get("/api/v1/messages")).status == 401
+    bad = await client.get("/api/v1/messages", headers={"Authorization": "Bearer nope"})
+    assert bad.status == 401
+
+
+async def test_account_readings_and_pagination(client) -> None:
+    await post_generic(client, {"id": "r1", "from": "+7", "text": "1234567 05123 02010"})
+    resp = await client.get(
+        "/api/v1/accounts/1234567/readings", params={"limit": "3"}, headers=AUTH
+    )
+    page = await resp.json()
+    assert len(page["items"]) == 3 and page["next"]
+    rest = await (
+        await client.get(
+            "/api/v1/accounts/1234567/readings", params={"cursor": page["next"]}, headers=AUTH
+        )
+    ).json()
+    assert rest["next"] is None
+    values = [r["value"] for r in page["items"] + rest["items"]]
+    assert values == ["4800", "4900", "5000", "1975", "5123", "2010"]
+    missing = await client.get("/api/v1/accounts/0000000/readings", headers=AUTH)
+    assert missing.status == 404
+
+
+async def test_health_ready_and_metrics(client) -> None:
+    assert (await client.get("/healthz")).status == 200
+    assert (await client.get("/readyz")).status == 200
+    await post_generic(client, {"id": "m1", "from": "+7", "text": "1234567 05123 02010"})
+    text = await (await client.get("/metrics")).text()
+    assert 'meter_gateway_messages_total{channel="sms",status="accepted"}' in text
+
+
+async def test_database_down_means_503_retry_later() -> None:
+    from aiohttp.test_utils import TestServer
+
+    from gateway.app import init_app
+    from gateway.config import load_config
+    from storage.db import make_engine
+    from tests.e2e.conftest import ENV
+
+    engine = make_engine(
+        "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere", connect_args={"timeout": 2}
+    )
+    app = init_app(load_config(environ=ENV), engine=engine, background=False)
+    async with TestClient(TestServer(app)) as down:
+        resp = await post_generic(down, {"id": "x", "from": "+7", "text": "1234567 1 2"})
+        assert resp.status == 503 and resp.headers["Retry-After"]
+        resp = await post_twilio(down, "SMdown", "1234567 1 2")
+        assert resp.status == 503
+        assert (await down.get("/readyz")).status == 503
+    await engine.dispose()
