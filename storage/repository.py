@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,12 +45,15 @@ async def insert_message(
             status="pending",
         )
         .on_conflict_do_nothing(index_elements=["channel", "external_id"])
-        .returning(Message.id)
+        .returning(Message)
     )
-    new_id = (await session.execute(stmt)).scalar_one_or_none()
-    message = await find_message(session, str(inbound.channel), inbound.external_id)
-    assert message is not None
-    return message, new_id is not None
+    message = (await session.scalars(stmt)).one_or_none()
+    if message is not None:
+        return message, True
+    # a repeat: on PostgreSQL the insert waited for the first one's commit, so it is visible
+    existing = await find_message(session, str(inbound.channel), inbound.external_id)
+    assert existing is not None
+    return existing, False
 
 
 async def find_message(session: AsyncSession, channel: str, external_id: str) -> Message | None:
@@ -82,23 +85,19 @@ async def load_account(
     period is checked against the previous period, so a customer can correct a typo.
     ``lock`` serialises concurrent submissions for one account on PostgreSQL.
     """
-    stmt = select(Account).where(Account.uin == uin)
-    if lock:
-        stmt = stmt.with_for_update()
-    account = (await session.execute(stmt)).scalar_one_or_none()
-    if account is None:
-        return None
-    meters = (
-        (
-            await session.execute(
-                select(Meter)
-                .where(Meter.account_id == account.id)
-                .order_by(Meter.position, Meter.id)
-            )
-        )
-        .scalars()
-        .all()
+    stmt = (
+        select(Account, Meter)
+        .outerjoin(Meter, Meter.account_id == Account.id)
+        .where(Account.uin == uin)
+        .order_by(Meter.position, Meter.id)
     )
+    if lock:
+        stmt = stmt.with_for_update(of=Account)
+    rows = (await session.execute(stmt)).all()
+    if not rows:
+        return None
+    account = rows[0][0]
+    meters = [m for _, m in rows if m is not None]
     history = await _history(session, [m.id for m in meters], before_period)
     registers = tuple(
         Register(
@@ -175,26 +174,28 @@ async def add_readings(
     )
     if status == "accepted":
         await supersede(
-            session, message.id, [(r.register.meter_id, r.register.zone, r.period) for r in results]
+            session,
+            message.id,
+            results[0].period,
+            [(r.register.meter_id, r.register.zone) for r in results],
         )
 
 
 async def supersede(
-    session: AsyncSession, message_id: int, registers: Sequence[tuple[int, int, str]]
+    session: AsyncSession, message_id: int, period: str, registers: Sequence[tuple[int, int]]
 ) -> None:
     """Earlier accepted readings of the same register and period give way to this message's."""
-    for meter_id, zone, period in registers:
-        await session.execute(
-            update(Reading)
-            .where(
-                Reading.meter_id == meter_id,
-                Reading.zone == zone,
-                Reading.period == period,
-                Reading.status == "accepted",
-                Reading.message_id.is_distinct_from(message_id),
-            )
-            .values(status="superseded")
+    await session.execute(
+        update(Reading)
+        .where(
+            tuple_(Reading.meter_id, Reading.zone).in_(registers),
+            Reading.period == period,
+            Reading.status == "accepted",
+            Reading.message_id.is_distinct_from(message_id),
         )
+        .values(status="superseded")
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def enqueue_reply(
