@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import func, insert, select, text, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -154,7 +154,7 @@ async def add_readings(
     if not results:
         return
     await session.execute(
-        Reading.__table__.insert(),
+        insert(Reading),
         [
             {
                 "meter_id": r.register.meter_id,
