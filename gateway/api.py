@@ -11,6 +11,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.config import Config
+from gateway.openapi import SPEC
 from storage import repository as repo
 from storage.models import Message
 
@@ -136,9 +137,14 @@ async def account_readings(request: web.Request) -> web.Response:
     return web.json_response({"items": items, "next": nxt})
 
 
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(SPEC)
+
+
 def setup(app: web.Application, config: Config) -> None:
     app[API_CONFIG] = config
     app.middlewares.append(bearer_auth)
+    app.router.add_get("/api/v1/openapi.json", openapi)
     app.router.add_get("/api/v1/messages", list_messages)
     app.router.add_get("/api/v1/messages/{id}", get_message)
     app.router.add_get("/api/v1/accounts/{uin}/readings", account_readings)

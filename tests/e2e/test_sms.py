@@ -201,3 +201,15 @@ async def test_database_down_means_503_retry_later() -> None:
         assert resp.status == 503
         assert (await down.get("/readyz")).status == 503
     await engine.dispose()
+
+
+async def test_openapi_describes_every_api_route(client) -> None:
+    resp = await client.get("/api/v1/openapi.json")  # no token needed to read the description
+    spec = await resp.json()
+    assert spec["openapi"].startswith("3.")
+    routes = {
+        r.resource.canonical.removeprefix("/api/v1")
+        for r in client.server.app.router.routes()
+        if r.resource is not None and r.resource.canonical.startswith("/api/v1/")
+    }
+    assert routes - {"/openapi.json"} == set(spec["paths"])
