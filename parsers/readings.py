@@ -67,7 +67,7 @@ _PLAIN = re.compile(
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 # Where the message proper ends: a signature, a sign-off or the quote of an earlier email.
-_CUT_HINTS = ("\n", "отправ", "sent", "получено", "outlook", "уважением", "regards")
+_CUT_HINTS = ("\n", ">", "отправ", "sent", "получено", "outlook", "уважением", "regards")
 _CUT = re.compile(
     r"""
     (?:^|\n)[ \t]*(?:>|--|__|from:|от:|sent:|отправлено:|кому:|to:|тема:|subject:
@@ -81,7 +81,8 @@ _CUT = re.compile(
 # Phones written with spaces: "+7 916 123-45-67", "8 (916) 123 45 67".
 _PHONE_HINTS = ("+", "(")
 _PHONE = re.compile(
-    r"\+[0-9][0-9 ()\-]{8,16}[0-9]"
+    r"\+7[ (\-]{0,2}[0-9]{3}[ )\-]{0,2}[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{2}(?![0-9])"
+    r"|\+[0-9]{8,15}(?![0-9])"
     r"|(?<![0-9])[78] ?\([0-9]{3,4}\) ?[0-9]{2,3}[ \-]?[0-9]{2}[ \-]?[0-9]{2}(?![0-9])"
 )
 
