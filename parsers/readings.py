@@ -59,6 +59,7 @@ class ParseResult(NamedTuple):
 
 
 EMPTY = ParseResult(None, error="empty")
+_new = tuple.__new__
 
 _PLAIN_SPACES = re.compile(r"[ \t\n]*[0-9]{1,20}(?:[ \t\n]+[0-9]{1,14})+[ \t\n]*")
 _PLAIN = re.compile(
@@ -67,7 +68,7 @@ _PLAIN = re.compile(
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 # Where the message proper ends: a signature, a sign-off or the quote of an earlier email.
-_CUT_HINTS = ("\n", ">", "отправ", "sent", "получено", "outlook", "уважением", "regards")
+_CUT_HINT = re.compile("\n|>|отправ|sent|получено|outlook|уважением|regards")
 _CUT = re.compile(
     r"""
     (?:^|\n)[ \t]*(?:>|--|__|from:|от:|sent:|отправлено:|кому:|to:|тема:|subject:
@@ -79,7 +80,6 @@ _CUT = re.compile(
     re.VERBOSE,
 )
 # Phones written with spaces: "+7 916 123-45-67", "8 (916) 123 45 67".
-_PHONE_HINTS = ("+", "(")
 _PHONE = re.compile(
     r"\+7[ (\-]{0,2}[0-9]{3}[ )\-]{0,2}[0-9]{3}[ \-]?[0-9]{2}[ \-]?[0-9]{2}(?![0-9])"
     r"|\+[0-9]{8,15}(?![0-9])"
@@ -114,6 +114,8 @@ _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
 _YEAR_WORDS = frozenset(("г", "год", "года"))
 _GROUPED = {sep: re.compile(rf"[0-9]{{1,3}}(?:\{sep}[0-9]{{3}})+") for sep in ".,"}
 _NUMBER_START = frozenset("-0123456789")
+_PUNCTUATION = ".,;:!?()[]{}\"'«»*|_"
+_DECIMAL = re.compile(r"([0-9]{1,14})([.,])([0-9]+)")
 _APOSTROPHES = re.compile(r"[0-9]{1,3}(?:'[0-9]{3})+(?:[.,][0-9]+)?")
 
 # What the next number is, after a marker word.
@@ -138,8 +140,10 @@ def parse(text: str, default_uin: str | None = None) -> ParseResult:
         else:
             numbers = None
         if numbers is not None and numbers[0] not in numbers[1:]:
-            # "1234567 05123 02010": what eight messages in ten look like
-            return ParseResult(numbers[0], tuple([ParsedReading(None, v) for v in numbers[1:]]))
+            # "1234567 05123 02010": what eight messages in ten look like (built with
+            # tuple.__new__, which skips the NamedTuple defaults: half the cost)
+            readings = tuple([_new(ParsedReading, (None, v, "", ())) for v in numbers[1:]])
+            return _new(ParseResult, (numbers[0], readings, None, None, ()))
     return _parse(text, default_uin)
 
 
@@ -148,14 +152,14 @@ def _parse(text: str, default_uin: str | None) -> ParseResult:
         return ParseResult(None, error="not_a_number", token=text[:20])
     low = normalize(text)
     notes: list[str] = []
-    if any(hint in low for hint in _CUT_HINTS) and (cut := _CUT.search(low)) is not None:
+    if _CUT_HINT.search(low) and (cut := _CUT.search(low)) is not None:
         notes.append(f"ignored from {text[cut.start() : cut.start() + 30].strip()!r} on")
         low = low[: cut.start()]
     if not low.strip(" \t\n\r.,;"):
         return ParseResult(None, error="empty", notes=tuple(notes))
     if len(low) > MAX_TEXT:
         return ParseResult(None, error="not_a_number", token=text[:20], notes=tuple(notes))
-    if any(hint in low for hint in _PHONE_HINTS):
+    if "+" in low or "(" in low:
         low = _PHONE.sub(lambda m: _drop(m, notes, "a phone number"), low)
     chunks: dict[str, str] = {}
     tokens = _tokens(low, notes, chunks)
@@ -176,7 +180,8 @@ def _tokens(low: str, notes: list[str], chunks: dict[str, str]) -> list[str]:
     ``chunks`` learns which chunk of text each word was cut from, to quote it in errors.
     """
     tokens: list[str] = []
-    for chunk in low.split():
+    for spaced in low.split():
+        chunk = spaced.strip(_PUNCTUATION)  # "2010.", "ЛС:", "(день)", "спасибо!"
         if (chunk.isdigit() and chunk.isascii()) or chunk in WORDS:
             tokens.append(chunk)
             continue
@@ -314,16 +319,13 @@ def _take_uin(
         if default_uin is None:
             return None, items, None
         uin = default_uin
-    other_marked = {items[i] for i in marked[1:]} - {uin}
-    if other_marked:
-        return uin, rest, min(other_marked)
-    kept: list[_Item] = []
-    for item in rest:
-        if item == uin:
-            notes.append(f"ignored {uin}: the UIN again")
-        else:
-            kept.append(item)
-    return uin, kept, None
+    for i in marked[1:]:
+        if items[i] != uin:
+            return uin, rest, str(items[i])
+    if uin in rest:
+        notes.append(f"ignored {uin}: the UIN again")
+        rest = [item for item in rest if item != uin]
+    return uin, rest, None
 
 
 _UIN_LIST = re.compile(r"[0-9]{4,20}(?:[.,][0-9]+)+")
@@ -363,8 +365,9 @@ def _attach(items: list[_Item]) -> list[tuple[str | None, str]] | tuple[str, str
         seq.append(item)
     if not has_labels:
         return [(None, item) for item in seq if isinstance(item, str)]
-    before = _labels_before(seq)
-    after = _labels_after(seq)
+    # a label first cannot follow its number; a label last cannot precede one
+    before = _labels_before(seq) if isinstance(seq[-1], str) else None
+    after = _labels_after(seq) if isinstance(seq[0], str) else None
     if before is not None and after is not None:  # "5123 день 2010"
         return "ambiguous", next(item[1] for item in seq if isinstance(item, tuple))
     if before is not None:
@@ -407,6 +410,13 @@ def _reading(label: str | None, raw: str) -> ParsedReading | None:
         return ParsedReading(label, raw) if len(raw.lstrip("0")) <= MAX_DIGITS else None
     if raw[0] == "-":
         return None
+    simple = _DECIMAL.fullmatch(raw)
+    if simple is not None:  # "123.45", "123,45": the usual decimal
+        whole, sep, tail = simple.groups()
+        value = f"{whole}.{tail}"
+        if sep == ".":
+            return ParsedReading(label, value)
+        return ParsedReading(label, value, raw, (value, whole + tail) if len(tail) == 3 else ())
     number = raw
     if "'" in raw:  # 12'345 or 12 345 with a thin space: thousands, nothing else
         if not _APOSTROPHES.fullmatch(raw):
