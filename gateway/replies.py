@@ -123,7 +123,6 @@ TEXT = {
         "labelled": "или с подписями",
         "or": "или",
         "two": "два показания {a} и {b}",
-        "reading_forms": ("показание", "показания", "показаний"),
         "no_decimals": "ни одной (только целое число)",
     },
     "en": {
@@ -138,9 +137,14 @@ TEXT = {
         "labelled": "or labelled",
         "or": "or",
         "two": "two readings {a} and {b}",
-        "reading_forms": ("reading", "readings", "readings"),
         "no_decimals": "none (whole numbers only)",
     },
+}
+
+# "1 показание", "2 показания", "5 показаний"
+READING_FORMS = {
+    "ru": ("показание", "показания", "показаний"),
+    "en": ("reading", "readings", "readings"),
 }
 
 # How a customer labels each register in a message (the parser reads all of these).
@@ -244,9 +248,9 @@ def expected_format(registers: tuple[Register, ...], uin: str | None, lang: str)
     t = TEXT[lang]
     uin = uin or "1234567"
     if not registers:
-        count = t["reading_forms"][1]
+        count = READING_FORMS[lang][1]
         return f"{t['format'].format(count=count)}, {t['example']}: 1234567 05123 02010."
-    count = _plural(len(registers), t["reading_forms"], lang)
+    count = _plural(len(registers), READING_FORMS[lang], lang)
     order = ", ".join(register_label(reg, lang) for reg in registers)
     sample = " ".join(_sample(reg) for reg in registers)
     text = f"{t['format'].format(count=count)}, {t['order']}: {order}; "
