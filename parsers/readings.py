@@ -8,10 +8,13 @@ that the validator resolves against the register).
 
 How a text is read, in order:
 1. the plain form (``1234567 05123 02010``, ``#`` or ``;`` between) takes a fast path;
-2. otherwise the text is folded (``normalize``): case, look-alike letters, digits, spaces;
-3. a phone's signature (``Отправлено с iPhone``) and a quoted earlier email are cut off;
-4. one regex splits it into phones, dates, numbers, zone labels (``T1``) and words;
-5. words are looked up (``words.WORDS``): labels, UIN markers, fillers, marked non-readings;
+2. otherwise it is normalized (``normalize``): lower case; odd digits, spaces, dashes;
+3. a phone's signature (``Отправлено с iPhone``) and a quoted earlier email are cut off,
+   and phone numbers written with spaces (``+7 916 123-45-67``) left out;
+4. the text splits at whitespace; a chunk that is not a number or a known word (``Т1=5123``,
+   ``5123квт``, ``25.11.2026``) is split by one regex into dates, numbers and words;
+5. words are looked up (``words.WORDS``, also with look-alike letters folded): labels, UIN
+   markers, fillers, and markers of numbers that are not readings (flats, dates, years);
 6. the UIN is the number after a UIN marker, else the first number; repeats of it go;
 7. labels attach to the reading after them (``Т1 5123``) or, all of them, before them
    (``5123 день``); a message that fits both is ``ambiguous``.
@@ -71,7 +74,7 @@ _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _CUT_HINT = re.compile("\n|>|отправ|sent|получено|outlook|уважением|regards")
 _CUT = re.compile(
     r"""
-    (?:^|\n)[ \t]*(?:>|--|__|from:|от:|sent:|отправлено:|кому:|to:|тема:|subject:
+    (?:^|\n)[ \t]*(?:>|--|__|from:|от:|sent:|отправлено:
         |[^\n]{0,100}(?:wrote|пишет|написал|написала)[ \t]*:
         |[^\n]{0,200}@[^\n]{0,200}:[ \t]*(?:\n|$))
     |(?:отправлено|получено|sent)\ (?:с|из|from|with|via|через)\b
@@ -91,7 +94,7 @@ _MONTH = r"(?:0?[1-9]|1[0-2])"
 # Chunks that are not a plain number or a known word: "т1=5123;", "5123квт", "25.11.2026".
 _TOKEN = re.compile(
     rf"""
-    (                                                   # 1 a phone number
+    (                                                   # 1 a phone with dashes
         (?<![0-9])[78]-[0-9]{{3}}-[0-9]{{3}}-[0-9]{{2}}-[0-9]{{2}}(?![0-9])
     )
     |(                                                  # 2 a date or a time
