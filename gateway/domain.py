@@ -110,6 +110,9 @@ class RegisterResult:
     consumption: Decimal | None
     period: str
     reason: Reason | None = None
+    # reason ``ambiguous``: every value the reading can be (``value`` is the first), for
+    # staff to choose from
+    candidates: tuple[Decimal, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,10 @@ class Outcome:
     readings: tuple[RegisterResult, ...] = field(default=())
     # what the customer should send, for replies that explain a format error
     expected: tuple[Register, ...] = field(default=())
+    # the part of the message the reason is about, as typed ("abc", "1234,567")
+    detail: str | None = None
+    # how many readings the message had (for ``reading_count_mismatch``)
+    received: int | None = None
 
 
 def clean_text(text: str) -> str:

@@ -38,6 +38,20 @@ PENDING_REPLY = {
 }
 
 
+def ambiguous_meta(outcome: Outcome) -> list[dict[str, object]]:
+    """What staff need to resolve an ``ambiguous`` message: every reading it can be."""
+    found: list[dict[str, object]] = [
+        {
+            "meter": r.register.meter,
+            "zone": r.register.zone,
+            "candidates": [str(c) for c in r.candidates],
+        }
+        for r in outcome.readings
+        if r.candidates
+    ]
+    return found or [{"typed": outcome.detail}]
+
+
 class StorageUnavailable(Exception):
     """The database cannot be reached: the channel must ask its sender to retry."""
 
@@ -129,6 +143,8 @@ class Intake:
             await repo.add_readings(
                 session, message, outcome.readings, outcome.status, local_day, now
             )
+        if outcome.reason is Reason.AMBIGUOUS:
+            message.meta = {**(message.meta or {}), "ambiguous": ambiguous_meta(outcome)}
         message.status = str(outcome.status)
         message.reason = str(outcome.reason) if outcome.reason else None
         message.reply = render(

@@ -6,6 +6,7 @@ passes the account as it stands (registers with their recent accepted history) a
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
@@ -24,6 +25,16 @@ from parsers import ParsedReading, ParseResult
 # Reasons that send a message to staff instead of rejecting it.
 REVIEW_REASONS = {Reason.IMPLAUSIBLE_JUMP, Reason.AMBIGUOUS}
 
+# Zone labels -> (the zone, the zone counts of meters it may name). "day" is T1 only on a
+# two-zone meter: a three-zone meter's T1 is the peak, its day is T1 and T3.
+ZONE_OF: dict[str, tuple[int, tuple[int, ...]]] = {
+    "T1": (1, (2, 3)),
+    "T2": (2, (2, 3)),
+    "T3": (3, (3,)),
+    "day": (1, (2,)),
+    "night": (2, (2, 3)),
+}
+
 SERVICE_LABELS = {
     "cold": "cold_water",
     "hot": "hot_water",
@@ -37,57 +48,106 @@ def validate(
     parsed: ParseResult, account: AccountView | None, today: date, rules: Rules
 ) -> Outcome:
     if parsed.error is not None and parsed.uin is None:
-        return _fail(Reason(parsed.error))
+        return _fail(Reason(parsed.error), detail=parsed.token)
     if account is None:
-        return _fail(Reason.UNKNOWN_UIN)
+        return _fail(Reason.UNKNOWN_UIN, detail=parsed.uin)
     expected = account.registers
     if account.status != "open":
         return _fail(Reason.ACCOUNT_CLOSED, expected)
     if parsed.error is not None:
-        return _fail(Reason(parsed.error), expected)
-    pairs = match_registers(parsed.readings, account.registers, rules.allow_partial)
+        return _fail(Reason(parsed.error), expected, parsed.token)
+    readings = parsed.readings
+    pairs = match_registers(readings, account.registers, rules.allow_partial)
     if pairs is None:
-        return _fail(Reason.READING_COUNT_MISMATCH, expected)
+        split = _ambiguous_split(readings, expected)
+        if split is not None:
+            return _fail(Reason.AMBIGUOUS, expected, split)
+        return replace(_fail(Reason.READING_COUNT_MISMATCH, expected), received=len(readings))
     results = tuple(check_register(reg, reading, today, rules) for reg, reading in pairs)
-    reasons = [r.reason for r in results if r.reason is not None]
-    rejected = [r for r in reasons if r not in REVIEW_REASONS]
-    if rejected:
-        return Outcome(Status.REJECTED, rejected[0], results, expected)
-    if reasons:
-        return Outcome(Status.REVIEW, reasons[0], results, expected)
+    failed = [
+        (r.reason, reading) for r, (_, reading) in zip(results, pairs, strict=True) if r.reason
+    ]
+    rejected = [f for f in failed if f[0] not in REVIEW_REASONS]
+    if rejected or failed:
+        reason, reading = (rejected or failed)[0]
+        status = Status.REJECTED if rejected else Status.REVIEW
+        return Outcome(status, reason, results, expected, reading.raw or reading.value)
     return Outcome(Status.ACCEPTED, None, results, expected)
 
 
-def _fail(reason: Reason, expected: tuple[Register, ...] = ()) -> Outcome:
+def _fail(
+    reason: Reason, expected: tuple[Register, ...] = (), detail: str | None = None
+) -> Outcome:
     status = Status.REVIEW if reason in REVIEW_REASONS else Status.REJECTED
-    return Outcome(status, reason, (), expected)
+    return Outcome(status, reason, (), expected, detail)
+
+
+def _ambiguous_split(
+    readings: tuple[ParsedReading, ...], registers: tuple[Register, ...]
+) -> str | None:
+    """``1234567 5123,201`` for two meters: a decimal, or two readings with a space missing?
+
+    When splitting the numbers with a thousands-style comma would make the count right,
+    the message can be read two ways; returns the first such number as typed.
+    """
+    doubtful = [r for r in readings if r.candidates and r.label is None]
+    if doubtful and len(readings) < len(registers) <= len(readings) + len(doubtful):
+        return doubtful[0].raw or doubtful[0].value
+    return None
 
 
 def match_registers(
     readings: tuple[ParsedReading, ...], registers: tuple[Register, ...], allow_partial: bool
 ) -> list[tuple[Register, ParsedReading]] | None:
-    """Pair readings with registers: by label when every reading has one, else by position."""
+    """Pair readings with registers, in bill order; None when they do not fit.
+
+    When every reading is labelled, by label (readings with the same label take the
+    registers it fits in bill order); a labelled subset only with ``allow_partial``.
+    Otherwise by position, as printed on the bill, and a label given must fit its register.
+    """
     if readings and all(r.label for r in readings):
-        by_label: list[tuple[Register, ParsedReading]] = []
-        for reading in readings:
-            candidates = [reg for reg in registers if _label_fits(reading.label, reg, registers)]
-            if len(candidates) != 1 or any(candidates[0] is reg for reg, _ in by_label):
-                break
-            by_label.append((candidates[0], reading))
-        else:
-            if len(by_label) == len(registers) or allow_partial:
-                return sorted(by_label, key=lambda p: registers.index(p[0]))
-            return None
+        by_label = _by_label(readings, registers)
+        if by_label is not None:
+            return by_label if len(by_label) == len(registers) or allow_partial else None
     if len(readings) != len(registers):
         return None
-    return list(zip(registers, readings, strict=True))
+    pairs = list(zip(registers, readings, strict=True))
+    if all(r.label is None or _label_names(r.label, reg) for reg, r in pairs):
+        return pairs
+    return None
 
 
-def _label_fits(label: str | None, reg: Register, registers: tuple[Register, ...]) -> bool:
-    if label in ("T1", "T2", "T3"):
-        return reg.zones > 1 and reg.zone == int(label[1])
-    service = SERVICE_LABELS.get(label or "")
-    return service == reg.service and reg.zones == 1
+def _by_label(
+    readings: tuple[ParsedReading, ...], registers: tuple[Register, ...]
+) -> list[tuple[Register, ParsedReading]] | None:
+    taken: dict[int, ParsedReading] = {}
+    for reading in readings:
+        for i, reg in enumerate(registers):
+            if i not in taken and _label_fits(reading.label, reg):
+                taken[i] = reading
+                break
+        else:
+            return None
+    return [(registers[i], taken[i]) for i in sorted(taken)]
+
+
+def _label_fits(label: str | None, reg: Register) -> bool:
+    """Does ``label`` alone name ``reg``? A service names only a single-zone meter."""
+    if label in ZONE_OF:
+        return _zone_fits(label, reg)
+    return SERVICE_LABELS.get(label or "") == reg.service and reg.zones == 1
+
+
+def _label_names(label: str, reg: Register) -> bool:
+    """Is ``label`` right for ``reg``, read by position? ``эл`` fits any electricity zone."""
+    if label in ZONE_OF:
+        return _zone_fits(label, reg)
+    return SERVICE_LABELS.get(label) == reg.service
+
+
+def _zone_fits(label: str, reg: Register) -> bool:
+    zone, zones = ZONE_OF[label]
+    return reg.zone == zone and reg.zones in zones
 
 
 def check_register(
@@ -100,6 +160,11 @@ def check_register(
     ) -> RegisterResult:
         return RegisterResult(reg, value, used, period, reason)
 
+    if reading.candidates and reg.decimals == 0:
+        # "1234,567" on a meter without decimals: 1234567 with a thousands comma, or two
+        # readings with a space missing. Staff decide; the decimal reading comes first.
+        values = tuple(Decimal(c) for c in reading.candidates)
+        return RegisterResult(reg, values[0], None, period, Reason.AMBIGUOUS, values)
     try:
         value = Decimal(reading.value)
     except InvalidOperation:

@@ -150,6 +150,139 @@ CASES = [
         ["4000", "35"],
     ),
     (
+        "accepted-day-night-labels",
+        "1234567 ночь 2010 день 5123",
+        TWO_ZONE,
+        {},
+        "accepted",
+        None,
+        ["123", "35"],
+    ),
+    (
+        "accepted-labels-after-values",
+        "1234567 5123 день 2010 ночь",
+        TWO_ZONE,
+        {},
+        "accepted",
+        None,
+        ["123", "35"],
+    ),
+    (
+        "accepted-service-label-by-position",
+        "1234567 эл 5123 эл 2010",
+        TWO_ZONE,
+        {},
+        "accepted",
+        None,
+        ["123", "35"],
+    ),
+    (
+        "label-contradicts-position",
+        "1234567 2010 день 5123",
+        TWO_ZONE,
+        {},
+        "review",
+        "ambiguous",
+        [],
+    ),
+    (
+        "mixed-label-wrong-zone",
+        "1234567 5123 ночь 2010 ночь",
+        TWO_ZONE,
+        {},
+        "rejected",
+        "reading_count_mismatch",
+        [],
+    ),
+    (
+        "day-on-single-zone",
+        "1234567 день 100",
+        (reg(),),
+        {},
+        "rejected",
+        "reading_count_mismatch",
+        [],
+    ),
+    (
+        "gas-on-water-account",
+        "1234567 газ 1 ГВС 2",
+        WATER,
+        {},
+        "rejected",
+        "reading_count_mismatch",
+        [],
+    ),
+    (
+        "partial-zone-label-on",
+        "1234567 Т2 2010",
+        TWO_ZONE,
+        {"allow_partial": True},
+        "accepted",
+        None,
+        ["35"],
+    ),
+    (
+        "same-label-twice-in-bill-order",
+        "1234567 ХВС 101 ХВС 102",
+        (
+            reg(service="cold_water", meter_id=2, history=((date(2026, 10, 20), "100"),)),
+            reg(
+                service="cold_water", meter_id=3, position=2, history=((date(2026, 10, 20), "100"),)
+            ),
+        ),
+        {},
+        "accepted",
+        None,
+        ["1", "2"],
+    ),
+    (
+        "comma-decimal-on-register-with-decimals",
+        "1234567 104,250 41,5",
+        WATER,
+        {},
+        "accepted",
+        None,
+        ["4.250", "1.5"],
+    ),
+    (
+        "comma-three-digits-on-integer-register",
+        "1234567 5,123 2010",
+        TWO_ZONE,
+        {},
+        "review",
+        "ambiguous",
+        [None, "35"],
+    ),
+    (
+        "comma-could-be-two-readings",
+        "1234567 5123,201",
+        TWO_ZONE,
+        {},
+        "review",
+        "ambiguous",
+        [],
+    ),
+    (
+        "comma-two-digits-is-decimal",
+        "1234567 5123,20",
+        TWO_ZONE,
+        {},
+        "rejected",
+        "reading_count_mismatch",
+        [],
+    ),
+    (
+        "comma-decimal-vs-thousands-grouping",
+        "1234567 5,123 2,010.0",
+        (replace(TWO_ZONE[0], decimals=1), replace(TWO_ZONE[1], decimals=1)),
+        {},
+        "rejected",
+        "too_many_decimals",
+        [None, "35.0"],
+    ),
+    ("two-uins", "ЛС 1234567 ЛС 7654321 5123", TWO_ZONE, {}, "review", "ambiguous", []),
+    ("negative", "1234567 -5123 2010", TWO_ZONE, {}, "rejected", "not_a_number", []),
+    (
         "verification-expired",
         "1234567 05123 02010",
         (replace(TWO_ZONE[0], verified_until=date(2026, 1, 1)), TWO_ZONE[1]),
@@ -183,3 +316,15 @@ def test_reading_after_cutoff_belongs_to_next_period() -> None:
     assert {r.period for r in outcome.readings} == {"2026-12"}
     outcome = validate(parse("1234567 05123 02010"), account(TWO_ZONE), date(2026, 12, 26), Rules())
     assert {r.period for r in outcome.readings} == {"2027-01"}
+
+
+def test_ambiguous_reading_keeps_every_candidate_for_staff() -> None:
+    outcome = validate(parse("1234567 5,123 2010"), account(TWO_ZONE), TODAY, Rules())
+    first = outcome.readings[0]
+    assert first.candidates == (Decimal("5.123"), Decimal("5123"))
+    assert outcome.detail == "5,123"
+
+
+def test_count_mismatch_says_how_many_came() -> None:
+    outcome = validate(parse("1234567 5123"), account(TWO_ZONE), TODAY, Rules())
+    assert (outcome.reason, outcome.received) == ("reading_count_mismatch", 1)
