@@ -94,12 +94,12 @@ def parse_email(raw: bytes) -> ParsedEmail:
 def to_inbound(
     raw: bytes, own_addresses: Iterable[str], envelope_from: str | None = None, recipient: str = ""
 ) -> InboundMessage:
-    """The ``InboundMessage`` for one email. ``envelope_from`` is SMTP's MAIL FROM (``""`` is
+    """The ``InboundMessage`` for one email. ``envelope_from`` is SMTP's MAIL FROM (``<>`` is
     a bounce); a message that must not be answered is still stored, with no ``reply_via``."""
     mail = parse_email(raw)
     own = {a.strip().lower() for a in own_addresses if a.strip()}
     no_reply = mail.auto
-    if no_reply is None and envelope_from == "":
+    if no_reply is None and envelope_from is not None and envelope_from.strip("<> ") == "":
         no_reply = "null_envelope_sender"
     if no_reply is None and mail.sender in own:
         no_reply = "own_address"

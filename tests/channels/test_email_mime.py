@@ -50,7 +50,7 @@ CASES = [
     (
         "old_client_raw_8bit_cp1251",
         "babushka@narod.example.ru",
-        "л/с 1111111 показание 00400",
+        "Лс 1111111 показание 00400",
         None,
         [],
     ),
