@@ -14,13 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_out, email_smtp, sms
+from channels import email_imap, email_out, email_smtp, sms
 from channels.common import INTAKE
 from gateway import api
 from gateway.config import Config
 from gateway.intake import Clock, Intake
 from gateway.outbox import OutboxWorker, Sender
 from storage.db import make_engine, make_sessionmaker
+from storage.locks import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
@@ -91,13 +92,22 @@ def init_app(
 
 
 def email_channels(config: Config) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The SMTP listener (``smtp.enabled``), in the app's own event loop."""
+    """The SMTP listener (``smtp.enabled``) and the IMAP poller (``imap.host`` set), in the
+    app's own event loop."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         intake = app[INTAKE]
-        tasks = []
+        tasks: list[asyncio.Task[None]] = []
         if config.section("smtp")["enabled"]:
             app[SMTP_SERVER] = await email_smtp.start_smtp_server(intake, config)
+        if config.section("imap")["host"]:
+            poller = email_imap.ImapPoller(
+                email_imap.ImapSettings.from_config(config),
+                intake,
+                email_smtp.own_addresses(config),
+                lock=AdvisoryLock(app[ENGINE], email_imap.LOCK_NAME),
+            )
+            tasks.append(asyncio.create_task(poller.run_forever()))
         yield
         for task in tasks:
             task.cancel()
