@@ -124,7 +124,9 @@ class ImapPoller:
         for start in range(0, len(uids), BATCH):
             fetched = await self._call(self._fetch, uids[start : start + BATCH])
             for uid, raw in fetched:
-                inbound = to_inbound(raw, self.own, recipient=self.settings.user)
+                inbound = await asyncio.to_thread(
+                    to_inbound, raw, self.own, recipient=self.settings.user
+                )
                 receipt = await self.intake.receive(inbound)
                 await self._call(self._processed, uid)
                 new += not receipt.duplicate

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 MAX_ID = 255
 MAX_TEXT_LINES = 12  # a block of readings is a few lines; more is a letter, not a submission
+MAX_SCAN = 20_000  # characters of a body searched for readings: they are at the top
 # Charsets Russian mail declares wrongly or not at all, tried in this order.
 FALLBACK_CHARSETS = ("utf-8", "windows-1251", "koi8-r")
 
@@ -157,7 +158,7 @@ def choose_text(subject: str, body: str) -> str:
 def own_lines(body: str) -> list[str]:
     """The sender's own words: the body up to a quoted reply or a signature, stripped."""
     out: list[str] = []
-    for raw_line in body.splitlines():
+    for raw_line in body[:MAX_SCAN].splitlines():
         line = raw_line.replace("\xa0", " ").strip()
         if line.startswith(">"):
             continue

@@ -55,22 +55,30 @@ class SmtpHandler:
         raw = envelope.original_content or b""
         if isinstance(envelope.content, bytes) and not raw:
             raw = envelope.content
-        inbound = to_inbound(
-            raw,
-            self.own,
-            envelope_from=envelope.mail_from,
-            recipient=envelope.rcpt_tos[0] if envelope.rcpt_tos else "",
-        )
         try:
+            # MIME parsing of a large message is CPU work: keep it off the event loop
+            inbound = await asyncio.to_thread(
+                to_inbound,
+                raw,
+                self.own,
+                envelope_from=envelope.mail_from,
+                recipient=envelope.rcpt_tos[0] if envelope.rcpt_tos else "",
+            )
             receipt = await self.intake.receive(inbound)
         except StorageUnavailable:
             return "451 4.3.0 storage temporarily unavailable, try again later"
+        except Exception:
+            # a bug of ours, not the sender's fault: keep the mail queued at the MTA
+            log.exception("SMTP message from %s could not be taken", envelope.mail_from)
+            return "451 4.3.0 temporary failure, try again later"
         return f"250 2.0.0 OK: stored as message {receipt.message_id}"
 
 
 async def start_smtp_server(intake: Intake, config: Config) -> asyncio.Server:
     """Listen on ``smtp.host:smtp.port`` (port 0: any free port, see ``server.sockets``)."""
     cfg = config.section("smtp")
+    # aiosmtpd logs every command (addresses included) at INFO; keep warnings only
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     handler = SmtpHandler(intake, [str(r) for r in cfg["recipients"]], own_addresses(config))
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
