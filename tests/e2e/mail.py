@@ -22,12 +22,16 @@ class Received:
 
 @dataclass
 class Sink:
-    """Records every message it is given."""
+    """Records every message it is given; answers 451 to the first ``fail`` of them."""
 
     messages: list[Received] = field(default_factory=list)
     port: int = 0
+    fail: int = 0
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        if self.fail > 0:
+            self.fail -= 1
+            return "451 4.3.0 smarthost busy, try later"
         raw = envelope.original_content or b""
         message = BytesParser(policy=policy.default).parsebytes(raw)
         assert isinstance(message, EmailMessage)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import smtplib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,13 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from channels.email_mime import to_inbound
+from channels.email_out import EmailSender
+from channels.email_smtp import own_addresses
 from gateway.app import SMTP_SERVER, init_app
 from gateway.config import load_config
+from gateway.intake import Intake
+from gateway.outbox import OutboxWorker
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Outbox
 from tests.e2e.conftest import ACCOUNTS, API_TOKEN, ENV, HISTORY, NOW
@@ -214,5 +220,37 @@ async def test_database_down_means_451_and_the_mta_keeps_the_mail() -> None:
             assert e.value.smtp_code == 451
     finally:
         await dead.dispose()
+        sink_server.close()
+        await sink_server.wait_closed()
+
+
+async def test_a_failing_smarthost_is_retried_and_the_reply_sent_once(engine: AsyncEngine) -> None:
+    await seed(make_sessionmaker(engine), ACCOUNTS, HISTORY)
+    sink, sink_server = await start_sink()
+    sink.fail = 1
+    now = [NOW]
+    config = load_config(environ=mail_env(sink.port))
+    sessions = make_sessionmaker(engine)
+    intake = Intake(sessions, config, lambda: now[0])
+    worker = OutboxWorker(sessions, {"email": EmailSender(config)}, lambda: now[0])
+    try:
+        raw = (FIXTURES / "outlook_cp1251_qp.eml").read_bytes()
+        await intake.receive(to_inbound(raw, own_addresses(config)))
+        assert await worker.run_once() == 1  # 451 from the smarthost
+        async with sessions() as session:
+            row = (await session.execute(select(Outbox))).scalar_one()
+        assert (row.status, row.attempts) == ("pending", 1) and "451" in (row.last_error or "")
+        assert await worker.run_once() == 0  # backing off
+        now[0] = NOW + timedelta(minutes=1)
+        assert await worker.run_once() == 1
+        assert await worker.run_once() == 0
+        [reply] = sink.messages
+        assert reply.rcpt_tos == ["sergey@corp.example.ru"]
+        assert reply.message["Subject"] == "Re: Показания счётчика"
+        # a long id is folded onto its own line (RFC 5322 FWS); the value is the same
+        assert reply.message["In-Reply-To"].strip() == (
+            "<AM0PR02MB5345A1B2C3D4E5F6@AM0PR02MB5345.eurprd02.prod.outlook.com>"
+        )
+    finally:
         sink_server.close()
         await sink_server.wait_closed()
