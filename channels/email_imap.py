@@ -38,6 +38,7 @@ T = TypeVar("T")
 
 LOCK_NAME = "meter-gateway:imap-poller"
 SEEN = b"\\Seen"
+NEWS = frozenset({b"EXISTS", b"RECENT"})
 BATCH = 20
 IDLE_SECONDS = 300.0  # re-issue IDLE (and poll once) this often; RFC 2177 says < 29 min
 MAX_BACKOFF = 60.0
@@ -225,6 +226,11 @@ class ImapPoller:
         """Wait in IDLE until the server reports something, ``seconds`` pass or we stop.
         Short checks keep shutdown quick; a dead connection raises here."""
         assert self.client is not None
+        # Mail that arrived during the last pass may have been announced (EXISTS) in the
+        # response to one of its commands, which IDLE would not repeat: ask first.
+        _, updates = self.client.noop()
+        if any(isinstance(u, tuple) and NEWS.intersection(u) for u in updates):
+            return
         self.client.idle()
         try:
             deadline = time.monotonic() + seconds
