@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
 
 import aiohttp
@@ -14,18 +14,20 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import sms
+from channels import email_imap, email_out, email_smtp, sms
 from channels.common import INTAKE
 from gateway import api
 from gateway.config import Config
 from gateway.intake import Clock, Intake
 from gateway.outbox import OutboxWorker, Sender
 from storage.db import make_engine, make_sessionmaker
+from storage.locks import AdvisoryLock
 
 log = logging.getLogger(__name__)
 
 ENGINE: web.AppKey[AsyncEngine] = web.AppKey("engine", AsyncEngine)
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
+SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
 
 
 def utc_now() -> datetime:
@@ -42,8 +44,8 @@ def init_app(
 ) -> web.Application:
     """Build the app. ``engine`` is created from config when not given (and then disposed
     with the app); ``senders`` add or replace outbox transports (tests pass fakes of the
-    outside world here); ``background`` runs the outbox worker and the pending-message
-    recovery."""
+    outside world here); ``background`` runs the outbox worker, the pending-message
+    recovery and the mail channels (the SMTP listener, the IMAP poller) when configured."""
     app = web.Application(client_max_size=1024 * 1024)
     own_engine = engine is None
     app[ENGINE] = engine if engine is not None else make_engine(config.database_url)
@@ -62,6 +64,8 @@ def init_app(
             transports: dict[str, Sender] = {}
             if config.section("sms.generic")["send_url"]:
                 transports["sms_generic"] = sms.GenericSmsSender(config, client)
+            if config.section("smtp_out")["host"]:
+                transports["email"] = email_out.EmailSender(config)
             transports.update(senders or {})
             app[OUTBOX] = OutboxWorker(sessions, transports, clock)
             tasks = []
@@ -82,7 +86,38 @@ def init_app(
 
     app.cleanup_ctx.append(dispose)
     app.cleanup_ctx.append(workers)
+    if background:
+        app.cleanup_ctx.append(email_channels(config))
     return app
+
+
+def email_channels(config: Config) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The SMTP listener (``smtp.enabled``) and the IMAP poller (``imap.host`` set), in the
+    app's own event loop."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        intake = app[INTAKE]
+        tasks: list[asyncio.Task[None]] = []
+        if config.section("smtp")["enabled"]:
+            app[SMTP_SERVER] = await email_smtp.start_smtp_server(intake, config)
+        if config.section("imap")["host"]:
+            poller = email_imap.ImapPoller(
+                email_imap.ImapSettings.from_config(config),
+                intake,
+                email_smtp.own_addresses(config),
+                lock=AdvisoryLock(app[ENGINE], email_imap.LOCK_NAME),
+            )
+            tasks.append(asyncio.create_task(poller.run_forever()))
+        yield
+        for task in tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if SMTP_SERVER in app:
+            app[SMTP_SERVER].close()
+            await app[SMTP_SERVER].wait_closed()
+
+    return ctx
 
 
 async def resume(intake: Intake) -> None:

@@ -1,0 +1,242 @@
+"""An existing mailbox as a channel: poll ``imap.folder`` with imapclient.
+
+imapclient is synchronous, so every IMAP call runs in one dedicated worker thread (a
+single-thread executor: one connection, used by one thread, never blocking the event loop);
+the intake runs in the event loop as for every other channel.
+
+A message is fetched with ``BODY.PEEK[]`` (which leaves it unseen), stored, and only after
+the commit flagged ``\\Seen`` and moved to ``imap.processed_folder`` (SPEC §7). A crash in
+between leaves it unseen: the next pass fetches it again and the intake recognises its
+Message-ID, so nothing is stored twice. The server may come and go: the poller reconnects
+with back-off. It waits with IDLE when the server offers it, else polls every
+``imap.poll_seconds``. On PostgreSQL one process polls at a time (an advisory lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from imapclient import IMAPClient
+from imapclient.exceptions import IMAPClientError
+
+from channels.email_mime import to_inbound
+from gateway.config import Config
+from gateway.intake import Intake
+from storage.locks import AdvisoryLock
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+LOCK_NAME = "meter-gateway:imap-poller"
+SEEN = b"\\Seen"
+NEWS = frozenset({b"EXISTS", b"RECENT"})
+BATCH = 20
+IDLE_SECONDS = 300.0  # re-issue IDLE (and poll once) this often; RFC 2177 says < 29 min
+MAX_BACKOFF = 60.0
+
+
+class LockLost(Exception):
+    """Another process may poll now; stop and try to take the lock again."""
+
+
+@dataclass(frozen=True)
+class ImapSettings:
+    host: str
+    port: int
+    ssl: bool
+    user: str
+    password: str
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    poll_seconds: float = 30
+    max_size: int = 10 * 1024 * 1024
+    timeout: float = 30
+
+    @classmethod
+    def from_config(cls, config: Config) -> ImapSettings:
+        c = config.section("imap")
+        return cls(
+            host=str(c["host"]),
+            port=int(c["port"]),
+            ssl=bool(c["ssl"]),
+            user=str(c["user"]),
+            password=str(c["password"]),
+            folder=str(c["folder"]) or "INBOX",
+            processed_folder=str(c["processed_folder"]),
+            poll_seconds=float(c["poll_seconds"]),
+            max_size=int(config.section("smtp")["max_size"]),
+        )
+
+
+class ImapPoller:
+    def __init__(
+        self,
+        settings: ImapSettings,
+        intake: Intake,
+        own_addresses: Iterable[str],
+        lock: AdvisoryLock | None = None,
+        idle_seconds: float = IDLE_SECONDS,
+    ) -> None:
+        self.settings = settings
+        self.intake = intake
+        self.own = list(own_addresses)
+        self.lock = lock
+        self.idle_seconds = idle_seconds
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="imap")
+        self.stopping = threading.Event()
+        self.client: IMAPClient | None = None  # touched only in the executor's thread
+
+    async def run_forever(self) -> None:
+        delay = 1.0
+        try:
+            while True:
+                try:
+                    if self.lock is not None and not await self.lock.acquire():
+                        await asyncio.sleep(self.settings.poll_seconds)
+                        continue
+                    await self.poll_once()
+                    delay = 1.0
+                    await self._wait_for_news()
+                    if self.lock is not None and not await self.lock.still_held():
+                        raise LockLost()
+                except Exception as e:  # the server went away, the database, the lock
+                    log.warning("IMAP %s: %s; retrying in %.0f s", self.settings.host, e, delay)
+                    await self._call(self._disconnect)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, MAX_BACKOFF)
+        finally:
+            await self.close()
+
+    async def poll_once(self) -> int:
+        """Store every unseen message and flag it; returns how many were new. Raises
+        ``StorageUnavailable`` (the rest stays unseen) or the IMAP error."""
+        await self._call(self._connect)
+        uids = await self._call(self._unseen)
+        new = 0
+        for start in range(0, len(uids), BATCH):
+            fetched = await self._call(self._fetch, uids[start : start + BATCH])
+            for uid, raw in fetched:
+                inbound = await asyncio.to_thread(
+                    to_inbound, raw, self.own, recipient=self.settings.user
+                )
+                receipt = await self.intake.receive(inbound)
+                await self._call(self._processed, uid)
+                new += not receipt.duplicate
+        return new
+
+    async def close(self) -> None:
+        self.stopping.set()
+        with contextlib.suppress(Exception):
+            await self._call(self._disconnect, logout=True)
+        self.executor.shutdown(wait=False)
+        if self.lock is not None:
+            await self.lock.release()
+
+    async def _wait_for_news(self) -> None:
+        if await self._call(self._has_idle):
+            await self._call(self._idle, self.idle_seconds)
+        else:
+            await asyncio.sleep(self.settings.poll_seconds)
+
+    async def _call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, lambda: fn(*args, **kwargs))
+
+    # --- in the IMAP thread --------------------------------------------------------------
+
+    def _connect(self) -> IMAPClient:
+        if self.client is not None:
+            return self.client
+        s = self.settings
+        client = IMAPClient(s.host, port=s.port, ssl=s.ssl, timeout=s.timeout)
+        try:
+            client.login(s.user, s.password)
+            client.select_folder(s.folder)
+            if s.processed_folder and not client.folder_exists(s.processed_folder):
+                client.create_folder(s.processed_folder)
+        except BaseException:
+            with contextlib.suppress(Exception):
+                client.shutdown()
+            raise
+        log.info("IMAP connected to %s:%s, folder %s", s.host, s.port, s.folder)
+        self.client = client
+        return client
+
+    def _disconnect(self, logout: bool = False) -> None:
+        client, self.client = self.client, None
+        if client is None:
+            return
+        with contextlib.suppress(Exception):
+            if logout:
+                client.logout()
+            else:
+                client.shutdown()
+
+    def _unseen(self) -> list[int]:
+        assert self.client is not None
+        return sorted(self.client.search(["UNSEEN"]))
+
+    def _fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
+        assert self.client is not None
+        sizes = self.client.fetch(uids, ["RFC822.SIZE"])
+        small = [
+            u for u in uids if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= self.settings.max_size
+        ]
+        large = [u for u in uids if u in sizes and u not in small]
+        out: dict[int, bytes] = {}
+        if small:
+            for uid, data in self.client.fetch(small, ["BODY.PEEK[]"]).items():
+                out[uid] = data.get(b"BODY[]") or b""
+        if large:
+            # A mailbox cannot refuse mail as SMTP does (552): keep the headers, whose
+            # subject may still carry the readings; the full message stays on the server.
+            for uid, data in self.client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
+                out[uid] = data.get(b"BODY[HEADER]") or b""
+        return [(uid, out[uid]) for uid in uids if uid in out]
+
+    def _processed(self, uid: int) -> None:
+        assert self.client is not None
+        self.client.add_flags([uid], [SEEN])
+        folder = self.settings.processed_folder
+        if not folder:
+            return
+        if self.client.has_capability("MOVE"):
+            self.client.move([uid], folder)
+        else:
+            self.client.copy([uid], folder)
+            self.client.delete_messages([uid])
+            if self.client.has_capability("UIDPLUS"):
+                self.client.uid_expunge([uid])
+            else:
+                self.client.expunge()
+
+    def _has_idle(self) -> bool:
+        return self.client is not None and bool(self.client.has_capability("IDLE"))
+
+    def _idle(self, seconds: float) -> None:
+        """Wait in IDLE until the server reports something, ``seconds`` pass or we stop.
+        Short checks keep shutdown quick; a dead connection raises here."""
+        assert self.client is not None
+        # Mail that arrived during the last pass may have been announced (EXISTS) in the
+        # response to one of its commands, which IDLE would not repeat: ask first.
+        _, updates = self.client.noop()
+        if any(isinstance(u, tuple) and NEWS.intersection(u) for u in updates):
+            return
+        self.client.idle()
+        try:
+            deadline = time.monotonic() + seconds
+            while not self.stopping.is_set() and time.monotonic() < deadline:
+                if self.client.idle_check(timeout=1):
+                    return
+        finally:
+            with contextlib.suppress(IMAPClientError, OSError):
+                self.client.idle_done()

@@ -1,0 +1,271 @@
+"""The IMAP poller against a real Dovecot: stores unseen mail, flags it only after the
+commit, survives the server going away, never stores a message twice."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+from imapclient import IMAPClient
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from channels.email_imap import ImapPoller, ImapSettings
+from gateway.app import init_app
+from gateway.config import load_config
+from gateway.intake import Intake, StorageUnavailable
+from storage.db import make_engine, make_sessionmaker
+from storage.models import Message, Outbox
+from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
+from tests.e2e.dovecot import PASSWORD, USER, Dovecot
+from tests.helpers import seed
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
+OWN = ["readings@example.org"]
+PROCESSED = "Processed"
+SEEN = b"\\Seen"
+
+
+def fixture(name: str) -> bytes:
+    return (FIXTURES / f"{name}.eml").read_bytes()
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    server = Dovecot()
+    server.start()
+    yield server
+    server.cleanup()
+
+
+class Mailbox:
+    """The test's own IMAP connection (in a thread: the poller shares this event loop)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+
+    def _client(self) -> IMAPClient:
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
+        client.login(USER, PASSWORD)
+        return client
+
+    def _run(self, fn):  # type: ignore[no-untyped-def]
+        client = self._client()
+        try:
+            return fn(client)
+        finally:
+            client.logout()
+
+    async def append(
+        self, raw: bytes, folder: str = "INBOX", flags: tuple[bytes, ...] = ()
+    ) -> None:
+        await asyncio.to_thread(self._run, lambda c: c.append(folder, raw, flags))
+
+    async def flags(self, folder: str = "INBOX") -> list[set[bytes]]:
+        def go(c: IMAPClient) -> list[set[bytes]]:
+            c.select_folder(folder, readonly=True)
+            data = c.fetch(c.search(["ALL"]), ["FLAGS"])
+            return [set(data[uid][b"FLAGS"]) - {b"\\Recent"} for uid in sorted(data)]
+
+        return await asyncio.to_thread(self._run, go)
+
+    async def empty(self) -> None:
+        def go(c: IMAPClient) -> None:
+            for folder in ("INBOX", PROCESSED):
+                if c.folder_exists(folder):
+                    c.select_folder(folder)
+                    uids = c.search(["ALL"])
+                    if uids:
+                        c.delete_messages(uids)
+                        c.expunge()
+
+        await asyncio.to_thread(self._run, go)
+
+
+@pytest.fixture
+async def mailbox(dovecot: Dovecot) -> Mailbox:
+    box = Mailbox(dovecot.port)
+    await box.empty()
+    return box
+
+
+def settings(port: int, **kw: object) -> ImapSettings:
+    values: dict[str, object] = {
+        "host": "127.0.0.1",
+        "port": port,
+        "ssl": False,
+        "user": USER,
+        "password": PASSWORD,
+        "poll_seconds": 0.5,
+    }
+    values.update(kw)
+    return ImapSettings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def intake(engine: AsyncEngine) -> Intake:
+    sessions = make_sessionmaker(engine)
+    await seed(sessions, ACCOUNTS, HISTORY)
+    return Intake(sessions, load_config(environ=ENV), lambda: NOW)
+
+
+@pytest.fixture
+async def poller(dovecot: Dovecot, intake: Intake) -> AsyncIterator[ImapPoller]:
+    p = ImapPoller(settings(dovecot.port), intake, OWN)
+    yield p
+    await p.close()
+
+
+async def count(engine: AsyncEngine, model: type = Message) -> int:
+    async with make_sessionmaker(engine)() as session:
+        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
+
+
+async def wait_count(engine: AsyncEngine, n: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while (got := await count(engine)) < n:
+        assert time.monotonic() < deadline, f"{got} of {n} messages stored"
+        await asyncio.sleep(0.1)
+
+
+async def test_unseen_mail_is_stored_then_flagged_seen(
+    mailbox: Mailbox, poller: ImapPoller, engine: AsyncEngine
+) -> None:
+    await mailbox.append(fixture("outlook_cp1251_qp"))
+    await mailbox.append(fixture("mailru_koi8r_base64"))
+    await mailbox.append(fixture("thunderbird_utf8_subject"), flags=(SEEN,))  # read by staff
+    assert await poller.poll_once() == 2
+    assert all(SEEN in f for f in await mailbox.flags())
+    async with make_sessionmaker(engine)() as session:
+        rows = (await session.execute(select(Message).order_by(Message.id))).scalars().all()
+    assert [(m.channel, m.sender, m.status) for m in rows] == [
+        ("email", "sergey@corp.example.ru", "accepted"),
+        ("email", "nina.s@mail.example.ru", "accepted"),
+    ]
+    assert rows[0].raw == fixture("outlook_cp1251_qp")
+    assert await count(engine, Outbox) == 2  # replies queued for smtp_out
+    assert await poller.poll_once() == 0
+
+
+async def test_a_message_whose_commit_fails_stays_unseen(
+    dovecot: Dovecot, mailbox: Mailbox, poller: ImapPoller, engine: AsyncEngine
+) -> None:
+    await mailbox.append(fixture("gmail_html_only"))
+    dead = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
+    down = ImapPoller(
+        settings(dovecot.port), Intake(make_sessionmaker(dead), load_config(), lambda: NOW), OWN
+    )
+    try:
+        with pytest.raises(StorageUnavailable):
+            await down.poll_once()
+    finally:
+        await down.close()
+        await dead.dispose()
+    assert await mailbox.flags() == [set()]
+    assert await poller.poll_once() == 1
+    assert await mailbox.flags() == [{SEEN}]
+
+
+async def test_restarting_the_poller_stores_nothing_twice(
+    dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
+) -> None:
+    raw = fixture("iphone_reply_quoted")
+    await mailbox.append(raw)
+    first = ImapPoller(settings(dovecot.port), intake, OWN)
+    task = asyncio.create_task(first.run_forever())
+    await wait_count(engine, 1)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    # the same mail again (a resend, or a crash between the commit and \Seen)
+    await mailbox.append(raw)
+    second = ImapPoller(settings(dovecot.port), intake, OWN)
+    try:
+        assert await second.poll_once() == 0
+    finally:
+        await second.close()
+    assert await mailbox.flags() == [{SEEN}, {SEEN}]
+    assert await count(engine) == 1
+    assert await count(engine, Outbox) == 1
+
+
+async def test_processed_mail_is_moved(
+    dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
+) -> None:
+    await mailbox.append(fixture("forwarded_subject"))
+    moving = ImapPoller(settings(dovecot.port, processed_folder=PROCESSED), intake, OWN)
+    try:
+        assert await moving.poll_once() == 1
+    finally:
+        await moving.close()
+    assert await mailbox.flags() == []
+    assert await mailbox.flags(PROCESSED) == [{SEEN}]
+
+
+async def test_gateway_polls_with_idle(
+    dovecot: Dovecot, mailbox: Mailbox, engine: AsyncEngine
+) -> None:
+    """Wired through init_app; poll_seconds is long, so only IDLE can bring it in fast."""
+    await seed(make_sessionmaker(engine), ACCOUNTS, HISTORY)
+    env = {
+        **ENV,
+        "METER_GATEWAY_SMTP_ENABLED": "false",
+        "METER_GATEWAY_IMAP_HOST": "127.0.0.1",
+        "METER_GATEWAY_IMAP_PORT": str(dovecot.port),
+        "METER_GATEWAY_IMAP_SSL": "false",
+        "METER_GATEWAY_IMAP_USER": USER,
+        "METER_GATEWAY_IMAP_PASSWORD": PASSWORD,
+        "METER_GATEWAY_IMAP_POLL_SECONDS": "600",
+    }
+    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=True)
+    async with TestClient(TestServer(app)):
+        await mailbox.append(fixture("outlook_cp1251_qp"))
+        await wait_count(engine, 1)
+        await asyncio.sleep(1)  # in IDLE now
+        await mailbox.append(fixture("mailru_koi8r_base64"))
+        await wait_count(engine, 2, timeout=10)
+    assert await mailbox.flags() == [{SEEN}, {SEEN}]
+
+
+async def test_polls_when_the_server_has_no_idle(intake: Intake, engine: AsyncEngine) -> None:
+    server = Dovecot(extra="imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS")
+    server.start()
+    p = ImapPoller(settings(server.port, poll_seconds=0.3), intake, OWN)
+    task = asyncio.create_task(p.run_forever())
+    try:
+        await asyncio.sleep(0.5)
+        await Mailbox(server.port).append(fixture("gmail_html_only"))
+        await wait_count(engine, 1)
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        server.cleanup()
+
+
+async def test_survives_the_server_going_away_and_coming_back(
+    intake: Intake, engine: AsyncEngine
+) -> None:
+    server = Dovecot()
+    server.start()
+    p = ImapPoller(settings(server.port), intake, OWN)
+    task = asyncio.create_task(p.run_forever())
+    try:
+        box = Mailbox(server.port)
+        await box.append(fixture("outlook_cp1251_qp"))
+        await wait_count(engine, 1)
+        await asyncio.to_thread(server.stop)
+        await asyncio.sleep(1.5)  # the poller notices and retries meanwhile
+        await asyncio.to_thread(server.start)
+        await box.append(fixture("mailru_koi8r_base64"))
+        await wait_count(engine, 2, timeout=40)
+        assert not task.done()
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        server.cleanup()
