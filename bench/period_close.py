@@ -1,8 +1,8 @@
 """Period close benchmark (SPEC section 8): 1,000,000 registers in <= 60 s on PostgreSQL.
 
 Creates a scratch database, loads accounts, meters and six months of accepted readings with
-COPY, closes the sixth month through the same use case as ``meter-gateway period close`` and
-prints one JSON line. The database is dropped afterwards.
+COPY, closes the fifth month and then, timed, the sixth through the same use case as
+``meter-gateway period close``, and prints one JSON line. The database is dropped afterwards.
 
     .venv/bin/python bench/period_close.py --registers 1000000
 """
@@ -61,8 +61,9 @@ def layout(registers: int) -> Iterator[tuple[int, int, str, int]]:
 
 
 def readings(meters: list[tuple[int, int, str, int]], seed: int) -> Iterator[tuple[Any, ...]]:
-    """Monthly readings on the 20th: most registers read every month, some miss the last one
-    (average), some stopped after two months (normative)."""
+    """Monthly readings on the 20th: most registers read every month, some missed May (an
+    estimate the June reading corrects), some miss June (average), some stopped after two
+    months (normative)."""
     rng = random.Random(seed)
     now = datetime.now(UTC)
     reading_id = 0
@@ -70,9 +71,13 @@ def readings(meters: list[tuple[int, int, str, int]], seed: int) -> Iterator[tup
         for zone in range(1, zones + 1):
             luck = rng.random()
             last = 6 if luck < 0.9 else 5 if luck < 0.97 else 2
+            skipped = 5 if luck < 0.05 else 0  # estimated in May, corrected in June
             value = rng.randint(0, 50_000)
             step = rng.randint(1, 300)
             for month in range(1, last + 1):
+                if month == skipped:
+                    value = (value + step) % 100_000
+                    continue
                 reading_id += 1
                 value = (value + step) % 100_000
                 yield (
@@ -164,16 +169,21 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
             load_seconds = time.perf_counter() - started
         finally:
             await conn.close()
-        started = time.perf_counter()
-        summary = await close_period(
-            make_sessionmaker(engine),
-            PERIODS[-1],
-            Rules(),
-            NORMATIVES,
-            today=date(2026, 7, 1),
-            now=datetime.now(UTC),
-        )
-        seconds = time.perf_counter() - started
+        sessions = make_sessionmaker(engine)
+        timings = []
+        # the month before first (untimed in the figure), as every month's close follows the
+        # previous one: the timed close then settles real estimates with its corrections
+        for period in PERIODS[-2:]:
+            started = time.perf_counter()
+            summary = await close_period(
+                sessions,
+                period,
+                Rules(),
+                NORMATIVES,
+                today=date(2026, 7, 1),
+                now=datetime.now(UTC),
+            )
+            timings.append(time.perf_counter() - started)
         await engine.dispose()
     finally:
         await root.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -181,10 +191,11 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
     return {
         "bench": "period_close",
         "registers": count,
-        "seconds": round(seconds, 2),
+        "seconds": round(timings[-1], 2),
         "target_seconds": TARGET_SECONDS,
         "by_method": summary.by_method(),
         "load_seconds": round(load_seconds, 2),
+        "previous_close_seconds": round(timings[0], 2),
     }
 
 

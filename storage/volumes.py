@@ -171,9 +171,17 @@ async def lock_close(session: AsyncSession) -> bool:
 
 
 async def tune_for_close(session: AsyncSession) -> None:
-    """Sorting a few million readings by register fits in memory with a larger work_mem."""
+    """Sorting a few million readings by register fits in memory with a larger work_mem.
+    The close statement runs once per chunk as the same prepared statement: a generic plan,
+    which PostgreSQL switches to after five runs, knows neither the period nor the meter
+    range, so every run gets its own plan. And the planner cannot see through the window
+    functions how many registers come out (it guesses one): a nested loop over them probing
+    ``period_volumes`` takes hours where a hash join takes a second, and a close of every
+    register never wants a nested loop."""
     if session.bind.dialect.name == "postgresql":
         await session.execute(text("SET LOCAL work_mem = '256MB'"))
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        await session.execute(text("SET LOCAL enable_nestloop = off"))
 
 
 async def get_period(session: AsyncSession, period: str) -> Period | None:
