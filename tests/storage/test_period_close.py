@@ -16,7 +16,9 @@ from gateway.billing import bill_periods
 from gateway.closing import PeriodError, close_period
 from gateway.config import Rules
 from storage import volumes as store
+from storage.db import make_sessionmaker
 from storage.models import Account, Meter, Period, PeriodVolume
+from tests.conftest import clean
 from tests.helpers import meter, seed
 from tests.period_cases import CASES, DEFAULT, NORMATIVES, OLDER, PERIODS, Case
 
@@ -148,3 +150,15 @@ async def test_chunks_and_progress_cover_every_register(sessions) -> None:
     assert summary.volume_by_service() == {"electricity": Decimal(19 * 75)}
     async with sessions() as session:
         assert len((await session.execute(select(PeriodVolume))).all()) == 19
+
+
+async def test_two_closes_at_once_on_postgresql_the_second_is_refused(databases) -> None:
+    engine = await databases.engine("postgresql")
+    await clean(engine)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as running, running.begin():
+        assert await store.lock_close(running)
+        with pytest.raises(PeriodError, match="another period close is running"):
+            await close_period(sessions, "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    # the lock goes with the transaction that held it
+    await close_period(sessions, "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
