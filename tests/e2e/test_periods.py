@@ -9,6 +9,7 @@ from datetime import date
 from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway import openapi_periods
 from gateway.closing import EXPORT_COLUMNS, close_period
 from gateway.config import Rules
 from storage.db import make_sessionmaker
@@ -119,3 +120,13 @@ async def test_inspections_list_meters_unread_for_six_months(
     ).json()
     assert [i["uin"] for i in rest["items"]] == ["4444444"] and rest["next"] is None
     assert date.fromisoformat(later["items"][0]["last_reading"]) == date(2026, 10, 20)
+
+
+async def test_openapi_describes_the_period_routes(client: TestClient) -> None:
+    routes = {
+        r.resource.canonical.removeprefix("/api/v1")
+        for r in client.server.app.router.routes()
+        if r.resource is not None
+        and r.resource.canonical.startswith(("/api/v1/periods", "/api/v1/inspections"))
+    }
+    assert routes == set(openapi_periods.PATHS)
