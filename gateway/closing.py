@@ -22,6 +22,7 @@ from gateway.billing import Method
 from gateway.config import Rules
 from gateway.periods import months_before, parse_period
 from storage import volumes as store
+from storage.models import Period
 
 EXPORT_COLUMNS = (
     "uin",
@@ -151,7 +152,8 @@ def _plain(value: Decimal | None) -> str | None:
     return "0" if text in ("-0", "") else text
 
 
-async def closed_period(session: AsyncSession, period: str) -> Any:
+async def closed_period(session: AsyncSession, period: str) -> Period:
+    """The period's record; PeriodError when it is malformed or has not been closed."""
     check_period(period)
     row = await store.get_period(session, period)
     if row is None:
