@@ -148,3 +148,6 @@ def setup(app: web.Application, config: Config) -> None:
     app.router.add_get("/api/v1/messages", list_messages)
     app.router.add_get("/api/v1/messages/{id}", get_message)
     app.router.add_get("/api/v1/accounts/{uin}/readings", account_readings)
+    from gateway import api_periods  # its handlers use this module's keys
+
+    api_periods.setup(app)

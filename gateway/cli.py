@@ -9,8 +9,11 @@ import logging
 import shlex
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
@@ -25,6 +28,7 @@ T = TypeVar("T")
 
 DEMO_SECRET = "demo-secret"
 DEMO_TOKEN = "demo-token"
+CLOSE_PROGRESS_FROM = 100_000  # registers: a close this large reports its progress
 
 
 class CliError(Exception):
@@ -50,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         group = sub.add_parser(name, help=f"{what}").add_subparsers(dest="action", required=True)
         imp = group.add_parser("import", parents=[config_opt], help=f"import {what} from CSV")
         imp.add_argument("file", type=Path)
+
+    add_period_commands(sub, config_opt)
 
     p = sub.add_parser("parse", parents=[config_opt], help="show how a message text parses")
     p.add_argument("--json", action="store_true", help="print the parse as JSON")
@@ -178,10 +184,86 @@ def demo_instructions(config: Config) -> str:
     )
 
 
+def add_period_commands(sub: Any, config_opt: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("period", help="billing periods: close and export volumes")
+    actions = group.add_subparsers(dest="action", required=True)
+    close = actions.add_parser(
+        "close", parents=[config_opt], help="compute the billed volume of every register"
+    )
+    close.add_argument("period", metavar="YYYY-MM")
+    close.add_argument(
+        "--reopen", action="store_true", help="close again a period already exported as final"
+    )
+    # tests and dry runs on another date; not part of the documented interface
+    close.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    export = actions.add_parser(
+        "export", parents=[config_opt], help="write a closed period's volumes (final)"
+    )
+    export.add_argument("period", metavar="YYYY-MM")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", metavar="F", type=Path, help="file to write (default stdout)")
+
+
+def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
+    from gateway.closing import PeriodError, close_period
+
+    rules = config.rules
+    today = args.today or datetime.now(ZoneInfo(rules.timezone)).date()
+
+    def progress(done: int, total: int) -> None:
+        if total > CLOSE_PROGRESS_FROM or sys.stderr.isatty():
+            print(f"closing {args.period}: {done}/{total} registers", file=sys.stderr, flush=True)
+
+    work = partial(
+        close_period,
+        period=args.period,
+        rules=rules,
+        normatives=config.normatives,
+        today=today,
+        now=datetime.now(UTC),
+        reopen=args.reopen,
+        progress=progress,
+    )
+    try:
+        summary = with_db(config, work)
+    except PeriodError as e:
+        raise CliError(str(e)) from None
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
+    from gateway.closing import PeriodError, export_period
+
+    def write(out: IO[str]) -> int:
+        return with_db(
+            config, lambda s: export_period(s, args.period, args.format, out, datetime.now(UTC))
+        )
+
+    try:
+        if args.output is None:
+            write(sys.stdout)
+            return 0
+        # written beside the target and renamed: a failed export leaves no half file
+        part = args.output.with_name(args.output.name + ".part")
+        try:
+            with part.open("w", encoding="utf-8", newline="") as out:
+                count = write(out)
+            part.replace(args.output)
+        finally:
+            part.unlink(missing_ok=True)
+    except PeriodError as e:
+        raise CliError(str(e)) from None
+    print(f"exported {count} volume(s) of {args.period} to {args.output}")
+    return 0
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "run": cmd_run,
     "db upgrade": cmd_db_upgrade,
     "accounts import": cmd_accounts_import,
     "readings import": cmd_readings_import,
     "parse": cmd_parse,
+    "period close": cmd_period_close,
+    "period export": cmd_period_export,
 }

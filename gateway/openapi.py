@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway import openapi_periods
+
 _PAGE = [
     {"name": "cursor", "in": "query", "schema": {"type": "string"},
      "description": "the `next` of the previous page"},
@@ -81,6 +83,7 @@ SPEC: dict[str, Any] = {
                     "message_id": {"type": ["integer", "null"]},
                 },
             },
+            **openapi_periods.SCHEMAS,
         },
     },
     "paths": {
@@ -114,5 +117,7 @@ SPEC: dict[str, Any] = {
                               "404": _NOT_FOUND},
             }
         },
+        **openapi_periods.PATHS,
     },
 }  # fmt: skip
+

@@ -53,3 +53,11 @@ def consumption(previous: Decimal, current: Decimal, digits: int) -> Decimal | N
     if previous >= capacity * Decimal("0.9") and current < capacity * Decimal("0.1"):
         return capacity - previous + current
     return None
+
+
+def months_before(day: date, n: int) -> date:
+    """The same day ``n`` months earlier (the month's last day when it is shorter)."""
+    index = day.year * 12 + (day.month - 1) - n
+    year, month = index // 12, index % 12 + 1
+    following = date(year + (month == 12), month % 12 + 1, 1)
+    return date(year, month, min(day.day, (following - date(year, month, 1)).days))

@@ -158,3 +158,31 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Period(Base):
+    """A billing period that has been closed (volumes computed) and maybe exported (final)."""
+
+    __tablename__ = "periods"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))  # closed | exported
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class PeriodVolume(Base):
+    """The billed volume of one register for one period (SPEC section 5)."""
+
+    __tablename__ = "period_volumes"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    meter_id: Mapped[int] = mapped_column(
+        ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True
+    )
+    zone: Mapped[int] = mapped_column(Integer, primary_key=True)
+    method: Mapped[str] = mapped_column(String(16))  # actual | average | normative
+    volume: Mapped[Decimal] = mapped_column(VALUE)
+    correction: Mapped[Decimal] = mapped_column(VALUE)
+    reading_start: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
+    reading_end: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)

@@ -1,0 +1,120 @@
+"""The period API under ``/api/v1`` (SPEC sections 5 and 6): a closed period's volumes, for
+the billing system, and the meters the supplier must inspect. Same bearer token and paging
+as the rest of the API."""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from channels.common import INTAKE
+from gateway import closing
+from gateway.api import API_CONFIG, PAGE_DEFAULT, PAGE_MAX, SESSIONS
+from storage import volumes
+
+
+def _limit(request: web.Request) -> int:
+    try:
+        limit = min(int(request.query.get("limit", PAGE_DEFAULT)), PAGE_MAX)
+    except ValueError:
+        raise web.HTTPBadRequest(text="limit must be an integer") from None
+    if limit < 1:
+        raise web.HTTPBadRequest(text="limit must be at least 1")
+    return limit
+
+
+def _volume_cursor(request: web.Request) -> tuple[int, int] | None:
+    cursor = request.query.get("cursor")
+    if not cursor:
+        return None
+    meter_id, _, zone = cursor.partition(".")
+    try:
+        return int(meter_id), int(zone)
+    except ValueError:
+        raise web.HTTPBadRequest(text="cursor must be one returned as next") from None
+
+
+async def period_volumes(request: web.Request) -> web.StreamResponse:
+    """A closed period's volumes: JSON pages, or the whole period as streamed CSV when the
+    client asks for ``text/csv`` (what a billing system imports)."""
+    period = request.match_info["period"]
+    after = _volume_cursor(request)
+    limit = _limit(request)
+    try:
+        closing.check_period(period)
+    except closing.PeriodError as e:
+        return web.json_response({"error": str(e)}, status=400)
+    async with request.app[SESSIONS]() as session:
+        try:
+            await closing.closed_period(session, period)
+        except closing.PeriodError as e:
+            return web.json_response({"error": str(e)}, status=404)
+        if "text/csv" in request.headers.get("Accept", ""):
+            return await _stream_csv(request, session, period)
+        rows = await volumes.page_volumes(session, period, after, limit)
+    items = [closing.volume_record(r) for r in rows]
+    nxt = f"{rows[-1].meter_id}.{rows[-1].zone}" if len(rows) == limit else None
+    return web.json_response({"items": items, "next": nxt})
+
+
+async def _stream_csv(
+    request: web.Request, session: AsyncSession, period: str
+) -> web.StreamResponse:
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="volumes-{period}.csv"',
+        }
+    )
+    await response.prepare(request)
+    await response.write((",".join(closing.EXPORT_COLUMNS) + "\n").encode())
+    batch: list[str] = []
+    async for record in closing.records(session, period):
+        batch.append(closing.csv_line(record))
+        if len(batch) >= 1000:
+            await response.write("".join(batch).encode())
+            batch.clear()
+    await response.write("".join(batch).encode())
+    await response.write_eof()
+    return response
+
+
+def _account_cursor(request: web.Request) -> int | None:
+    cursor = request.query.get("cursor")
+    try:
+        return int(cursor) if cursor else None
+    except ValueError:
+        raise web.HTTPBadRequest(text="cursor must be one returned as next") from None
+
+
+async def inspections(request: web.Request) -> web.Response:
+    """Open accounts with a meter unread for six months or more: the supplier must inspect.
+    ``as_of=YYYY-MM-DD`` asks as of another day than today (in ``rules.timezone``)."""
+    limit = _limit(request)
+    after = _account_cursor(request)
+    config = request.app[API_CONFIG]
+    try:
+        as_of = request.query.get("as_of")
+        today = (
+            date.fromisoformat(as_of)
+            if as_of
+            else request.app[INTAKE].clock().astimezone(ZoneInfo(config.rules.timezone)).date()
+        )
+    except ValueError:
+        raise web.HTTPBadRequest(text="as_of must be a date YYYY-MM-DD") from None
+    async with request.app[SESSIONS]() as session:
+        page, nxt = await closing.inspections(session, today, after, limit)
+    items = [
+        {"uin": i.uin, "last_reading": i.last_reading.isoformat() if i.last_reading else None,
+         "meters": i.meters}
+        for i in page
+    ]  # fmt: skip
+    return web.json_response({"items": items, "next": str(nxt) if nxt is not None else None})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/periods/{period}/volumes", period_volumes)
+    app.router.add_get("/api/v1/inspections", inspections)

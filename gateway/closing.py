@@ -1,0 +1,242 @@
+"""Use cases of the period close: close, export, and the list of meters to inspect.
+
+The rules live in ``gateway.billing`` (pure) and run set-based in ``storage.volumes``; this
+module decides what may be closed, runs the close in one transaction under the close lock,
+and writes exports.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import IO, Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.billing import Method
+from gateway.config import Rules
+from gateway.periods import months_before, parse_period
+from storage import volumes as store
+from storage.models import Period
+
+EXPORT_COLUMNS = (
+    "uin",
+    "meter",
+    "zone",
+    "period",
+    "method",
+    "volume",
+    "correction",
+    "reading_start",
+    "reading_end",
+)
+CHUNK_METERS = 250_000  # one INSERT ... SELECT per this many meter ids: progress, bounded sorts
+INSPECTION_MONTHS = 6  # no reading for this long: the supplier inspects the meter
+
+Progress = Callable[[int, int], None]
+
+
+class PeriodError(Exception):
+    """A period that cannot be closed or exported now; the message says why."""
+
+
+@dataclass(frozen=True)
+class CloseSummary:
+    period: str
+    totals: list[store.MethodTotal]
+
+    @property
+    def registers(self) -> int:
+        return sum(t.registers for t in self.totals)
+
+    def by_method(self) -> dict[str, int]:
+        out = {str(m): 0 for m in Method}
+        for t in self.totals:
+            out[t.method] = out.get(t.method, 0) + t.registers
+        return out
+
+    def volume_by_service(self) -> dict[str, Decimal]:
+        out: dict[str, Decimal] = {}
+        for t in self.totals:
+            out[t.service] = out.get(t.service, Decimal(0)) + t.volume
+        return out
+
+    def lines(self) -> list[str]:
+        methods = ", ".join(f"{m} {n}" for m, n in self.by_method().items())
+        out = [f"period {self.period} closed: {self.registers} register(s): {methods}"]
+        out += [f"  {s}: {_plain(v)}" for s, v in sorted(self.volume_by_service().items())]
+        return out
+
+
+def check_period(text: str) -> str:
+    try:
+        parse_period(text)
+    except ValueError as e:
+        raise PeriodError(str(e)) from None
+    return text
+
+
+def current_period(today: date) -> str:
+    """The calendar month of ``today``: later periods have not begun and cannot be closed."""
+    return f"{today.year:04d}-{today.month:02d}"
+
+
+async def close_period(
+    sessions: async_sessionmaker[AsyncSession],
+    period: str,
+    rules: Rules,
+    normatives: Mapping[str, Decimal],
+    *,
+    today: date,
+    now: datetime,
+    reopen: bool = False,
+    progress: Progress | None = None,
+    chunk_meters: int = CHUNK_METERS,
+) -> CloseSummary:
+    """Compute and store the volume of every register of every open account for ``period``.
+
+    Everything happens in one transaction: the period's old rows go and the new ones come,
+    so running it again gives the same rows, and a failure leaves the previous close intact.
+    """
+    check_period(period)
+    if period > current_period(today):
+        raise PeriodError(f"period {period} has not begun yet (today is {today.isoformat()})")
+    async with sessions() as session, session.begin():
+        if not await store.lock_close(session):
+            raise PeriodError("another period close is running; try again when it is done")
+        existing = await store.get_period(session, period)
+        if existing is not None and existing.status == "exported" and not reopen:
+            raise PeriodError(
+                f"period {period} was exported as final; use --reopen to close it again"
+            )
+        await store.tune_for_close(session)
+        await store.delete_volumes(session, period)
+        total = await store.count_registers(session)
+        bounds = await store.meter_id_range(session)
+        done = 0
+        if bounds is not None:
+            for lo in range(bounds[0], bounds[1] + 1, chunk_meters):
+                done += await store.insert_volumes(
+                    session, period, lo, lo + chunk_meters, rules, normatives
+                )
+                if progress is not None:
+                    progress(done, total)
+        await store.mark_closed(session, period, now)
+        return CloseSummary(period, await store.totals(session, period))
+
+
+def volume_record(row: Any) -> dict[str, Any]:
+    """One exported volume: values as decimal strings, so nothing is lost to floats."""
+    return {
+        "uin": row.uin,
+        "meter": row.meter,
+        "zone": row.zone,
+        "period": row.period,
+        "method": row.method,
+        "volume": _plain(row.volume),
+        "correction": _plain(row.correction),
+        "reading_start": _plain(row.reading_start),
+        "reading_end": _plain(row.reading_end),
+    }
+
+
+def _plain(value: Decimal | None) -> str | None:
+    if value is None:
+        return None
+    text = format(Decimal(value).quantize(Decimal("0.0001")).normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+async def closed_period(session: AsyncSession, period: str) -> Period:
+    """The period's record; PeriodError when it is malformed or has not been closed."""
+    check_period(period)
+    row = await store.get_period(session, period)
+    if row is None:
+        raise PeriodError(
+            f"period {period} is not closed; run: meter-gateway period close {period}"
+        )
+    return row
+
+
+async def records(session: AsyncSession, period: str) -> AsyncIterator[dict[str, Any]]:
+    async for row in store.stream_volumes(session, period):
+        yield volume_record(row)
+
+
+async def export_period(
+    sessions: async_sessionmaker[AsyncSession],
+    period: str,
+    fmt: str,
+    out: IO[str],
+    now: datetime,
+) -> int:
+    """Write the period's volumes as CSV or JSON and mark the period exported (final)."""
+    count = 0
+    async with sessions() as session:
+        await closed_period(session, period)
+        if fmt == "csv":
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(EXPORT_COLUMNS)
+            async for record in records(session, period):
+                writer.writerow(["" if v is None else v for v in record.values()])
+                count += 1
+        else:
+            out.write("[")
+            async for record in records(session, period):
+                out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
+                count += 1
+            out.write("\n]\n")
+    out.flush()
+    async with sessions() as session, session.begin():
+        await store.mark_exported(session, period, now)
+    return count
+
+
+def csv_line(record: Mapping[str, Any]) -> str:
+    """One CSV line of an export, for streaming over HTTP."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(["" if v is None else v for v in record.values()])
+    return buf.getvalue()
+
+
+@dataclass(frozen=True)
+class Inspection:
+    uin: str
+    last_reading: date | None
+    meters: list[dict[str, Any]]
+
+
+async def inspections(
+    session: AsyncSession, today: date, after_account: int | None, limit: int
+) -> tuple[list[Inspection], int | None]:
+    """Open accounts with a meter that has had no accepted reading for ``INSPECTION_MONTHS``
+    months or more: the supplier must check the meter (Decree 354, para 82-84).
+    Returns the page and the cursor of the next one."""
+    stale = await store.stale_meters(
+        session, months_before(today, INSPECTION_MONTHS), after_account, limit
+    )
+    grouped: dict[int, list[store.StaleMeter]] = {}
+    for meter in stale:
+        grouped.setdefault(meter.account_id, []).append(meter)
+    page = [
+        Inspection(
+            uin=meters[0].uin,
+            last_reading=max((m.last_reading for m in meters if m.last_reading), default=None),
+            meters=[
+                {
+                    "meter": m.meter,
+                    "service": m.service,
+                    "last_reading": m.last_reading.isoformat() if m.last_reading else None,
+                }
+                for m in meters
+            ],
+        )
+        for meters in grouped.values()
+    ]
+    nxt = max(grouped) if len(grouped) == limit else None
+    return page, nxt

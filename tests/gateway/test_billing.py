@@ -1,0 +1,97 @@
+"""The billing rules as pure functions, over the shared table and a few edges of their own."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from gateway.billing import (
+    MeterReading,
+    Method,
+    RegisterHistory,
+    Volume,
+    average_monthly,
+    bill,
+    bill_periods,
+    correction,
+    periods_without_reading,
+)
+from gateway.config import Rules
+from tests.period_cases import CASES, NORMATIVES, PERIODS, Case
+
+
+def expected_rows(case: Case) -> list[tuple[str, Decimal, Decimal]]:
+    return [(m, Decimal(v), Decimal(c)) for m, v, c in case.expected]
+
+
+def pure_rows(case: Case) -> list[tuple[str, Decimal, Decimal]]:
+    rows = []
+    for zone in range(1, case.zones + 1):
+        volume = bill_periods(case.history(zone), PERIODS, case.rules, NORMATIVES)[case.period]
+        if volume is not None:
+            rows.append((str(volume.method), volume.volume, volume.correction))
+    return rows
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_table(case: Case) -> None:
+    assert pure_rows(case) == expected_rows(case)
+
+
+def reading(period: str, value: str) -> MeterReading:
+    return MeterReading(period, date.fromisoformat(period + "-20"), Decimal(value))
+
+
+def test_spec_worked_example_in_detail() -> None:
+    history = RegisterHistory(
+        "electricity",
+        5,
+        1,
+        [reading("2026-07", "1000"), reading("2026-10", "1500")],
+        estimates={"2026-08": Decimal(100), "2026-09": Decimal(100)},
+    )
+    assert bill(history, "2026-10", Rules(), NORMATIVES) == Volume(
+        Method.ACTUAL, Decimal(300), Decimal(-200), Decimal(1000), Decimal(1500)
+    )
+
+
+def test_estimates_before_the_start_reading_are_not_corrected_again() -> None:
+    estimates = {"2026-05": Decimal(7), "2026-08": Decimal(100), "2026-10": Decimal(1)}
+    assert correction(estimates, "2026-07", "2026-10") == Decimal(-100)
+
+
+def test_periods_without_reading_counts_this_one() -> None:
+    points = [reading("2026-06", "1")]
+    assert periods_without_reading(points, "2026-07") == 1
+    assert periods_without_reading(points, "2026-09") == 3
+    assert periods_without_reading([], "2026-09") is None
+
+
+@pytest.mark.parametrize(
+    ("window", "minimum", "expected"),
+    [(6, 3, Decimal(100)), (2, 2, Decimal(100)), (2, 3, None), (12, 6, Decimal(100))],
+    ids=["default", "short window", "window below minimum", "long window"],
+)
+def test_average_window_and_minimum(window: int, minimum: int, expected: Decimal | None) -> None:
+    points = [reading(f"2026-{m:02d}", str(100 * m)) for m in range(1, 8)]
+    rules = Rules(average_window_months=window, average_min_months=minimum)
+    assert average_monthly(points, 5, rules) == expected
+
+
+def test_normative_factor_multiplies_the_normative() -> None:
+    history = RegisterHistory("cold_water", 5, 3)
+    volume = bill(history, "2026-07", Rules(normative_factor=Decimal("1.5")), NORMATIVES)
+    assert volume == Volume(Method.NORMATIVE, Decimal("20.25"))
+
+
+def test_a_later_submission_in_the_period_wins() -> None:
+    history = RegisterHistory(
+        "electricity",
+        5,
+        1,
+        [reading("2026-06", "100"), reading("2026-07", "900"), reading("2026-07", "150")],
+    )
+    volume = bill(history, "2026-07", Rules(), NORMATIVES)
+    assert volume is not None and volume.volume == Decimal(50)
