@@ -47,6 +47,8 @@ class MeterRow:
     verified_until: date | None
     residents: int
     status: str
+    # optional column: the meter failed on this day and is billed as if unread from then
+    failed_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,7 @@ def read_accounts(path: Path) -> list[MeterRow]:
                 else None,
                 residents=_int(rec, "residents", 0, 1000),
                 status=rec["status"],
+                failed_on=_date(rec["failed_on"], "failed_on") if rec.get("failed_on") else None,
             )
             key = (row.uin, row.meter)
             if key in seen:

@@ -120,4 +120,3 @@ SPEC: dict[str, Any] = {
         **openapi_periods.PATHS,
     },
 }  # fmt: skip
-

@@ -338,12 +338,22 @@ async def upsert_accounts(session: AsyncSession, rows: Sequence[MeterRow]) -> tu
                     "digits": r.digits,
                     "decimals": r.decimals,
                     "verified_until": r.verified_until,
-                    "status": "active",
+                    "status": "failed" if r.failed_on else "active",
+                    "failed_on": r.failed_on,
                 }
                 for r in chunk
             ]
         )
-        updated = ["position", "service", "zones", "digits", "decimals", "verified_until"]
+        updated = [
+            "position",
+            "service",
+            "zones",
+            "digits",
+            "decimals",
+            "verified_until",
+            "status",
+            "failed_on",
+        ]
         await session.execute(
             stmt.on_conflict_do_update(
                 index_elements=["account_id", "name"],

@@ -134,3 +134,30 @@ def test_default_database_is_a_local_sqlite_file(tmp_path) -> None:
     done = cli("db", "upgrade", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "meter-gateway.sqlite3").exists()
+
+
+async def test_optional_failed_on_column_marks_a_failed_meter(tmp_path, db_url, sessions) -> None:
+    lines = ACCOUNTS.splitlines()
+    content = (
+        "\n".join(
+            [lines[0] + ",failed_on", lines[1] + ",2026-09-01", *(line + "," for line in lines[2:])]
+        )
+        + "\n"
+    )
+    (tmp_path / "a.csv").write_text(content)
+    done = cli("accounts", "import", str(tmp_path / "a.csv"), db_url=db_url)
+    assert done.returncode == 0, done.stderr
+    async with sessions() as s:
+        rows = (
+            await s.execute(select(Meter.name, Meter.status, Meter.failed_on).order_by(Meter.id))
+        ).all()
+    assert [(n, st, str(f) if f else None) for n, st, f in rows] == [
+        ("E-1", "failed", "2026-09-01"),
+        ("CW-1", "active", None),
+        ("HW-1", "active", None),
+    ]
+    # a meter replaced later: importing without the date makes it active again
+    (tmp_path / "a.csv").write_text(ACCOUNTS)
+    assert cli("accounts", "import", str(tmp_path / "a.csv"), db_url=db_url).returncode == 0
+    async with sessions() as s:
+        assert set((await s.execute(select(Meter.status))).scalars()) == {"active"}
