@@ -20,9 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.config import Rules
 from gateway.domain import SERVICES
+from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
-LOCK_KEY = 4_711_004  # the PostgreSQL advisory lock held by a running period close
+# the PostgreSQL advisory lock held (for its transaction) by a running period close
+LOCK_KEY = lock_key("period close")
 
 
 def _month(column: str) -> str:
