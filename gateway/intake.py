@@ -8,15 +8,16 @@ the message is still stored, as ``pending``, and ``resume_pending`` finishes it 
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from gateway import metrics
 from gateway.config import Config
@@ -25,8 +26,8 @@ from gateway.periods import period_of
 from gateway.replies import render
 from gateway.validator import validate
 from parsers import parse
-from storage import repository as repo
-from storage.models import Message
+from storage import inbox
+from storage.inbox import StoredMessage
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,7 @@ class Receipt:
     duplicate: bool
 
     @classmethod
-    def of(cls, message: Message, duplicate: bool) -> Receipt:
+    def of(cls, message: StoredMessage, duplicate: bool) -> Receipt:
         reply = message.reply or PENDING_REPLY.get(message.language or "ru", PENDING_REPLY["ru"])
         return cls(message.id, message.status, message.reason, reply, duplicate)
 
@@ -84,22 +85,28 @@ class Intake:
         self.tz = ZoneInfo(self.rules.timezone)
         self.clock = clock
 
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction on the session's connection, committed on a clean exit."""
+        async with self.sessions() as session, session.begin():
+            yield await session.connection()
+
     async def receive(self, inbound: InboundMessage) -> Receipt:
         """Store and decide ``inbound``; returns only after the commit."""
         now = self.clock()
         try:
             try:
-                async with self.sessions() as session, session.begin():
-                    message, created = await repo.insert_message(session, inbound, now)
+                async with self.transaction() as conn:
+                    message, created = await inbox.insert_message(conn, inbound, now)
                     if message.status == Status.PENDING:
-                        await self._decide(session, message, now)
+                        message = await self._decide(conn, message, now)
                     receipt = Receipt.of(message, duplicate=not created)
             except UNAVAILABLE:
                 raise
             except Exception:
                 log.exception("deciding message %s/%s failed", inbound.channel, inbound.external_id)
-                async with self.sessions() as session, session.begin():
-                    message, created = await repo.insert_message(session, inbound, now)
+                async with self.transaction() as conn:
+                    message, created = await inbox.insert_message(conn, inbound, now)
                     receipt = Receipt.of(message, duplicate=not created)
         except UNAVAILABLE as e:
             metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
@@ -112,53 +119,53 @@ class Intake:
         """Decide messages left ``pending`` (a crash, a bug since fixed). Returns how many."""
         done = 0
         while True:
-            async with self.sessions() as session:
-                ids = await repo.pending_messages(session, batch)
-            if not ids:
-                return done
+            async with self.transaction() as conn:
+                ids = await inbox.pending_messages(conn, batch)
             for message_id in ids:
-                async with self.sessions() as session, session.begin():
-                    message = await session.get(Message, message_id, with_for_update=True)
+                async with self.transaction() as conn:
+                    message = await inbox.get_message(conn, message_id, lock=True)
                     if message is not None and message.status == Status.PENDING:
-                        await self._decide(session, message, self.clock())
+                        await self._decide(conn, message, self.clock())
                         done += 1
             if len(ids) < batch:
                 return done
 
-    async def _decide(self, session: AsyncSession, message: Message, now: datetime) -> None:
+    async def _decide(
+        self, conn: AsyncConnection, message: StoredMessage, now: datetime
+    ) -> StoredMessage:
         local_day = message.received_at.astimezone(self.tz).date()
         period = period_of(local_day, self.rules.cutoff_day)
         parsed = parse(message.text)
-        message.uin = parsed.uin
-        account_id = None
-        if await self._rate_limited(session, message):
+        found = None
+        if await self._rate_limited(conn, message):
             outcome = Outcome(Status.REJECTED, Reason.RATE_LIMITED)
         else:
-            found = None
             if parsed.uin is not None:
-                found = await repo.load_account(session, parsed.uin, period, lock=True)
-            account_id = found[0].id if found else None
+                found = await inbox.load_account(conn, parsed.uin, period)
             outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
-        if account_id is not None and outcome.readings:
-            await repo.add_readings(
-                session, message, outcome.readings, outcome.status, local_day, now
+        if found is not None and outcome.readings:
+            await inbox.add_readings(
+                conn, message, outcome.readings, outcome.status, local_day, now
             )
+        meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
-            message.meta = {**(message.meta or {}), "ambiguous": ambiguous_meta(outcome)}
-        message.status = str(outcome.status)
-        message.reason = str(outcome.reason) if outcome.reason else None
-        message.reply = render(
-            outcome, message.id, parsed.uin, message.language or self.config.language
+            meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
+        message = message.decided(
+            status=str(outcome.status),
+            reason=str(outcome.reason) if outcome.reason else None,
+            reply=render(outcome, message.id, parsed.uin, message.language or self.config.language),
+            meta=meta,
         )
-        message.processed_at = now
-        transport = (message.meta or {}).get("reply_via")
-        if transport:
-            await repo.enqueue_reply(session, message, transport, message.reply, now)
+        await inbox.finish(conn, message, parsed.uin, now)
+        transport = (meta or {}).get("reply_via")
+        if transport and message.reply:
+            await inbox.enqueue_reply(conn, message, transport, message.reply, now)
+        return message
 
-    async def _rate_limited(self, session: AsyncSession, message: Message) -> bool:
+    async def _rate_limited(self, conn: AsyncConnection, message: StoredMessage) -> bool:
         limit = self.rules.rate_limit_per_hour
         if limit <= 0:
             return False
         since = message.received_at - timedelta(hours=1)
-        count = await repo.count_recent(session, message.channel, message.sender, since, message.id)
+        count = await inbox.count_recent(conn, message.channel, message.sender, since, message.id)
         return count >= limit

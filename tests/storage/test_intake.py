@@ -119,10 +119,10 @@ async def test_flood_from_one_sender_is_rate_limited_others_are_not(sessions) ->
 async def test_messages_left_pending_are_decided_on_resume(sessions) -> None:
     intake = await make_intake(sessions)
     # a crash after the message was stored but before it was decided
-    from storage import repository as repo
+    from storage import inbox
 
-    async with sessions() as s, s.begin():
-        await repo.insert_message(s, sms("1234567 05123 02010", ext="crashed"), NOW)
+    async with intake.transaction() as conn:
+        await inbox.insert_message(conn, sms("1234567 05123 02010", ext="crashed"), NOW)
     assert await intake.resume_pending() == 1
     assert await intake.resume_pending() == 0
     receipt = await intake.receive(sms("1234567 05123 02010", ext="crashed"))
