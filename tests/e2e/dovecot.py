@@ -35,6 +35,9 @@ auth_mechanisms = plain login
 disable_plaintext_auth = no
 first_valid_uid = 500
 mail_location = maildir:{dir}/mail/%u
+# IDLE learns of new mail by inotify; where that is slow or missing (some containers) the
+# default fallback is a 30 s re-check, longer than the tests wait
+mailbox_idle_check_interval = 1 secs
 default_login_user = dovenull
 default_internal_user = dovecot
 passdb {{

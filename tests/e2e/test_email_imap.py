@@ -125,7 +125,7 @@ async def count(engine: AsyncEngine, model: type = Message) -> int:
         return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
 
 
-async def wait_count(engine: AsyncEngine, n: int, timeout: float = 20) -> None:
+async def wait_count(engine: AsyncEngine, n: int, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while (got := await count(engine)) < n:
         assert time.monotonic() < deadline, f"{got} of {n} messages stored"
