@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import json
+
 from aiohttp import web
 
 from gateway.intake import Intake
@@ -10,9 +13,14 @@ INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 
 RETRY_AFTER_SECONDS = 30
 
+# JSON answers keep Cyrillic readable (a reply read with curl, a log line), not \u-escaped.
+json_response = functools.partial(
+    web.json_response, dumps=functools.partial(json.dumps, ensure_ascii=False)
+)
+
 
 def json_error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
+    return json_response({"error": message}, status=status)
 
 
 def unavailable() -> web.Response:

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import aiohttp
 from aiohttp import web
 
-from channels.common import INTAKE, json_error, unavailable
+from channels.common import INTAKE, json_error, json_response, unavailable
 from gateway import metrics
 from gateway.config import Config
 from gateway.domain import Channel, InboundMessage, clean_text
@@ -123,7 +123,7 @@ async def generic_webhook(request: web.Request) -> web.Response:
         receipt = await request.app[INTAKE].receive(inbound)
     except StorageUnavailable:
         return unavailable()
-    return web.json_response(
+    return json_response(
         {
             "id": receipt.message_id,
             "status": receipt.status,

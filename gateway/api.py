@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from channels.common import json_response
 from gateway.config import Config
 from gateway.openapi import SPEC
 from storage import repository as repo
@@ -34,7 +35,7 @@ async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamRespo
             hmac.compare_digest(token.encode(), t.encode()) for t in tokens if t
         )
         if not ok:
-            return web.json_response(
+            return json_response(
                 {"error": "a valid bearer token is required"},
                 status=401,
                 headers={"WWW-Authenticate": "Bearer"},
@@ -94,7 +95,7 @@ async def list_messages(request: web.Request) -> web.Response:
         readings = await repo.message_readings(session, [m.id for m in messages])
     items = [message_json(m, readings.get(m.id, [])) for m in messages]
     nxt = str(messages[-1].id) if len(messages) == limit else None
-    return web.json_response({"items": items, "next": nxt})
+    return json_response({"items": items, "next": nxt})
 
 
 async def get_message(request: web.Request) -> web.Response:
@@ -105,9 +106,9 @@ async def get_message(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         message = await session.get(Message, message_id)
         if message is None:
-            return web.json_response({"error": "no such message"}, status=404)
+            return json_response({"error": "no such message"}, status=404)
         readings = await repo.message_readings(session, [message.id])
-    return web.json_response(message_json(message, readings.get(message.id, [])))
+    return json_response(message_json(message, readings.get(message.id, [])))
 
 
 async def account_readings(request: web.Request) -> web.Response:
@@ -116,7 +117,7 @@ async def account_readings(request: web.Request) -> web.Response:
     async with request.app[SESSIONS]() as session:
         rows = await repo.account_readings(session, uin, after, limit)
     if rows is None:
-        return web.json_response({"error": f"no account with UIN {uin}"}, status=404)
+        return json_response({"error": f"no account with UIN {uin}"}, status=404)
     items = [
         {
             "id": r.id,
@@ -134,11 +135,11 @@ async def account_readings(request: web.Request) -> web.Response:
         for r in rows
     ]
     nxt = str(rows[-1].id) if len(rows) == limit else None
-    return web.json_response({"items": items, "next": nxt})
+    return json_response({"items": items, "next": nxt})
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(SPEC)
+    return json_response(SPEC)
 
 
 def setup(app: web.Application, config: Config) -> None:

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.common import INTAKE
+from channels.common import INTAKE, json_response
 from gateway import closing
 from gateway.api import API_CONFIG, PAGE_DEFAULT, PAGE_MAX, SESSIONS
 from storage import volumes
@@ -46,18 +46,18 @@ async def period_volumes(request: web.Request) -> web.StreamResponse:
     try:
         closing.check_period(period)
     except closing.PeriodError as e:
-        return web.json_response({"error": str(e)}, status=400)
+        return json_response({"error": str(e)}, status=400)
     async with request.app[SESSIONS]() as session:
         try:
             await closing.closed_period(session, period)
         except closing.PeriodError as e:
-            return web.json_response({"error": str(e)}, status=404)
+            return json_response({"error": str(e)}, status=404)
         if "text/csv" in request.headers.get("Accept", ""):
             return await _stream_csv(request, session, period)
         rows = await volumes.page_volumes(session, period, after, limit)
     items = [closing.volume_record(r) for r in rows]
     nxt = f"{rows[-1].meter_id}.{rows[-1].zone}" if len(rows) == limit else None
-    return web.json_response({"items": items, "next": nxt})
+    return json_response({"items": items, "next": nxt})
 
 
 async def _stream_csv(
@@ -112,7 +112,7 @@ async def inspections(request: web.Request) -> web.Response:
          "meters": i.meters}
         for i in page
     ]  # fmt: skip
-    return web.json_response({"items": items, "next": str(nxt) if nxt is not None else None})
+    return json_response({"items": items, "next": str(nxt) if nxt is not None else None})
 
 
 def setup(app: web.Application) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels import email_imap, email_out, email_smtp, sms
-from channels.common import INTAKE
+from channels.common import INTAKE, json_response
 from gateway import api
 from gateway.config import Config
 from gateway.intake import Clock, Intake
@@ -131,7 +131,7 @@ async def resume(intake: Intake) -> None:
 
 
 async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 async def readyz(request: web.Request) -> web.Response:
@@ -139,8 +139,8 @@ async def readyz(request: web.Request) -> web.Response:
         async with request.app[ENGINE].connect() as conn:
             await asyncio.wait_for(conn.execute(text("SELECT 1")), timeout=5)
     except Exception as e:
-        return web.json_response({"status": "unavailable", "error": str(e)[:200]}, status=503)
-    return web.json_response({"status": "ready"})
+        return json_response({"status": "unavailable", "error": str(e)[:200]}, status=503)
+    return json_response({"status": "ready"})
 
 
 async def metrics_view(request: web.Request) -> web.Response:
