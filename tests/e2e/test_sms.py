@@ -123,6 +123,7 @@ REASON_CASES = [
     ("decreasing", "1234567 4000 2010", "rejected"),
     ("implausible_jump", "1234567 09000 02010", "review"),
     ("meter_verification_expired", "3333333 150", "rejected"),
+    ("ambiguous", "1234567 5123,201", "review"),  # 5123.201? or 5123 and 201 without a space?
 ]
 
 
