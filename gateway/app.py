@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from datetime import UTC, datetime
@@ -73,11 +72,7 @@ def init_app(
                 tasks.append(asyncio.create_task(resume(app[INTAKE])))
                 tasks.append(asyncio.create_task(app[OUTBOX].run_forever()))
             yield
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await stop_tasks(tasks)
 
     async def dispose(app: web.Application) -> AsyncIterator[None]:
         yield
@@ -109,15 +104,25 @@ def email_channels(config: Config) -> Callable[[web.Application], AsyncIterator[
             )
             tasks.append(asyncio.create_task(poller.run_forever()))
         yield
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks)
         if SMTP_SERVER in app:
             app[SMTP_SERVER].close()
             await app[SMTP_SERVER].wait_closed()
 
     return ctx
+
+
+async def stop_tasks(tasks: list[asyncio.Task[None]], timeout: float = 10) -> None:
+    """Cancel background tasks and wait for them, but never forever: a task that ignores
+    its cancellation must not hang the shutdown (nor may our wait swallow a cancellation
+    of the shutdown itself, which ``suppress(CancelledError)`` around ``await task`` did)."""
+    for task in tasks:
+        task.cancel()
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        log.error("background task %s did not stop within %s s", task.get_name(), timeout)
 
 
 async def resume(intake: Intake) -> None:

@@ -61,8 +61,12 @@ class OutboxWorker:
                 sent = 0
             if sent < self.batch:
                 self.wakeup.clear()
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+                # task's cancellation when the wait ends at the same moment (gh-86296),
+                # and the worker then never stops
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wakeup.wait(), self.interval)
+                    async with asyncio.timeout(self.interval):
+                        await self.wakeup.wait()
 
     async def run_once(self) -> int:
         """Claim due rows and deliver them; returns how many were handled."""
