@@ -28,6 +28,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from channels.email_mime import to_inbound
+from gateway.aio import raise_if_cancelling
 from gateway.config import Config
 from gateway.intake import Intake
 from storage.locks import AdvisoryLock
@@ -109,6 +110,7 @@ class ImapPoller:
                     if self.lock is not None and not await self.lock.still_held():
                         raise LockLost()
                 except Exception as e:  # the server went away, the database, the lock
+                    raise_if_cancelling()
                     log.warning("IMAP %s: %s; retrying in %.0f s", self.settings.host, e, delay)
                     await self._call(self._disconnect)
                     await asyncio.sleep(delay)

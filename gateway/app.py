@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from channels import email_imap, email_out, email_smtp, sms
 from channels.common import INTAKE, json_response
 from gateway import api
+from gateway.aio import stop_tasks
 from gateway.config import Config
 from gateway.intake import Clock, Intake
 from gateway.outbox import OutboxWorker, Sender
@@ -110,19 +111,6 @@ def email_channels(config: Config) -> Callable[[web.Application], AsyncIterator[
             await app[SMTP_SERVER].wait_closed()
 
     return ctx
-
-
-async def stop_tasks(tasks: list[asyncio.Task[None]], timeout: float = 10) -> None:
-    """Cancel background tasks and wait for them, but never forever: a task that ignores
-    its cancellation must not hang the shutdown (nor may our wait swallow a cancellation
-    of the shutdown itself, which ``suppress(CancelledError)`` around ``await task`` did)."""
-    for task in tasks:
-        task.cancel()
-    if not tasks:
-        return
-    _, pending = await asyncio.wait(tasks, timeout=timeout)
-    for task in pending:
-        log.error("background task %s did not stop within %s s", task.get_name(), timeout)
 
 
 async def resume(intake: Intake) -> None:

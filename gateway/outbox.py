@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import metrics
+from gateway.aio import raise_if_cancelling
 from gateway.intake import Clock
 from storage.models import Outbox
 
@@ -57,6 +58,7 @@ class OutboxWorker:
             try:
                 sent = await self.run_once()
             except Exception:
+                raise_if_cancelling()
                 log.exception("outbox pass failed")
                 sent = 0
             if sent < self.batch:
