@@ -227,7 +227,7 @@ async def test_gateway_polls_with_idle(
         await wait_count(engine, 1)
         await asyncio.sleep(1)  # in IDLE now
         await mailbox.append(fixture("mailru_koi8r_base64"))
-        await wait_count(engine, 2, timeout=10)
+        await wait_count(engine, 2)
     assert await mailbox.flags() == [{SEEN}, {SEEN}]
 
 
