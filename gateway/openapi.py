@@ -5,33 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from gateway import openapi_periods
-
-_PAGE = [
-    {"name": "cursor", "in": "query", "schema": {"type": "string"},
-     "description": "the `next` of the previous page"},
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-]  # fmt: skip
-
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
-
-
-def _list_of(ref: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
-            "next": {"type": ["string", "null"]},
-        },
-    }
-
-
-def _ok(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
+from gateway.openapi_parts import ERROR, PAGE, json_body, list_of
 
 _UNAUTHORIZED = {"description": "missing or wrong bearer token",
-                 "content": {"application/json": {"schema": _ERROR}}}  # fmt: skip
-_NOT_FOUND = {"description": "not found", "content": {"application/json": {"schema": _ERROR}}}
+                 "content": {"application/json": {"schema": ERROR}}}  # fmt: skip
+_NOT_FOUND = {"description": "not found", "content": {"application/json": {"schema": ERROR}}}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -94,9 +72,9 @@ SPEC: dict[str, Any] = {
                     {"name": "channel", "in": "query",
                      "schema": {"enum": ["sms", "email", "telegram", "web"]}},
                     {"name": "external_id", "in": "query", "schema": {"type": "string"}},
-                    *_PAGE,
+                    *PAGE,
                 ],
-                "responses": {"200": _ok(_list_of("Message")), "401": _UNAUTHORIZED},
+                "responses": {"200": json_body(list_of("Message")), "401": _UNAUTHORIZED},
             }
         },
         "/messages/{id}": {
@@ -104,7 +82,7 @@ SPEC: dict[str, Any] = {
                 "summary": "One message with its readings and reply",
                 "parameters": [{"name": "id", "in": "path", "required": True,
                                 "schema": {"type": "integer"}}],
-                "responses": {"200": _ok({"$ref": "#/components/schemas/Message"}),
+                "responses": {"200": json_body({"$ref": "#/components/schemas/Message"}),
                               "401": _UNAUTHORIZED, "404": _NOT_FOUND},
             }
         },
@@ -112,8 +90,8 @@ SPEC: dict[str, Any] = {
             "get": {
                 "summary": "An account's readings, oldest first",
                 "parameters": [{"name": "uin", "in": "path", "required": True,
-                                "schema": {"type": "string"}}, *_PAGE],
-                "responses": {"200": _ok(_list_of("Reading")), "401": _UNAUTHORIZED,
+                                "schema": {"type": "string"}}, *PAGE],
+                "responses": {"200": json_body(list_of("Reading")), "401": _UNAUTHORIZED,
                               "404": _NOT_FOUND},
             }
         },

@@ -5,29 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from gateway.openapi_parts import ERROR, PAGE, json_body, list_of
+
 _PERIOD = {"type": "string", "pattern": "^\\d{4}-(0[1-9]|1[0-2])$"}
 _DECIMAL = {"type": "string", "description": "decimal"}
 _NULLABLE_DECIMAL = {"type": ["string", "null"], "description": "decimal"}
-_ERROR = {"type": "object", "properties": {"error": {"type": "string"}}}
-_PAGE = [
-    {"name": "cursor", "in": "query", "schema": {"type": "string"},
-     "description": "the `next` of the previous page"},
-    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500}},
-]  # fmt: skip
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _list_of(ref: str) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{ref}"}},
-            "next": {"type": ["string", "null"]},
-        },
-    }
 
 
 SCHEMAS: dict[str, Any] = {
@@ -73,19 +55,19 @@ PATHS: dict[str, Any] = {
             "(uin,meter,zone,period,method,volume,correction,reading_start,reading_end).",
             "parameters": [
                 {"name": "period", "in": "path", "required": True, "schema": _PERIOD},
-                *_PAGE,
+                *PAGE,
             ],
             "responses": {
                 "200": {
                     "description": "OK",
                     "content": {
-                        "application/json": {"schema": _list_of("PeriodVolume")},
+                        "application/json": {"schema": list_of("PeriodVolume")},
                         "text/csv": {"schema": {"type": "string"}},
                     },
                 },
-                "400": _json(_ERROR, "not a period YYYY-MM"),
-                "401": _json(_ERROR, "missing or wrong bearer token"),
-                "404": _json(_ERROR, "the period is not closed"),
+                "400": json_body(ERROR, "not a period YYYY-MM"),
+                "401": json_body(ERROR, "missing or wrong bearer token"),
+                "404": json_body(ERROR, "the period is not closed"),
             },
         }
     },
@@ -99,11 +81,11 @@ PATHS: dict[str, Any] = {
                     "schema": {"type": "string", "format": "date"},
                     "description": "the day to count from (default today)",
                 },
-                *_PAGE,
+                *PAGE,
             ],  # fmt: skip
             "responses": {
-                "200": _json(_list_of("Inspection"), "OK"),
-                "401": _json(_ERROR, "missing or wrong bearer token"),
+                "200": json_body(list_of("Inspection"), "OK"),
+                "401": json_body(ERROR, "missing or wrong bearer token"),
             },
         }
     },
