@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.common import json_response
 from gateway.config import Config
+from gateway.domain import plain
 from gateway.openapi import SPEC
 from storage import repository as repo
 from storage.models import Message
@@ -43,23 +44,28 @@ async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamRespo
     return await handler(request)
 
 
-def _page(request: web.Request) -> tuple[int | None, int]:
+def page_limit(request: web.Request) -> int:
+    """The ``limit`` of a list request: 1 to PAGE_MAX, PAGE_DEFAULT when absent."""
     try:
-        cursor = request.query.get("cursor")
-        after = int(cursor) if cursor else None
         limit = min(int(request.query.get("limit", PAGE_DEFAULT)), PAGE_MAX)
     except ValueError:
-        raise web.HTTPBadRequest(text="cursor and limit must be integers") from None
+        raise web.HTTPBadRequest(text="limit must be an integer") from None
     if limit < 1:
         raise web.HTTPBadRequest(text="limit must be at least 1")
-    return after, limit
+    return limit
+
+
+def _page(request: web.Request) -> tuple[int | None, int]:
+    cursor = request.query.get("cursor")
+    try:
+        after = int(cursor) if cursor else None
+    except ValueError:
+        raise web.HTTPBadRequest(text="cursor must be one returned as next") from None
+    return after, page_limit(request)
 
 
 def _num(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    text = format(value, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    return None if value is None else plain(value)
 
 
 def message_json(message: Message, readings: list[Any]) -> dict[str, Any]:

@@ -12,18 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.common import INTAKE, json_response
 from gateway import closing
-from gateway.api import API_CONFIG, PAGE_DEFAULT, PAGE_MAX, SESSIONS
+from gateway.api import API_CONFIG, SESSIONS, page_limit
 from storage import volumes
-
-
-def _limit(request: web.Request) -> int:
-    try:
-        limit = min(int(request.query.get("limit", PAGE_DEFAULT)), PAGE_MAX)
-    except ValueError:
-        raise web.HTTPBadRequest(text="limit must be an integer") from None
-    if limit < 1:
-        raise web.HTTPBadRequest(text="limit must be at least 1")
-    return limit
 
 
 def _volume_cursor(request: web.Request) -> tuple[int, int] | None:
@@ -42,7 +32,7 @@ async def period_volumes(request: web.Request) -> web.StreamResponse:
     client asks for ``text/csv`` (what a billing system imports)."""
     period = request.match_info["period"]
     after = _volume_cursor(request)
-    limit = _limit(request)
+    limit = page_limit(request)
     try:
         closing.check_period(period)
     except closing.PeriodError as e:
@@ -93,7 +83,7 @@ def _account_cursor(request: web.Request) -> int | None:
 async def inspections(request: web.Request) -> web.Response:
     """Open accounts with a meter unread for six months or more: the supplier must inspect.
     ``as_of=YYYY-MM-DD`` asks as of another day than today (in ``rules.timezone``)."""
-    limit = _limit(request)
+    limit = page_limit(request)
     after = _account_cursor(request)
     config = request.app[API_CONFIG]
     try:

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from gateway.config import Rules
-from gateway.periods import consumption, months_between
+from gateway.periods import consumption, months_between, period_index
 
 VOLUME_PLACES = Decimal("0.0001")  # volumes are stored as NUMERIC(18, 4)
 
@@ -121,8 +121,8 @@ def average_monthly(points: Sequence[MeterReading], digits: int, rules: Rules) -
     if not points:
         return None
     last = points[-1]
-    earliest = add_index(last.period) - rules.average_window_months
-    inside = [p for p in points if add_index(p.period) >= earliest]
+    earliest = period_index(last.period) - rules.average_window_months
+    inside = [p for p in points if period_index(p.period) >= earliest]
     months = months_between(inside[0].period, last.period)
     if months < rules.average_min_months or months <= 0:
         return None
@@ -131,11 +131,6 @@ def average_monthly(points: Sequence[MeterReading], digits: int, rules: Rules) -
         Decimal(0),
     )
     return quantize(used / months)
-
-
-def add_index(period: str) -> int:
-    """A period as a month count, so that periods subtract: ``"2026-01"`` -> 24313."""
-    return int(period[:4]) * 12 + int(period[5:7])
 
 
 def periods_without_reading(points: Sequence[MeterReading], period: str) -> int | None:

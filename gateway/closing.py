@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.billing import Method
 from gateway.config import Rules
+from gateway.domain import plain
 from gateway.periods import months_before, parse_period
 from storage import volumes as store
 from storage.models import Period
@@ -146,10 +147,7 @@ def volume_record(row: Any) -> dict[str, Any]:
 
 
 def _plain(value: Decimal | None) -> str | None:
-    if value is None:
-        return None
-    text = format(Decimal(value).quantize(Decimal("0.0001")).normalize(), "f")
-    return "0" if text in ("-0", "") else text
+    return None if value is None else plain(Decimal(value).quantize(Decimal("0.0001")))
 
 
 async def closed_period(session: AsyncSession, period: str) -> Period:

@@ -131,3 +131,9 @@ class Outcome:
 def clean_text(text: str) -> str:
     """What a database can store: no NUL characters, no lone surrogates from bad JSON."""
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def plain(value: Decimal) -> str:
+    """A decimal as people write it: no exponent, no trailing zeros ("104.25", "5123", "0")."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text

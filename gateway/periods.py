@@ -29,16 +29,19 @@ def parse_period(text: str) -> tuple[int, int]:
     return int(m.group(1)), int(m.group(2))
 
 
-def add_months(period: str, n: int) -> str:
+def period_index(period: str) -> int:
+    """A period as a month count, so that periods subtract: ``"2026-01"`` -> 24312."""
     year, month = parse_period(period)
-    index = year * 12 + (month - 1) + n
+    return year * 12 + month - 1
+
+
+def add_months(period: str, n: int) -> str:
+    index = period_index(period) + n
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def months_between(earlier: str, later: str) -> int:
-    y1, m1 = parse_period(earlier)
-    y2, m2 = parse_period(later)
-    return (y2 * 12 + m2) - (y1 * 12 + m1)
+    return period_index(later) - period_index(earlier)
 
 
 def consumption(previous: Decimal, current: Decimal, digits: int) -> Decimal | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gateway.domain import Outcome, Reason, Register, RegisterResult, Status
+from gateway.domain import Outcome, Reason, Register, RegisterResult, Status, plain
 
 UNITS = {
     "ru": {"electricity": "кВт·ч", "cold_water": "м³", "hot_water": "м³", "gas": "м³",
@@ -191,13 +191,13 @@ def explain_reason(outcome: Outcome, lang: str) -> str:
         reg = failed.register
         fields.update(
             meter=register_label(reg, lang),
-            value=_fmt(failed.value),
-            last=_fmt(reg.last.value) if reg.last else "",
+            value=plain(failed.value),
+            last=plain(reg.last.value) if reg.last else "",
             digits=reg.digits,
             decimals=reg.decimals or TEXT[lang]["no_decimals"],
         )
         if failed.candidates:
-            fields["detail"] = fields["detail"] or _fmt(failed.value)
+            fields["detail"] = fields["detail"] or plain(failed.value)
             fields["options"] = _options(failed.candidates, lang)
     elif outcome.reason is Reason.AMBIGUOUS and outcome.detail:
         detail = outcome.detail
@@ -210,7 +210,7 @@ def explain_reason(outcome: Outcome, lang: str) -> str:
 
 
 def _options(candidates: tuple[Decimal, ...], lang: str) -> str:
-    return f" {TEXT[lang]['or']} ".join(_fmt(c) for c in candidates)
+    return f" {TEXT[lang]['or']} ".join(plain(c) for c in candidates)
 
 
 def _split_options(typed: str, lang: str) -> str:
@@ -224,9 +224,9 @@ def _split_options(typed: str, lang: str) -> str:
 
 def _reading_line(r: RegisterResult, lang: str) -> str:
     label = register_label(r.register, lang)
-    text = f"{label} {_fmt(r.value)}"
+    text = f"{label} {plain(r.value)}"
     if r.consumption is not None:
-        text += f" ({TEXT[lang]['consumption']} {_fmt(r.consumption)} "
+        text += f" ({TEXT[lang]['consumption']} {plain(r.consumption)} "
         text += f"{UNITS[lang][r.register.service]})"
     return text
 
@@ -285,12 +285,5 @@ def _plural(n: int, forms: tuple[str, str, str], lang: str) -> str:
 
 def _sample(reg: Register) -> str:
     if reg.last is not None:
-        return _fmt(reg.last.value)
+        return plain(reg.last.value)
     return "0" * reg.digits
-
-
-def _fmt(value: Decimal) -> str:
-    text = format(value.normalize(), "f") if value == value.to_integral() else format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
