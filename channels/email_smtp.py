@@ -81,12 +81,14 @@ async def start_smtp_server(intake: Intake, config: Config) -> asyncio.Server:
     logging.getLogger("mail.log").setLevel(logging.WARNING)
     handler = SmtpHandler(intake, [str(r) for r in cfg["recipients"]], own_addresses(config))
     loop = asyncio.get_running_loop()
+    # once, off the loop: getfqdn may wait on DNS, and the factory runs for every connection
+    hostname = await asyncio.to_thread(socket.getfqdn)
     server = await loop.create_server(
         lambda: SMTP(
             handler,
             data_size_limit=int(cfg["max_size"]),
             enable_SMTPUTF8=True,
-            hostname=socket.getfqdn(),
+            hostname=hostname,
             ident="meter-gateway ESMTP",
             timeout=300,
         ),
