@@ -27,8 +27,8 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.closing import close_period  # noqa: E402
-from gateway.config import Rules  # noqa: E402
+from gateway.domain.rules import Rules  # noqa: E402
+from gateway.service.closing import close_period  # noqa: E402
 from storage.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
 
 TARGET_SECONDS = 60

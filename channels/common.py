@@ -7,7 +7,7 @@ import json
 
 from aiohttp import web
 
-from gateway.intake import Intake
+from gateway.service.receive import Intake
 
 INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 

@@ -30,7 +30,7 @@ from imapclient.exceptions import IMAPClientError
 from channels.email_mime import to_inbound
 from gateway.aio import raise_if_cancelling
 from gateway.config import Config
-from gateway.intake import Intake
+from gateway.service.receive import Intake
 from storage.locks import AdvisoryLock
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from email.utils import getaddresses
 from html.parser import HTMLParser
 from typing import Any
 
-from gateway.domain import Channel, InboundMessage, clean_text
+from gateway.domain.model import Channel, InboundMessage, clean_text
 from parsers import parse
 
 log = logging.getLogger(__name__)

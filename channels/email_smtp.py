@@ -17,7 +17,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email_mime import to_inbound
 from gateway.config import Config
-from gateway.intake import Intake, StorageUnavailable
+from gateway.service.receive import Intake, StorageUnavailable
 
 log = logging.getLogger(__name__)
 

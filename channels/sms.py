@@ -22,8 +22,8 @@ from aiohttp import web
 from channels.common import INTAKE, json_error, json_response, unavailable
 from gateway import metrics
 from gateway.config import Config
-from gateway.domain import Channel, InboundMessage, clean_text
-from gateway.intake import StorageUnavailable
+from gateway.domain.model import Channel, InboundMessage, clean_text
+from gateway.service.receive import StorageUnavailable
 
 log = logging.getLogger(__name__)
 

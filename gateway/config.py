@@ -17,6 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from gateway.domain.rules import Rules
+
 ENV_PREFIX = "METER_GATEWAY_"
 
 DEFAULTS: dict[str, Any] = {
@@ -83,20 +85,6 @@ DEFAULTS: dict[str, Any] = {
 
 class ConfigError(Exception):
     """A config file or variable that cannot be used; the message names it."""
-
-
-@dataclass(frozen=True)
-class Rules:
-    timezone: str = "Europe/Moscow"
-    cutoff_day: int = 25
-    jump_factor: Decimal = Decimal(5)
-    jump_min: Decimal = Decimal(0)
-    allow_partial: bool = False
-    average_window_months: int = 6
-    average_min_months: int = 3
-    average_max_periods: int = 3
-    normative_factor: Decimal = Decimal(1)
-    rate_limit_per_hour: int = 20
 
 
 @dataclass(frozen=True)

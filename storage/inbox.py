@@ -18,7 +18,7 @@ from sqlalchemy import Executable, Table, bindparam, func, insert, select, tuple
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain import AccountView, HistoryPoint, InboundMessage, Register, RegisterResult
+from gateway.domain.model import AccountView, HistoryPoint, InboundMessage, Register, RegisterResult
 from storage.models import Account, Message, Meter, Outbox, Reading
 
 HISTORY_LIMIT = 24  # accepted readings per register kept in view: two years of monthly ones

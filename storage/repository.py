@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.imports import MeterRow
+from gateway.domain.records import MeterRow
 from storage.models import Account, Message, Meter, Reading
 
 

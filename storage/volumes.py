@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import Integer, Numeric, bindparam, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.config import Rules
-from gateway.domain import SERVICES
+from gateway.domain.model import SERVICES
+from gateway.domain.rules import Rules
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 

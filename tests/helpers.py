@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.commands import history_record
-from gateway.config import Rules
-from gateway.imports import MeterRow, ReadingRow
+from gateway.domain.records import MeterRow, ReadingRow
+from gateway.domain.rules import Rules
+from gateway.service.imports import history_record
 from storage import repository as repo
 
 

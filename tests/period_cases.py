@@ -1,6 +1,6 @@
 """One table of register histories with the volume expected for a period (SPEC section 5).
 
-``tests/gateway/test_billing.py`` runs it through the pure rules, and
+``tests/domain/test_billing.py`` runs it through the pure rules, and
 ``tests/storage/test_period_close.py`` through ``period close`` on SQLite and PostgreSQL:
 both must give the expected rows, and the same rows as each other for every period.
 Readings are taken on the 20th unless a case says otherwise; the cut-off day is the 25th.
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from gateway.billing import MeterReading, RegisterHistory
-from gateway.config import Rules
-from gateway.periods import period_of
+from gateway.domain.billing import MeterReading, RegisterHistory
+from gateway.domain.periods import period_of
+from gateway.domain.rules import Rules
 
 # closed one after another, each seeing the estimates of the ones before
 PERIODS = ("2026-07", "2026-08", "2026-09", "2026-10", "2026-11", "2026-12")

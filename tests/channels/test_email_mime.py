@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from channels.email_mime import choose_text, html_to_text, own_lines, parse_email, to_inbound
-from gateway.domain import Channel
+from gateway.domain.model import Channel
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 OWN = ["readings@example.org"]

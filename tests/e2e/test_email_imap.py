@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email_imap import ImapPoller, ImapSettings
-from gateway.app import init_app
 from gateway.config import load_config
-from gateway.intake import Intake, StorageUnavailable
+from gateway.http.app import init_app
+from gateway.service.receive import Intake, StorageUnavailable
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Message, Outbox
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW

@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from channels.email_mime import to_inbound
 from channels.email_out import EmailSender
 from channels.email_smtp import own_addresses
-from gateway.app import SMTP_SERVER, init_app
 from gateway.config import load_config
-from gateway.intake import Intake
-from gateway.outbox import OutboxWorker
+from gateway.http.app import SMTP_SERVER, init_app
+from gateway.service.outbox import OutboxWorker
+from gateway.service.receive import Intake
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Outbox
 from tests.e2e.conftest import ACCOUNTS, API_TOKEN, ENV, HISTORY, NOW

@@ -9,9 +9,9 @@ from datetime import date
 from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway import openapi_periods
-from gateway.closing import EXPORT_COLUMNS, close_period
-from gateway.config import Rules
+from gateway.domain.rules import Rules
+from gateway.http.api import openapi_periods
+from gateway.service.closing import EXPORT_COLUMNS, close_period
 from storage.db import make_sessionmaker
 from tests.e2e.conftest import API_TOKEN, NOW
 from tests.helpers import meter, seed

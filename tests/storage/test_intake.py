@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from gateway.config import load_config
-from gateway.domain import Channel, InboundMessage
-from gateway.intake import Intake
+from gateway.domain.model import Channel, InboundMessage
+from gateway.service.receive import Intake
 from storage.models import Message, Outbox, Reading
 from tests.helpers import meter, seed
 

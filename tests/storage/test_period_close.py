@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.billing import bill_periods
-from gateway.closing import PeriodError, close_period
-from gateway.config import Rules
+from gateway.domain.billing import bill_periods
+from gateway.domain.rules import Rules
+from gateway.service.closing import PeriodError, close_period
 from storage import volumes as store
 from storage.db import make_sessionmaker
 from storage.models import Account, Meter, Period, PeriodVolume

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.billing import (
+from gateway.domain.billing import (
     MeterReading,
     Method,
     RegisterHistory,
@@ -18,7 +18,7 @@ from gateway.billing import (
     correction,
     periods_without_reading,
 )
-from gateway.config import Rules
+from gateway.domain.rules import Rules
 from tests.period_cases import CASES, NORMATIVES, PERIODS, Case
 
 

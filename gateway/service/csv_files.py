@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from gateway.domain import SERVICES
+from gateway.domain.model import SERVICES
+from gateway.domain.records import MeterRow, ReadingRow
 
 ACCOUNT_COLUMNS = [
     "uin",
@@ -32,33 +32,6 @@ READING_COLUMNS = ["uin", "meter", "zone", "date", "value"]
 
 class CsvImportError(Exception):
     """A file that cannot be imported; the message is one line naming the row."""
-
-
-@dataclass(frozen=True)
-class MeterRow:
-    row: int
-    uin: str
-    meter: str
-    position: int
-    service: str
-    zones: int
-    digits: int
-    decimals: int
-    verified_until: date | None
-    residents: int
-    status: str
-    # optional column: the meter failed on this day and is billed as if unread from then
-    failed_on: date | None = None
-
-
-@dataclass(frozen=True)
-class ReadingRow:
-    row: int
-    uin: str
-    meter: str
-    zone: int
-    taken_on: date
-    value: Decimal
 
 
 def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.config import Config, ConfigError, load_config
-from gateway.imports import CsvImportError
+from gateway.service.csv_files import CsvImportError
 from parsers import parse
 from storage.db import make_engine, make_sessionmaker, upgrade
 
@@ -110,14 +110,14 @@ def cmd_db_upgrade(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_accounts_import(args: argparse.Namespace, config: Config) -> int:
-    from gateway.commands import import_accounts
+    from gateway.service.imports import import_accounts
 
     print(with_db(config, lambda s: import_accounts(s, args.file)))
     return 0
 
 
 def cmd_readings_import(args: argparse.Namespace, config: Config) -> int:
-    from gateway.commands import import_readings
+    from gateway.service.imports import import_readings
 
     print(with_db(config, lambda s: import_readings(s, args.file, config.rules)))
     return 0
@@ -135,8 +135,8 @@ def cmd_parse(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    from gateway.app import init_app
-    from gateway.commands import load_demo
+    from gateway.http.app import init_app
+    from gateway.service.imports import load_demo
 
     if args.demo:
         overrides: dict[str, Any] = {}
@@ -205,7 +205,7 @@ def add_period_commands(sub: Any, config_opt: argparse.ArgumentParser) -> None:
 
 
 def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
-    from gateway.closing import PeriodError, close_period
+    from gateway.service.closing import PeriodError, close_period
 
     rules = config.rules
     today = args.today or datetime.now(ZoneInfo(rules.timezone)).date()
@@ -233,7 +233,7 @@ def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
-    from gateway.closing import PeriodError, export_period
+    from gateway.service.closing import PeriodError, export_period
 
     def write(out: IO[str]) -> int:
         return with_db(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway import openapi_periods
-from gateway.openapi_parts import ERROR, PAGE, json_body, list_of
+from gateway.http.api import openapi_periods
+from gateway.http.api.openapi_parts import ERROR, PAGE, json_body, list_of
 
 _UNAUTHORIZED = {"description": "missing or wrong bearer token",
                  "content": {"application/json": {"schema": ERROR}}}  # fmt: skip

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import metrics
 from gateway.aio import raise_if_cancelling
-from gateway.intake import Clock
+from gateway.service.receive import Clock
 from storage.models import Outbox
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from channels.common import INTAKE, json_response
-from gateway import closing
-from gateway.api import API_CONFIG, SESSIONS, page_limit
+from gateway.http.api.messages import API_CONFIG, SESSIONS, page_limit
+from gateway.service import closing
 from storage import volumes
 
 

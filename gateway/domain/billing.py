@@ -18,8 +18,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
-from gateway.config import Rules
-from gateway.periods import consumption, months_between, period_index
+from gateway.domain.periods import consumption, months_between, period_index
+from gateway.domain.rules import Rules
 
 VOLUME_PLACES = Decimal("0.0001")  # volumes are stored as NUMERIC(18, 4)
 

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels import email_imap, email_out, email_smtp, sms
 from channels.common import INTAKE, json_response
-from gateway import api
 from gateway.aio import stop_tasks
 from gateway.config import Config
-from gateway.intake import Clock, Intake
-from gateway.outbox import OutboxWorker, Sender
+from gateway.http.api import messages as api
+from gateway.service.outbox import OutboxWorker, Sender
+from gateway.service.receive import Clock, Intake
 from storage.db import make_engine, make_sessionmaker
 from storage.locks import AdvisoryLock
 

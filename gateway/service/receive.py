@@ -21,10 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 
 from gateway import metrics
 from gateway.config import Config
-from gateway.domain import InboundMessage, Outcome, Reason, Status
-from gateway.periods import period_of
-from gateway.replies import render
-from gateway.validator import validate
+from gateway.domain.model import InboundMessage, Outcome, Reason, Status
+from gateway.domain.periods import period_of
+from gateway.domain.replies import render
+from gateway.domain.validation import validate
 from parsers import parse
 from storage import inbox
 from storage.inbox import StoredMessage

@@ -10,8 +10,7 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from gateway.config import Rules
-from gateway.domain import (
+from gateway.domain.model import (
     AccountView,
     Outcome,
     Reason,
@@ -19,7 +18,8 @@ from gateway.domain import (
     RegisterResult,
     Status,
 )
-from gateway.periods import consumption, period_of
+from gateway.domain.periods import consumption, period_of
+from gateway.domain.rules import Rules
 from parsers import ParsedReading, ParseResult
 
 # Reasons that send a message to staff instead of rejecting it.

@@ -1,6 +1,6 @@
 """Use cases of the period close: close, export, and the list of meters to inspect.
 
-The rules live in ``gateway.billing`` (pure) and run set-based in ``storage.volumes``; this
+The rules live in ``gateway.domain.billing`` (pure) and run set-based in ``storage.volumes``; this
 module decides what may be closed, runs the close in one transaction under the close lock,
 and writes exports.
 """
@@ -18,10 +18,10 @@ from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.billing import Method
-from gateway.config import Rules
-from gateway.domain import plain
-from gateway.periods import months_before, parse_period
+from gateway.domain.billing import Method
+from gateway.domain.model import plain
+from gateway.domain.periods import months_before, parse_period
+from gateway.domain.rules import Rules
 from storage import volumes as store
 from storage.models import Period
 

@@ -9,9 +9,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.config import Rules
-from gateway.imports import CsvImportError, MeterRow, ReadingRow, read_accounts, read_readings
-from gateway.periods import period_of
+from gateway.domain.periods import period_of
+from gateway.domain.records import MeterRow, ReadingRow
+from gateway.domain.rules import Rules
+from gateway.service.csv_files import CsvImportError, read_accounts, read_readings
 from storage import repository as repo
 
 

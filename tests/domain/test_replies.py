@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.config import Rules
-from gateway.replies import expected_format, render
-from gateway.validator import validate
+from gateway.domain.replies import expected_format, render
+from gateway.domain.rules import Rules
+from gateway.domain.validation import validate
 from parsers import parse
-from tests.gateway.test_validator import TODAY, TWO_ZONE, WATER, account, reg
+from tests.domain.test_validator import TODAY, TWO_ZONE, WATER, account, reg
 
 CASES = [
     # id, text, registers, phrases the Russian reply must contain

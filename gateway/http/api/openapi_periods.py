@@ -1,11 +1,11 @@
-"""OpenAPI 3.1 description of the period routes (``gateway.api_periods``), relative to
+"""OpenAPI 3.1 description of the period routes (``gateway.http.api.periods``), relative to
 ``/api/v1``: the API's OpenAPI document takes ``PATHS`` and ``SCHEMAS`` in."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gateway.openapi_parts import ERROR, PAGE, json_body, list_of
+from gateway.http.api.openapi_parts import ERROR, PAGE, json_body, list_of
 
 _PERIOD = {"type": "string", "pattern": "^\\d{4}-(0[1-9]|1[0-2])$"}
 _DECIMAL = {"type": "string", "description": "decimal"}

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.common import json_response
 from gateway.config import Config
-from gateway.domain import plain
-from gateway.openapi import SPEC
+from gateway.domain.model import plain
+from gateway.http.api.openapi import SPEC
 from storage import repository as repo
 from storage.models import Message
 
@@ -155,6 +155,6 @@ def setup(app: web.Application, config: Config) -> None:
     app.router.add_get("/api/v1/messages", list_messages)
     app.router.add_get("/api/v1/messages/{id}", get_message)
     app.router.add_get("/api/v1/accounts/{uin}/readings", account_readings)
-    from gateway import api_periods  # its handlers use this module's keys
+    from gateway.http.api import periods as api_periods  # its handlers use this module's keys
 
     api_periods.setup(app)

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from gateway.config import Rules
-from gateway.domain import AccountView, HistoryPoint, Register, Status
-from gateway.validator import validate
+from gateway.domain.model import AccountView, HistoryPoint, Register, Status
+from gateway.domain.rules import Rules
+from gateway.domain.validation import validate
 from parsers import parse
 
 TODAY = date(2026, 11, 20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from gateway.domain import Outcome, Reason, Register, RegisterResult, Status, plain
+from gateway.domain.model import Outcome, Reason, Register, RegisterResult, Status, plain
 
 UNITS = {
     "ru": {"electricity": "кВт·ч", "cold_water": "м³", "hot_water": "м³", "gas": "м³",

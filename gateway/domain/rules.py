@@ -1,0 +1,20 @@
+"""The supplier's rules (SPEC section 4 and 5), as the pure rules take them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class Rules:
+    timezone: str = "Europe/Moscow"
+    cutoff_day: int = 25
+    jump_factor: Decimal = Decimal(5)
+    jump_min: Decimal = Decimal(0)
+    allow_partial: bool = False
+    average_window_months: int = 6
+    average_min_months: int = 3
+    average_max_periods: int = 3
+    normative_factor: Decimal = Decimal(1)
+    rate_limit_per_hour: int = 20

@@ -1,0 +1,1 @@
+"""The HTTP entrypoint: the aiohttp app, health, the JSON API."""

@@ -1,0 +1,1 @@
+"""Use cases, each on a unit of work."""
