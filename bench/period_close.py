@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gateway.domain.rules import Rules  # noqa: E402
 from gateway.service.closing import close_period  # noqa: E402
-from storage.db import make_engine, make_sessionmaker, upgrade  # noqa: E402
+from storage.db import Database, make_engine, upgrade  # noqa: E402
 
 TARGET_SECONDS = 60
 PERIODS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
@@ -169,14 +169,14 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
             load_seconds = time.perf_counter() - started
         finally:
             await conn.close()
-        sessions = make_sessionmaker(engine)
+        db = Database.of(engine)
         timings = []
         # the month before first (untimed in the figure), as every month's close follows the
         # previous one: the timed close then settles real estimates with its corrections
         for period in PERIODS[-2:]:
             started = time.perf_counter()
             summary = await close_period(
-                sessions,
+                db.uow,
                 period,
                 Rules(),
                 NORMATIVES,

@@ -1,4 +1,4 @@
-"""What every HTTP channel shares: the intake key and the answers at the edge."""
+"""What every HTTP channel shares: the answers at the edge."""
 
 from __future__ import annotations
 
@@ -6,10 +6,6 @@ import functools
 import json
 
 from aiohttp import web
-
-from gateway.service.receive import Intake
-
-INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 
 RETRY_AFTER_SECONDS = 30
 

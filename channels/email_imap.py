@@ -2,7 +2,7 @@
 
 imapclient is synchronous, so every IMAP call runs in one dedicated worker thread (a
 single-thread executor: one connection, used by one thread, never blocking the event loop);
-the intake runs in the event loop as for every other channel.
+the receive use case runs in the event loop as for every other channel.
 
 A message is fetched with ``BODY.PEEK[]`` (which leaves it unseen), stored, and only after
 the commit flagged ``\\Seen`` and moved to ``imap.processed_folder`` (SPEC §7). A crash in
@@ -22,16 +22,14 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from channels.email_mime import to_inbound
 from gateway.aio import raise_if_cancelling
-from gateway.config import Config
-from gateway.service.receive import Intake
-from storage.locks import AdvisoryLock
+from gateway.service.receive import Receive
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +44,14 @@ BATCH = 20
 # response and never again, so IDLE may not wake for it; the next pass finds it anyway.
 IDLE_SECONDS = 20.0
 MAX_BACKOFF = 60.0
+
+
+class SingletonLock(Protocol):
+    """Held by one gateway process at a time (a PostgreSQL advisory lock)."""
+
+    async def acquire(self) -> bool: ...
+    async def still_held(self) -> bool: ...
+    async def release(self) -> None: ...
 
 
 class LockLost(Exception):
@@ -65,33 +71,18 @@ class ImapSettings:
     max_size: int = 10 * 1024 * 1024
     timeout: float = 30
 
-    @classmethod
-    def from_config(cls, config: Config) -> ImapSettings:
-        c = config.section("imap")
-        return cls(
-            host=str(c["host"]),
-            port=int(c["port"]),
-            ssl=bool(c["ssl"]),
-            user=str(c["user"]),
-            password=str(c["password"]),
-            folder=str(c["folder"]) or "INBOX",
-            processed_folder=str(c["processed_folder"]),
-            poll_seconds=float(c["poll_seconds"]),
-            max_size=int(config.section("smtp")["max_size"]),
-        )
-
 
 class ImapPoller:
     def __init__(
         self,
         settings: ImapSettings,
-        intake: Intake,
+        receive: Receive,
         own_addresses: Iterable[str],
-        lock: AdvisoryLock | None = None,
+        lock: SingletonLock | None = None,
         idle_seconds: float = IDLE_SECONDS,
     ) -> None:
         self.settings = settings
-        self.intake = intake
+        self.receive = receive
         self.own = list(own_addresses)
         self.lock = lock
         self.idle_seconds = idle_seconds
@@ -133,7 +124,7 @@ class ImapPoller:
                 inbound = await asyncio.to_thread(
                     to_inbound, raw, self.own, recipient=self.settings.user
                 )
-                receipt = await self.intake.receive(inbound)
+                receipt = await self.receive(inbound)
                 await self._call(self._processed, uid)
                 new += not receipt.duplicate
         return new

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -17,7 +18,6 @@ from typing import Any
 import aiosmtplib
 
 from channels.email_mime import strip_reply_prefix
-from gateway.config import Config
 
 DEFAULT_SUBJECT = "показания"
 TIMEOUT = 30
@@ -48,27 +48,31 @@ def reply_message(
     return msg
 
 
+@dataclass(frozen=True)
+class Smarthost:
+    host: str
+    port: int = 25
+    starttls: bool = False
+    user: str = ""
+    password: str = ""
+    sender: str = "readings@example.org"  # the From of replies
+
+
 class EmailSender:
     """The outbox transport ``email``: raises on any SMTP failure, so the row is retried."""
 
-    def __init__(self, config: Config) -> None:
-        cfg = config.section("smtp_out")
-        self.host = str(cfg["host"])
-        self.port = int(cfg["port"])
-        self.starttls = bool(cfg["starttls"])
-        self.user = str(cfg["user"]) or None
-        self.password = str(cfg["password"]) or None
-        self.sender = str(cfg["from"])
+    def __init__(self, smarthost: Smarthost) -> None:
+        self.smarthost = smarthost
 
     async def __call__(self, outbox_id: int, recipient: str, body: str, meta: Any) -> None:
-        message = reply_message(outbox_id, self.sender, recipient, body, meta)
+        s = self.smarthost
         await aiosmtplib.send(
-            message,
-            hostname=self.host,
-            port=self.port,
-            start_tls=self.starttls,
+            reply_message(outbox_id, s.sender, recipient, body, meta),
+            hostname=s.host,
+            port=s.port,
+            start_tls=s.starttls,
             use_tls=False,
-            username=self.user,
-            password=self.password,
+            username=s.user or None,
+            password=s.password or None,
             timeout=TIMEOUT,
         )

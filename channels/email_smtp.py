@@ -12,27 +12,35 @@ import asyncio
 import logging
 import socket
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email_mime import to_inbound
-from gateway.config import Config
-from gateway.service.receive import Intake, StorageUnavailable
+from gateway.service.receive import Receive
+from gateway.service.uow import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
 
-def own_addresses(config: Config) -> list[str]:
+def own_addresses(recipients: Iterable[str], sender: str) -> list[str]:
     """Addresses the gateway itself sends from or receives at: mail from them is never
     answered, so two gateways (or one talking to itself) cannot loop."""
-    addresses = [str(a) for a in config.section("smtp")["recipients"]]
-    addresses.append(str(config.section("smtp_out")["from"]))
-    return [a.strip().lower() for a in addresses if a.strip()]
+    return [a.strip().lower() for a in [*recipients, sender] if a.strip()]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    recipients: tuple[str, ...]
+    max_size: int
+    own: tuple[str, ...]  # see ``own_addresses``
 
 
 class SmtpHandler:
-    def __init__(self, intake: Intake, recipients: Iterable[str], own: Iterable[str]) -> None:
-        self.intake = intake
+    def __init__(self, receive: Receive, recipients: Iterable[str], own: Iterable[str]) -> None:
+        self.receive = receive
         self.recipients = {r.strip().lower() for r in recipients}
         self.own = list(own)
 
@@ -64,7 +72,7 @@ class SmtpHandler:
                 envelope_from=envelope.mail_from,
                 recipient=envelope.rcpt_tos[0] if envelope.rcpt_tos else "",
             )
-            receipt = await self.intake.receive(inbound)
+            receipt = await self.receive(inbound)
         except StorageUnavailable:
             return "451 4.3.0 storage temporarily unavailable, try again later"
         except Exception:
@@ -74,26 +82,25 @@ class SmtpHandler:
         return f"250 2.0.0 OK: stored as message {receipt.message_id}"
 
 
-async def start_smtp_server(intake: Intake, config: Config) -> asyncio.Server:
-    """Listen on ``smtp.host:smtp.port`` (port 0: any free port, see ``server.sockets``)."""
-    cfg = config.section("smtp")
+async def start_smtp_server(receive: Receive, settings: SmtpSettings) -> asyncio.Server:
+    """Listen on ``settings.host:port`` (port 0: any free port, see ``server.sockets``)."""
     # aiosmtpd logs every command (addresses included) at INFO; keep warnings only
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    handler = SmtpHandler(intake, [str(r) for r in cfg["recipients"]], own_addresses(config))
+    handler = SmtpHandler(receive, settings.recipients, settings.own)
     loop = asyncio.get_running_loop()
     # once, off the loop: getfqdn may wait on DNS, and the factory runs for every connection
     hostname = await asyncio.to_thread(socket.getfqdn)
     server = await loop.create_server(
         lambda: SMTP(
             handler,
-            data_size_limit=int(cfg["max_size"]),
+            data_size_limit=settings.max_size,
             enable_SMTPUTF8=True,
             hostname=hostname,
             ident="meter-gateway ESMTP",
             timeout=300,
         ),
-        host=str(cfg["host"]),
-        port=int(cfg["port"]),
+        host=settings.host,
+        port=settings.port,
     )
     host, port = server.sockets[0].getsockname()[:2]
     log.info("SMTP intake listening on %s:%s", host, port)

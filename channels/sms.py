@@ -13,21 +13,29 @@ import hmac
 import json
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import web
 
-from channels.common import INTAKE, json_error, json_response, unavailable
+from channels.common import json_error, json_response, unavailable
 from gateway import metrics
-from gateway.config import Config
 from gateway.domain.model import Channel, InboundMessage, clean_text
-from gateway.service.receive import StorageUnavailable
+from gateway.service.receive import Receive
+from gateway.service.uow import StorageUnavailable
 
 log = logging.getLogger(__name__)
 
-CONFIG: web.AppKey[Config] = web.AppKey("sms_config", Config)
+
+@dataclass(frozen=True)
+class SmsSettings:
+    twilio_auth_token: str = ""
+    twilio_public_url: str = ""  # the URL Twilio posts to, as signed; else the request's
+    generic_secret: str = ""
+    generic_send_url: str = ""  # replies are posted here when set
+
 
 MAX_BODY = 64 * 1024
 
@@ -57,87 +65,95 @@ def twiml(reply: str) -> web.Response:
     return web.Response(text=text, content_type="text/xml")
 
 
-async def twilio_webhook(request: web.Request) -> web.Response:
-    cfg = request.app[CONFIG].section("sms.twilio")
-    token = str(cfg["auth_token"])
-    if not token:
-        raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
-    form = await request.post()
-    params = [(k, v) for k, v in form.items() if isinstance(v, str)]
-    url = str(cfg["public_url"]) or str(request.url)
-    given = request.headers.get("X-Twilio-Signature", "")
-    if not hmac.compare_digest(twilio_signature(url, params, token), given):
-        metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
-        raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
-    sid = form.get("MessageSid") or form.get("SmsSid")
-    sender = form.get("From")
-    if not isinstance(sid, str) or not sid or not isinstance(sender, str):
-        raise web.HTTPBadRequest(text="MessageSid and From are required")
-    body = form.get("Body", "")
-    inbound = InboundMessage(
-        channel=Channel.SMS,
-        external_id=sid,
-        sender=sender,
-        recipient=str(form.get("To", "")),
-        text=clean_text(body if isinstance(body, str) else ""),
-    )
-    try:
-        receipt = await request.app[INTAKE].receive(inbound)
-    except StorageUnavailable:
-        return unavailable()
-    return twiml(receipt.reply)
+class SmsWebhooks:
+    """The inbound webhooks of both providers, handing messages to ``receive``."""
 
+    def __init__(self, receive: Receive, settings: SmsSettings) -> None:
+        self.receive = receive
+        self.settings = settings
 
-async def generic_webhook(request: web.Request) -> web.Response:
-    cfg = request.app[CONFIG].section("sms.generic")
-    secret = str(cfg["secret"])
-    if not secret:
-        return json_error(503, "the generic SMS channel is not configured")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        return json_error(413, f"body larger than {MAX_BODY} bytes")
-    given = request.headers.get("X-Signature", "")
-    if not hmac.compare_digest(hmac_signature(raw, secret), given):
-        metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
-        return json_error(403, "invalid X-Signature")
-    try:
-        data: Any = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        return json_error(400, f"body is not JSON: {e}")
-    if not isinstance(data, dict):
-        return json_error(400, "body must be a JSON object")
-    problems = [
-        k for k in ("id", "from") if not isinstance(data.get(k), str | int) or data.get(k) == ""
-    ]
-    if problems or not isinstance(data.get("text", ""), str):
-        return json_error(400, "fields id and from are required, text must be a string")
-    inbound = InboundMessage(
-        channel=Channel.SMS,
-        external_id=str(data["id"]),
-        sender=clean_text(str(data["from"]))[:255],
-        recipient=clean_text(str(data.get("to", "")))[:255],
-        text=clean_text(data.get("text") or ""),
-        reply_via="sms_generic" if cfg["send_url"] else None,
-    )
-    try:
-        receipt = await request.app[INTAKE].receive(inbound)
-    except StorageUnavailable:
-        return unavailable()
-    return json_response(
-        {
-            "id": receipt.message_id,
-            "status": receipt.status,
-            "reason": receipt.reason,
-            "reply": receipt.reply,
-        }
-    )
+    def setup(self, app: web.Application) -> None:
+        app.router.add_post("/sms/twilio", self.twilio_webhook)
+        app.router.add_post("/sms/inbound", self.generic_webhook)
+
+    async def twilio_webhook(self, request: web.Request) -> web.Response:
+        token = self.settings.twilio_auth_token
+        if not token:
+            raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
+        form = await request.post()
+        params = [(k, v) for k, v in form.items() if isinstance(v, str)]
+        url = self.settings.twilio_public_url or str(request.url)
+        given = request.headers.get("X-Twilio-Signature", "")
+        if not hmac.compare_digest(twilio_signature(url, params, token), given):
+            metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
+            raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
+        sid = form.get("MessageSid") or form.get("SmsSid")
+        sender = form.get("From")
+        if not isinstance(sid, str) or not sid or not isinstance(sender, str):
+            raise web.HTTPBadRequest(text="MessageSid and From are required")
+        body = form.get("Body", "")
+        inbound = InboundMessage(
+            channel=Channel.SMS,
+            external_id=sid,
+            sender=sender,
+            recipient=str(form.get("To", "")),
+            text=clean_text(body if isinstance(body, str) else ""),
+        )
+        try:
+            receipt = await self.receive(inbound)
+        except StorageUnavailable:
+            return unavailable()
+        return twiml(receipt.reply)
+
+    async def generic_webhook(self, request: web.Request) -> web.Response:
+        secret = self.settings.generic_secret
+        if not secret:
+            return json_error(503, "the generic SMS channel is not configured")
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return json_error(413, f"body larger than {MAX_BODY} bytes")
+        given = request.headers.get("X-Signature", "")
+        if not hmac.compare_digest(hmac_signature(raw, secret), given):
+            metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
+            return json_error(403, "invalid X-Signature")
+        try:
+            data: Any = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            return json_error(400, f"body is not JSON: {e}")
+        if not isinstance(data, dict):
+            return json_error(400, "body must be a JSON object")
+        problems = [
+            k for k in ("id", "from") if not isinstance(data.get(k), str | int) or data.get(k) == ""
+        ]
+        if problems or not isinstance(data.get("text", ""), str):
+            return json_error(400, "fields id and from are required, text must be a string")
+        inbound = InboundMessage(
+            channel=Channel.SMS,
+            external_id=str(data["id"]),
+            sender=clean_text(str(data["from"]))[:255],
+            recipient=clean_text(str(data.get("to", "")))[:255],
+            text=clean_text(data.get("text") or ""),
+            reply_via="sms_generic" if self.settings.generic_send_url else None,
+        )
+        try:
+            receipt = await self.receive(inbound)
+        except StorageUnavailable:
+            return unavailable()
+        return json_response(
+            {
+                "id": receipt.message_id,
+                "status": receipt.status,
+                "reason": receipt.reason,
+                "reply": receipt.reply,
+            }
+        )
 
 
 class GenericSmsSender:
     """Delivers outbox replies to the generic provider's ``send_url`` as signed JSON."""
 
-    def __init__(self, config: Config, client: aiohttp.ClientSession) -> None:
-        self.cfg = config.section("sms.generic")
+    def __init__(self, settings: SmsSettings, client: aiohttp.ClientSession) -> None:
+        self.settings = settings
         self.client = client
 
     async def __call__(self, outbox_id: int, recipient: str, body: str, meta: Any) -> None:
@@ -146,17 +162,11 @@ class GenericSmsSender:
         ).encode()
         headers = {
             "Content-Type": "application/json",
-            "X-Signature": hmac_signature(payload, str(self.cfg["secret"])),
+            "X-Signature": hmac_signature(payload, self.settings.generic_secret),
             "Idempotency-Key": f"reply-{outbox_id}",
         }
         async with self.client.post(
-            str(self.cfg["send_url"]), data=payload, headers=headers
+            self.settings.generic_send_url, data=payload, headers=headers
         ) as resp:
             if resp.status >= 300:
                 raise RuntimeError(f"send_url answered {resp.status}")
-
-
-def setup(app: web.Application, config: Config) -> None:
-    app[CONFIG] = config
-    app.router.add_post("/sms/twilio", twilio_webhook)
-    app.router.add_post("/sms/inbound", generic_webhook)

@@ -7,7 +7,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -15,6 +15,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+from storage.locks import AdvisoryLock
+from storage.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -43,6 +46,54 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+class Database:
+    """The database of one gateway: its engine (opened when the app starts, or given), the
+    unit of work on it, and the advisory locks of its singletons."""
+
+    def __init__(self, url: str, engine: AsyncEngine | None = None) -> None:
+        self.url = url
+        self._engine = engine
+        self._owned = engine is None
+        self._sessions = make_sessionmaker(engine) if engine is not None else None
+
+    @classmethod
+    def of(cls, engine: AsyncEngine) -> Database:
+        """A database on an engine someone else owns (and disposes)."""
+        return cls(engine.url.render_as_string(hide_password=False), engine)
+
+    @property
+    def engine(self) -> AsyncEngine:
+        if self._engine is None:
+            raise RuntimeError("the database is not open")
+        return self._engine
+
+    async def open(self) -> None:
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+            self._sessions = make_sessionmaker(self._engine)
+
+    async def close(self) -> None:
+        if self._owned and self._engine is not None:
+            await self._engine.dispose()
+            self._engine = self._sessions = None
+
+    async def upgrade(self) -> None:
+        await upgrade(self.engine)
+
+    def uow(self) -> SqlUnitOfWork:
+        if self._sessions is None:
+            raise RuntimeError("the database is not open")
+        return SqlUnitOfWork(self._sessions)
+
+    async def ping(self) -> None:
+        """Raises when the database cannot be reached."""
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    def lock(self, name: str) -> AdvisoryLock:
+        return AdvisoryLock(self.engine, name)
 
 
 def alembic_config(url: str = "") -> AlembicConfig:

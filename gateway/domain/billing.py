@@ -211,3 +211,40 @@ def bill_periods(
         else:
             estimates.pop(period, None)
     return out
+
+
+@dataclass(frozen=True)
+class MethodTotal:
+    """How many registers of a service a close billed by one method, and their volume."""
+
+    service: str
+    method: str
+    registers: int
+    volume: Decimal
+
+
+@dataclass(frozen=True)
+class StaleMeter:
+    """A meter of an open account without an accepted reading since some day (or ever)."""
+
+    account_id: int
+    uin: str
+    meter: str
+    service: str
+    last_reading: date | None
+
+
+@dataclass(frozen=True)
+class VolumeRow:
+    """A stored volume with the register it bills, as exports show it."""
+
+    meter_id: int
+    uin: str
+    meter: str
+    zone: int
+    period: str
+    method: str
+    volume: Decimal
+    correction: Decimal
+    reading_start: Decimal | None
+    reading_end: Decimal | None

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Channel(StrEnum):
@@ -18,11 +18,34 @@ class Channel(StrEnum):
 
 
 class Status(StrEnum):
-    PENDING = "pending"  # stored, not yet processed (a crash or an error in between)
+    """A message's status, and a reading's (``superseded``: readings only)."""
+
+    PENDING = "pending"  # stored, not yet decided (a crash or an error in between)
     ACCEPTED = "accepted"
     REVIEW = "review"
     REJECTED = "rejected"
     SUPERSEDED = "superseded"  # readings only: a later submission for the same period
+
+
+class AccountStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class MeterStatus(StrEnum):
+    ACTIVE = "active"
+    FAILED = "failed"  # billed like a missing reading from ``failed_on``
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last attempt
+
+
+class PeriodStatus(StrEnum):
+    CLOSED = "closed"  # volumes computed, may be closed again
+    EXPORTED = "exported"  # handed to billing as final
 
 
 class Reason(StrEnum):
@@ -116,16 +139,102 @@ class RegisterResult:
 
 
 @dataclass(frozen=True)
-class Outcome:
-    status: Status
-    reason: Reason | None = None
-    readings: tuple[RegisterResult, ...] = field(default=())
+class _Decided:
+    readings: tuple[RegisterResult, ...] = ()
     # what the customer should send, for replies that explain a format error
-    expected: tuple[Register, ...] = field(default=())
+    expected: tuple[Register, ...] = ()
     # the part of the message the reason is about, as typed ("abc", "1234,567")
     detail: str | None = None
     # how many readings the message had (for ``reading_count_mismatch``)
     received: int | None = None
+
+
+@dataclass(frozen=True)
+class Accepted(_Decided):
+    """Every reading passed: stored as accepted, superseding earlier ones of the period."""
+
+    status: ClassVar[Status] = Status.ACCEPTED
+    reason: ClassVar[None] = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class NeedsReview(_Decided):
+    """Readable but doubtful: staff decide (``implausible_jump``, ``ambiguous``)."""
+
+    status: ClassVar[Status] = Status.REVIEW
+    reason: Reason
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rejected(_Decided):
+    """Cannot be used; the reply tells the customer what to fix."""
+
+    status: ClassVar[Status] = Status.REJECTED
+    reason: Reason
+
+
+Outcome = Accepted | NeedsReview | Rejected
+
+
+@dataclass(frozen=True)
+class StoredMessage:
+    """An inbox row as the receive use case needs it."""
+
+    id: int
+    channel: str
+    sender: str
+    text: str
+    meta: dict[str, Any] | None
+    language: str | None
+    received_at: datetime
+    status: Status
+    reason: str | None
+    reply: str | None
+
+    def decided(self, **changes: Any) -> StoredMessage:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ReadingRecord:
+    """A stored reading as the API shows it."""
+
+    id: int
+    meter: str
+    zone: int
+    value: Decimal
+    consumption: Decimal | None
+    period: str
+    taken_on: date
+    status: str
+    reason: str | None
+    source: str
+    message_id: int | None
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    """A stored message as the API shows it."""
+
+    id: int
+    channel: str
+    external_id: str
+    sender: str
+    status: str
+    reason: str | None
+    reply: str | None
+    received_at: datetime
+    readings: tuple[ReadingRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class MeterInfo:
+    """What an import needs to know of a stored meter."""
+
+    id: int
+    zones: int
+    digits: int
+    decimals: int
 
 
 def clean_text(text: str) -> str:
@@ -137,3 +246,15 @@ def plain(value: Decimal) -> str:
     """A decimal as people write it: no exponent, no trailing zeros ("104.25", "5123", "0")."""
     text = format(value.normalize(), "f")
     return "0" if text == "-0" else text
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A reply claimed for delivery; ``attempts`` counts this one."""
+
+    id: int
+    transport: str
+    recipient: str
+    body: str
+    meta: Any
+    attempts: int

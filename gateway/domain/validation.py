@@ -11,12 +11,14 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from gateway.domain.model import (
+    Accepted,
     AccountView,
+    NeedsReview,
     Outcome,
     Reason,
     Register,
     RegisterResult,
-    Status,
+    Rejected,
 )
 from gateway.domain.periods import consumption, period_of
 from gateway.domain.rules import Rules
@@ -70,16 +72,16 @@ def validate(
     rejected = [f for f in failed if f[0] not in REVIEW_REASONS]
     if rejected or failed:
         reason, reading = (rejected or failed)[0]
-        status = Status.REJECTED if rejected else Status.REVIEW
-        return Outcome(status, reason, results, expected, reading.raw or reading.value)
-    return Outcome(Status.ACCEPTED, None, results, expected)
+        kind = Rejected if rejected else NeedsReview
+        return kind(results, expected, reading.raw or reading.value, reason=reason)
+    return Accepted(results, expected)
 
 
 def _fail(
     reason: Reason, expected: tuple[Register, ...] = (), detail: str | None = None
 ) -> Outcome:
-    status = Status.REVIEW if reason in REVIEW_REASONS else Status.REJECTED
-    return Outcome(status, reason, (), expected, detail)
+    kind = NeedsReview if reason in REVIEW_REASONS else Rejected
+    return kind((), expected, detail, reason=reason)
 
 
 def _ambiguous_split(

@@ -1,8 +1,8 @@
 """Use cases of the period close: close, export, and the list of meters to inspect.
 
-The rules live in ``gateway.domain.billing`` (pure) and run set-based in ``storage.volumes``; this
-module decides what may be closed, runs the close in one transaction under the close lock,
-and writes exports.
+The rules live in ``gateway.domain.billing`` (pure) and run set-based in storage; this module
+decides what may be closed, runs the close in one transaction under the close lock, and
+writes exports.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from gateway.domain.billing import Method
-from gateway.domain.model import plain
+from gateway.domain.billing import Method, MethodTotal, StaleMeter, VolumeRow
+from gateway.domain.model import PeriodStatus, plain
 from gateway.domain.periods import months_before, parse_period
 from gateway.domain.rules import Rules
-from storage import volumes as store
-from storage.models import Period
+from gateway.service.uow import UnitOfWork, UnitOfWorkFactory, Volumes
 
 EXPORT_COLUMNS = (
     "uin",
@@ -49,7 +46,7 @@ class PeriodError(Exception):
 @dataclass(frozen=True)
 class CloseSummary:
     period: str
-    totals: list[store.MethodTotal]
+    totals: list[MethodTotal]
 
     @property
     def registers(self) -> int:
@@ -88,7 +85,7 @@ def current_period(today: date) -> str:
 
 
 async def close_period(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWorkFactory,
     period: str,
     rules: Rules,
     normatives: Mapping[str, Decimal],
@@ -107,31 +104,31 @@ async def close_period(
     check_period(period)
     if period > current_period(today):
         raise PeriodError(f"period {period} has not begun yet (today is {today.isoformat()})")
-    async with sessions() as session, session.begin():
-        if not await store.lock_close(session):
+    async with uow() as work:
+        store = work.volumes
+        if not await store.lock_close():
             raise PeriodError("another period close is running; try again when it is done")
-        existing = await store.get_period(session, period)
-        if existing is not None and existing.status == "exported" and not reopen:
+        if await store.period_status(period) is PeriodStatus.EXPORTED and not reopen:
             raise PeriodError(
                 f"period {period} was exported as final; use --reopen to close it again"
             )
-        await store.tune_for_close(session)
-        await store.delete_volumes(session, period)
-        total = await store.count_registers(session)
-        bounds = await store.meter_id_range(session)
+        await store.tune_for_close()
+        await store.delete(period)
+        total = await store.count_registers()
+        bounds = await store.meter_id_range()
         done = 0
         if bounds is not None:
             for lo in range(bounds[0], bounds[1] + 1, chunk_meters):
-                done += await store.insert_volumes(
-                    session, period, lo, lo + chunk_meters, rules, normatives
-                )
+                done += await store.insert(period, lo, lo + chunk_meters, rules, normatives)
                 if progress is not None:
                     progress(done, total)
-        await store.mark_closed(session, period, now)
-        return CloseSummary(period, await store.totals(session, period))
+        await store.mark_closed(period, now)
+        summary = CloseSummary(period, await store.totals(period))
+        await work.commit()
+    return summary
 
 
-def volume_record(row: Any) -> dict[str, Any]:
+def volume_record(row: VolumeRow) -> dict[str, Any]:
     """One exported volume: values as decimal strings, so nothing is lost to floats."""
     return {
         "uin": row.uin,
@@ -150,24 +147,24 @@ def _plain(value: Decimal | None) -> str | None:
     return None if value is None else plain(Decimal(value).quantize(Decimal("0.0001")))
 
 
-async def closed_period(session: AsyncSession, period: str) -> Period:
-    """The period's record; PeriodError when it is malformed or has not been closed."""
+async def closed_period(volumes: Volumes, period: str) -> PeriodStatus:
+    """The period's status; PeriodError when it is malformed or has not been closed."""
     check_period(period)
-    row = await store.get_period(session, period)
-    if row is None:
+    status = await volumes.period_status(period)
+    if status is None:
         raise PeriodError(
             f"period {period} is not closed; run: meter-gateway period close {period}"
         )
-    return row
+    return status
 
 
-async def records(session: AsyncSession, period: str) -> AsyncIterator[dict[str, Any]]:
-    async for row in store.stream_volumes(session, period):
+async def records(volumes: Volumes, period: str) -> AsyncIterator[dict[str, Any]]:
+    async for row in volumes.stream(period):
         yield volume_record(row)
 
 
 async def export_period(
-    sessions: async_sessionmaker[AsyncSession],
+    uow: UnitOfWorkFactory,
     period: str,
     fmt: str,
     out: IO[str],
@@ -175,23 +172,24 @@ async def export_period(
 ) -> int:
     """Write the period's volumes as CSV or JSON and mark the period exported (final)."""
     count = 0
-    async with sessions() as session:
-        await closed_period(session, period)
+    async with uow() as work:
+        await closed_period(work.volumes, period)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(EXPORT_COLUMNS)
-            async for record in records(session, period):
+            async for record in records(work.volumes, period):
                 writer.writerow(["" if v is None else v for v in record.values()])
                 count += 1
         else:
             out.write("[")
-            async for record in records(session, period):
+            async for record in records(work.volumes, period):
                 out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
                 count += 1
             out.write("\n]\n")
     out.flush()
-    async with sessions() as session, session.begin():
-        await store.mark_exported(session, period, now)
+    async with uow() as work:
+        await work.volumes.mark_exported(period, now)
+        await work.commit()
     return count
 
 
@@ -210,15 +208,15 @@ class Inspection:
 
 
 async def inspections(
-    session: AsyncSession, today: date, after_account: int | None, limit: int
+    uow: UnitOfWork, today: date, after_account: int | None, limit: int
 ) -> tuple[list[Inspection], int | None]:
     """Open accounts with a meter that has had no accepted reading for ``INSPECTION_MONTHS``
     months or more: the supplier must check the meter (Decree 354, para 82-84).
     Returns the page and the cursor of the next one."""
-    stale = await store.stale_meters(
-        session, months_before(today, INSPECTION_MONTHS), after_account, limit
+    stale = await uow.volumes.stale_meters(
+        months_before(today, INSPECTION_MONTHS), after_account, limit
     )
-    grouped: dict[int, list[store.StaleMeter]] = {}
+    grouped: dict[int, list[StaleMeter]] = {}
     for meter in stale:
         grouped.setdefault(meter.account_id, []).append(meter)
     page = [

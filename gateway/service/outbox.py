@@ -16,13 +16,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
 from gateway import metrics
 from gateway.aio import raise_if_cancelling
+from gateway.domain.model import OutboxStatus
 from gateway.service.receive import Clock
-from storage.models import Outbox
+from gateway.service.uow import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +38,13 @@ def backoff(attempts: int) -> timedelta:
 class OutboxWorker:
     def __init__(
         self,
-        sessions: async_sessionmaker[AsyncSession],
+        uow: UnitOfWorkFactory,
         senders: Mapping[str, Sender],
         clock: Clock,
         interval: float = 1.0,
         batch: int = 50,
     ) -> None:
-        self.sessions = sessions
+        self.uow = uow
         self.senders = senders
         self.clock = clock
         self.interval = interval
@@ -74,58 +72,32 @@ class OutboxWorker:
         """Claim due rows and deliver them; returns how many were handled."""
         if not self.senders:
             return 0
-        claimed = await self._claim()
-        for row_id, transport, recipient, body, meta, attempts in claimed:
+        async with self.uow() as uow:
+            claimed = await uow.outbox.claim(self.clock(), list(self.senders), self.batch, LEASE)
+            await uow.commit()
+        for item in claimed:
             try:
-                await self.senders[transport](row_id, recipient, body, meta)
+                await self.senders[item.transport](item.id, item.recipient, item.body, item.meta)
             except Exception as e:
-                log.warning("outbox %s via %s failed: %s", row_id, transport, e)
-                metrics.OUTBOX_SENT.labels(transport, "error").inc()
-                await self._mark_failed(row_id, attempts, repr(e))
+                log.warning("outbox %s via %s failed: %s", item.id, item.transport, e)
+                metrics.OUTBOX_SENT.labels(item.transport, "error").inc()
+                await self._mark_failed(item.id, item.attempts, repr(e))
             else:
-                metrics.OUTBOX_SENT.labels(transport, "sent").inc()
-                await self._mark(row_id, status="sent", sent_at=self.clock(), last_error=None)
+                metrics.OUTBOX_SENT.labels(item.transport, "sent").inc()
+                await self._mark(
+                    item.id, status=OutboxStatus.SENT, sent_at=self.clock(), last_error=None
+                )
         return len(claimed)
 
-    async def _claim(self) -> list[tuple[int, str, str, str, Any, int]]:
-        now = self.clock()
-        async with self.sessions() as session, session.begin():
-            rows = (
-                await session.execute(
-                    select(
-                        Outbox.id,
-                        Outbox.channel,
-                        Outbox.recipient,
-                        Outbox.body,
-                        Outbox.meta,
-                        Outbox.attempts,
-                    )
-                    .where(
-                        Outbox.status == "pending",
-                        Outbox.next_attempt_at <= now,
-                        Outbox.channel.in_(list(self.senders)),
-                    )
-                    .order_by(Outbox.next_attempt_at, Outbox.id)
-                    .limit(self.batch)
-                    .with_for_update(skip_locked=True)
-                )
-            ).all()
-            if rows:
-                await session.execute(
-                    update(Outbox)
-                    .where(Outbox.id.in_([r.id for r in rows]))
-                    .values(next_attempt_at=now + LEASE, attempts=Outbox.attempts + 1)
-                )
-        return [(r.id, r.channel, r.recipient, r.body, r.meta, r.attempts + 1) for r in rows]
-
-    async def _mark_failed(self, row_id: int, attempts: int, error: str) -> None:
+    async def _mark_failed(self, item_id: int, attempts: int, error: str) -> None:
         if attempts >= MAX_ATTEMPTS:
-            await self._mark(row_id, status="failed", last_error=error)
+            await self._mark(item_id, status=OutboxStatus.FAILED, last_error=error)
         else:
             await self._mark(
-                row_id, next_attempt_at=self.clock() + backoff(attempts), last_error=error
+                item_id, next_attempt_at=self.clock() + backoff(attempts), last_error=error
             )
 
-    async def _mark(self, row_id: int, **values: Any) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(update(Outbox).where(Outbox.id == row_id).values(**values))
+    async def _mark(self, item_id: int, **values: Any) -> None:
+        async with self.uow() as uow:
+            await uow.outbox.mark(item_id, **values)
+            await uow.commit()

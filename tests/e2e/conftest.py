@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.bootstrap import init_app
 from gateway.config import load_config
-from gateway.http.app import init_app
 from storage.db import make_sessionmaker
 from tests.helpers import meter, seed
 

@@ -15,14 +15,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email_imap import ImapPoller, ImapSettings
+from gateway.bootstrap import init_app
 from gateway.config import load_config
-from gateway.http.app import init_app
-from gateway.service.receive import Intake, StorageUnavailable
+from gateway.service.receive import Intake
+from gateway.service.uow import StorageUnavailable
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Message, Outbox
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
 from tests.e2e.dovecot import PASSWORD, USER, Dovecot
-from tests.helpers import seed
+from tests.helpers import seed, uow_of
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 OWN = ["readings@example.org"]
@@ -110,12 +111,13 @@ def settings(port: int, **kw: object) -> ImapSettings:
 async def intake(engine: AsyncEngine) -> Intake:
     sessions = make_sessionmaker(engine)
     await seed(sessions, ACCOUNTS, HISTORY)
-    return Intake(sessions, load_config(environ=ENV), lambda: NOW)
+    config = load_config(environ=ENV)
+    return Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
 
 
 @pytest.fixture
 async def poller(dovecot: Dovecot, intake: Intake) -> AsyncIterator[ImapPoller]:
-    p = ImapPoller(settings(dovecot.port), intake, OWN)
+    p = ImapPoller(settings(dovecot.port), intake.receive, OWN)
     yield p
     await p.close()
 
@@ -156,9 +158,8 @@ async def test_a_message_whose_commit_fails_stays_unseen(
 ) -> None:
     await mailbox.append(fixture("gmail_html_only"))
     dead = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
-    down = ImapPoller(
-        settings(dovecot.port), Intake(make_sessionmaker(dead), load_config(), lambda: NOW), OWN
-    )
+    intake_down = Intake(uow_of(dead), load_config().rules, "ru", lambda: NOW)
+    down = ImapPoller(settings(dovecot.port), intake_down.receive, OWN)
     try:
         with pytest.raises(StorageUnavailable):
             await down.poll_once()
@@ -175,7 +176,7 @@ async def test_restarting_the_poller_stores_nothing_twice(
 ) -> None:
     raw = fixture("iphone_reply_quoted")
     await mailbox.append(raw)
-    first = ImapPoller(settings(dovecot.port), intake, OWN)
+    first = ImapPoller(settings(dovecot.port), intake.receive, OWN)
     task = asyncio.create_task(first.run_forever())
     await wait_count(engine, 1)
     task.cancel()
@@ -183,7 +184,7 @@ async def test_restarting_the_poller_stores_nothing_twice(
         await task
     # the same mail again (a resend, or a crash between the commit and \Seen)
     await mailbox.append(raw)
-    second = ImapPoller(settings(dovecot.port), intake, OWN)
+    second = ImapPoller(settings(dovecot.port), intake.receive, OWN)
     try:
         assert await second.poll_once() == 0
     finally:
@@ -197,7 +198,7 @@ async def test_processed_mail_is_moved(
     dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
 ) -> None:
     await mailbox.append(fixture("forwarded_subject"))
-    moving = ImapPoller(settings(dovecot.port, processed_folder=PROCESSED), intake, OWN)
+    moving = ImapPoller(settings(dovecot.port, processed_folder=PROCESSED), intake.receive, OWN)
     try:
         assert await moving.poll_once() == 1
     finally:
@@ -234,7 +235,7 @@ async def test_gateway_polls_with_idle(
 async def test_polls_when_the_server_has_no_idle(intake: Intake, engine: AsyncEngine) -> None:
     server = Dovecot(extra="imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS")
     server.start()
-    p = ImapPoller(settings(server.port, poll_seconds=0.3), intake, OWN)
+    p = ImapPoller(settings(server.port, poll_seconds=0.3), intake.receive, OWN)
     task = asyncio.create_task(p.run_forever())
     try:
         await asyncio.sleep(0.5)
@@ -252,7 +253,7 @@ async def test_survives_the_server_going_away_and_coming_back(
 ) -> None:
     server = Dovecot()
     server.start()
-    p = ImapPoller(settings(server.port), intake, OWN)
+    p = ImapPoller(settings(server.port), intake.receive, OWN)
     task = asyncio.create_task(p.run_forever())
     try:
         box = Mailbox(server.port)

@@ -17,12 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email_mime import to_inbound
 from channels.email_out import EmailSender
-from channels.email_smtp import own_addresses
+from gateway.bootstrap import SMTP_SERVER, init_app, intake, own_addresses, smarthost
 from gateway.config import load_config
-from gateway.http.app import SMTP_SERVER, init_app
 from gateway.service.outbox import OutboxWorker
-from gateway.service.receive import Intake
-from storage.db import make_engine, make_sessionmaker
+from storage.db import Database, make_engine, make_sessionmaker
 from storage.models import Outbox
 from tests.e2e.conftest import ACCOUNTS, API_TOKEN, ENV, HISTORY, NOW
 from tests.e2e.mail import Sink, send_mail, smtp_dialogue, start_sink
@@ -231,11 +229,12 @@ async def test_a_failing_smarthost_is_retried_and_the_reply_sent_once(engine: As
     now = [NOW]
     config = load_config(environ=mail_env(sink.port))
     sessions = make_sessionmaker(engine)
-    intake = Intake(sessions, config, lambda: now[0])
-    worker = OutboxWorker(sessions, {"email": EmailSender(config)}, lambda: now[0])
+    db = Database.of(engine)
+    receiver = intake(config, db, lambda: now[0])
+    worker = OutboxWorker(db.uow, {"email": EmailSender(smarthost(config))}, lambda: now[0])
     try:
         raw = (FIXTURES / "outlook_cp1251_qp.eml").read_bytes()
-        await intake.receive(to_inbound(raw, own_addresses(config)))
+        await receiver.receive(to_inbound(raw, own_addresses(config)))
         assert await worker.run_once() == 1  # 451 from the smarthost
         async with sessions() as session:
             row = (await session.execute(select(Outbox))).scalar_one()

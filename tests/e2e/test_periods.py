@@ -14,16 +14,14 @@ from gateway.http.api import openapi_periods
 from gateway.service.closing import EXPORT_COLUMNS, close_period
 from storage.db import make_sessionmaker
 from tests.e2e.conftest import API_TOKEN, NOW
-from tests.helpers import meter, seed
+from tests.helpers import meter, seed, uow_of
 from tests.period_cases import NORMATIVES
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
 
 async def closed(engine: AsyncEngine, period: str = "2026-10") -> None:
-    await close_period(
-        make_sessionmaker(engine), period, Rules(), NORMATIVES, today=NOW.date(), now=NOW
-    )
+    await close_period(uow_of(engine), period, Rules(), NORMATIVES, today=NOW.date(), now=NOW)
 
 
 async def test_volumes_as_json_pages(client: TestClient, engine: AsyncEngine) -> None:

@@ -186,8 +186,8 @@ async def test_health_ready_and_metrics(client) -> None:
 async def test_database_down_means_503_retry_later() -> None:
     from aiohttp.test_utils import TestServer
 
+    from gateway.bootstrap import init_app
     from gateway.config import load_config
-    from gateway.http.app import init_app
     from storage.db import make_engine
     from tests.e2e.conftest import ENV
 

@@ -12,8 +12,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from gateway.bootstrap import OUTBOX, init_app
 from gateway.config import load_config
-from gateway.http.app import OUTBOX, init_app
 from storage.db import make_sessionmaker
 from storage.models import Outbox
 from tests.e2e.conftest import ACCOUNTS, ENV, GENERIC_SECRET, HISTORY, NOW

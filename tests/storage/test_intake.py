@@ -11,7 +11,7 @@ from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage
 from gateway.service.receive import Intake
 from storage.models import Message, Outbox, Reading
-from tests.helpers import meter, seed
+from tests.helpers import meter, seed, uow_of
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 HISTORY = [
@@ -27,7 +27,8 @@ def sms(text: str, ext: str = "m1", sender: str = "+79990000001", **kw: object) 
 
 async def make_intake(sessions, clock=lambda: NOW, **env: str) -> Intake:  # type: ignore[no-untyped-def]
     await seed(sessions, [meter("1234567", "E-1", zones=2)], HISTORY)
-    return Intake(sessions, load_config(environ=env), clock)
+    config = load_config(environ=env)
+    return Intake(uow_of(sessions), config.rules, config.language, clock)
 
 
 async def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
@@ -119,10 +120,10 @@ async def test_flood_from_one_sender_is_rate_limited_others_are_not(sessions) ->
 async def test_messages_left_pending_are_decided_on_resume(sessions) -> None:
     intake = await make_intake(sessions)
     # a crash after the message was stored but before it was decided
-    from storage import inbox
 
-    async with intake.transaction() as conn:
-        await inbox.insert_message(conn, sms("1234567 05123 02010", ext="crashed"), NOW)
+    async with intake.uow() as uow:
+        await uow.messages.insert(sms("1234567 05123 02010", ext="crashed"), NOW)
+        await uow.commit()
     assert await intake.resume_pending() == 1
     assert await intake.resume_pending() == 0
     receipt = await intake.receive(sms("1234567 05123 02010", ext="crashed"))

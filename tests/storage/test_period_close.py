@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.domain.billing import bill_periods
 from gateway.domain.rules import Rules
 from gateway.service.closing import PeriodError, close_period
-from storage import volumes as store
 from storage.db import make_sessionmaker
 from storage.models import Account, Meter, Period, PeriodVolume
+from storage.volumes import VolumeRepository
 from tests.conftest import clean
-from tests.helpers import meter, seed
+from tests.helpers import meter, seed, uow_of
 from tests.period_cases import CASES, DEFAULT, NORMATIVES, OLDER, PERIODS, Case
 
 NOW = datetime(2027, 1, 5, 9, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> dict[tuple[str, 
     async with sessions() as session:
         rows: dict[tuple[str, str, int], Any] = {}
         for period in PERIODS:
-            for r in await store.volumes_of(session, period):
+            for r in await VolumeRepository(await session.connection()).all(period):
                 rows[(r.uin, r.period, r.zone)] = (
                     r.method,
                     r.volume,
@@ -74,7 +74,7 @@ async def stored(sessions: async_sessionmaker[AsyncSession]) -> dict[tuple[str, 
 
 async def close_all(sessions: async_sessionmaker[AsyncSession], rules: Rules) -> None:
     for period in PERIODS:
-        await close_period(sessions, period, rules, NORMATIVES, today=TODAY, now=NOW)
+        await close_period(uow_of(sessions), period, rules, NORMATIVES, today=TODAY, now=NOW)
 
 
 def pure(cases: list[Case]) -> dict[tuple[str, str, int], Any]:
@@ -110,23 +110,27 @@ async def test_table_through_period_close(sessions, rules: Rules) -> None:
     # idempotent: closing every period again gives exactly the same rows
     await close_all(sessions, rules)
     assert await stored(sessions) == rows
-    await close_period(sessions, PERIODS[2], rules, NORMATIVES, today=TODAY, now=NOW)
+    await close_period(uow_of(sessions), PERIODS[2], rules, NORMATIVES, today=TODAY, now=NOW)
     assert await stored(sessions) == rows
 
 
 async def test_refuses_a_future_period_and_an_exported_one_unless_reopened(sessions) -> None:
     await seed(sessions, [meter("1000001", "E-1")], [("1000001", "E-1", 1, date(2026, 6, 20), "5")])
     with pytest.raises(PeriodError, match="has not begun"):
-        await close_period(sessions, "2027-02", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+        await close_period(uow_of(sessions), "2027-02", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
     with pytest.raises(PeriodError, match="YYYY-MM"):
-        await close_period(sessions, "2026-13", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
-    summary = await close_period(sessions, "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+        await close_period(uow_of(sessions), "2026-13", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    summary = await close_period(
+        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW
+    )
     assert summary.by_method()["normative"] == 1
     async with sessions() as session, session.begin():
-        await store.mark_exported(session, "2027-01", NOW)
+        await VolumeRepository(await session.connection()).mark_exported("2027-01", NOW)
     with pytest.raises(PeriodError, match="--reopen"):
-        await close_period(sessions, "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
-    await close_period(sessions, "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW, reopen=True)
+        await close_period(uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    await close_period(
+        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW, reopen=True
+    )
     async with sessions() as session:
         period = await session.get(Period, "2027-01")
         assert period is not None and period.status == "closed"
@@ -137,7 +141,7 @@ async def test_chunks_and_progress_cover_every_register(sessions) -> None:
     await seed(sessions, meters)
     seen: list[tuple[int, int]] = []
     summary = await close_period(
-        sessions,
+        uow_of(sessions),
         "2026-07",
         DEFAULT,
         NORMATIVES,
@@ -157,8 +161,10 @@ async def test_two_closes_at_once_on_postgresql_the_second_is_refused(databases)
     await clean(engine)
     sessions = make_sessionmaker(engine)
     async with sessions() as running, running.begin():
-        assert await store.lock_close(running)
+        assert await VolumeRepository(await running.connection()).lock_close()
         with pytest.raises(PeriodError, match="another period close is running"):
-            await close_period(sessions, "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+            await close_period(
+                uow_of(sessions), "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW
+            )
     # the lock goes with the transaction that held it
-    await close_period(sessions, "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    await close_period(uow_of(sessions), "2026-07", DEFAULT, NORMATIVES, today=TODAY, now=NOW)

@@ -1,1 +1,22 @@
-"""The JSON API under ``/api/v1``."""
+"""The JSON API under ``/api/v1`` (bearer token from ``api.tokens``), SPEC section 6."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.http.api import accounts, messages, periods
+from gateway.http.api.auth import bearer_auth
+from gateway.http.api.openapi import SPEC
+from gateway.http.errors import json_response
+
+
+async def openapi(request: web.Request) -> web.Response:
+    return json_response(SPEC)
+
+
+def setup(app: web.Application) -> None:
+    app.middlewares.append(bearer_auth)
+    app.router.add_get("/api/v1/openapi.json", openapi)
+    messages.setup(app)
+    accounts.setup(app)
+    periods.setup(app)

@@ -8,12 +8,12 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.common import INTAKE, json_response
-from gateway.http.api.messages import API_CONFIG, SESSIONS, page_limit
+from gateway.http.api.paging import id_cursor, page_limit
+from gateway.http.errors import json_response
+from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.service import closing
-from storage import volumes
+from gateway.service.uow import Volumes
 
 
 def _volume_cursor(request: web.Request) -> tuple[int, int] | None:
@@ -37,22 +37,20 @@ async def period_volumes(request: web.Request) -> web.StreamResponse:
         closing.check_period(period)
     except closing.PeriodError as e:
         return json_response({"error": str(e)}, status=400)
-    async with request.app[SESSIONS]() as session:
+    async with request.app[UOW]() as uow:
         try:
-            await closing.closed_period(session, period)
+            await closing.closed_period(uow.volumes, period)
         except closing.PeriodError as e:
             return json_response({"error": str(e)}, status=404)
         if "text/csv" in request.headers.get("Accept", ""):
-            return await _stream_csv(request, session, period)
-        rows = await volumes.page_volumes(session, period, after, limit)
+            return await _stream_csv(request, uow.volumes, period)
+        rows = await uow.volumes.page(period, after, limit)
     items = [closing.volume_record(r) for r in rows]
     nxt = f"{rows[-1].meter_id}.{rows[-1].zone}" if len(rows) == limit else None
     return json_response({"items": items, "next": nxt})
 
 
-async def _stream_csv(
-    request: web.Request, session: AsyncSession, period: str
-) -> web.StreamResponse:
+async def _stream_csv(request: web.Request, volumes: Volumes, period: str) -> web.StreamResponse:
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -62,7 +60,7 @@ async def _stream_csv(
     await response.prepare(request)
     await response.write((",".join(closing.EXPORT_COLUMNS) + "\n").encode())
     batch: list[str] = []
-    async for record in closing.records(session, period):
+    async for record in closing.records(volumes, period):
         batch.append(closing.csv_line(record))
         if len(batch) >= 1000:
             await response.write("".join(batch).encode())
@@ -72,31 +70,23 @@ async def _stream_csv(
     return response
 
 
-def _account_cursor(request: web.Request) -> int | None:
-    cursor = request.query.get("cursor")
-    try:
-        return int(cursor) if cursor else None
-    except ValueError:
-        raise web.HTTPBadRequest(text="cursor must be one returned as next") from None
-
-
 async def inspections(request: web.Request) -> web.Response:
     """Open accounts with a meter unread for six months or more: the supplier must inspect.
     ``as_of=YYYY-MM-DD`` asks as of another day than today (in ``rules.timezone``)."""
     limit = page_limit(request)
-    after = _account_cursor(request)
-    config = request.app[API_CONFIG]
+    after = id_cursor(request)
+    config = request.app[CONFIG]
     try:
         as_of = request.query.get("as_of")
         today = (
             date.fromisoformat(as_of)
             if as_of
-            else request.app[INTAKE].clock().astimezone(ZoneInfo(config.rules.timezone)).date()
+            else request.app[CLOCK]().astimezone(ZoneInfo(config.rules.timezone)).date()
         )
     except ValueError:
         raise web.HTTPBadRequest(text="as_of must be a date YYYY-MM-DD") from None
-    async with request.app[SESSIONS]() as session:
-        page, nxt = await closing.inspections(session, today, after, limit)
+    async with request.app[UOW]() as uow:
+        page, nxt = await closing.inspections(uow, today, after, limit)
     items = [
         {"uin": i.uin, "last_reading": i.last_reading.isoformat() if i.last_reading else None,
          "meters": i.meters}

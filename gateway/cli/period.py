@@ -1,0 +1,90 @@
+"""``period close YYYY-MM`` and ``period export YYYY-MM``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from gateway.bootstrap import run_with_database
+from gateway.cli.errors import CliError
+from gateway.config import Config
+from gateway.service.closing import PeriodError, close_period, export_period
+
+CLOSE_PROGRESS_FROM = 100_000  # registers: a close this large reports its progress
+
+
+def add_commands(sub: Any, config_opt: argparse.ArgumentParser) -> None:
+    group = sub.add_parser("period", help="billing periods: close and export volumes")
+    actions = group.add_subparsers(dest="action", required=True)
+    close = actions.add_parser(
+        "close", parents=[config_opt], help="compute the billed volume of every register"
+    )
+    close.add_argument("period", metavar="YYYY-MM")
+    close.add_argument(
+        "--reopen", action="store_true", help="close again a period already exported as final"
+    )
+    # tests and dry runs on another date; not part of the documented interface
+    close.add_argument("--today", type=date.fromisoformat, help=argparse.SUPPRESS)
+    export = actions.add_parser(
+        "export", parents=[config_opt], help="write a closed period's volumes (final)"
+    )
+    export.add_argument("period", metavar="YYYY-MM")
+    export.add_argument("--format", choices=["csv", "json"], default="csv")
+    export.add_argument("--output", metavar="F", type=Path, help="file to write (default stdout)")
+
+
+def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
+    rules = config.rules
+    today = args.today or datetime.now(ZoneInfo(rules.timezone)).date()
+
+    def progress(done: int, total: int) -> None:
+        if total > CLOSE_PROGRESS_FROM or sys.stderr.isatty():
+            print(f"closing {args.period}: {done}/{total} registers", file=sys.stderr, flush=True)
+
+    try:
+        summary = run_with_database(
+            config,
+            lambda db: close_period(
+                db.uow,
+                args.period,
+                rules,
+                config.normatives,
+                today=today,
+                now=datetime.now(UTC),
+                reopen=args.reopen,
+                progress=progress,
+            ),
+        )
+    except PeriodError as e:
+        raise CliError(str(e)) from None
+    print("\n".join(summary.lines()))
+    return 0
+
+
+def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
+    def write(out: IO[str]) -> int:
+        return run_with_database(
+            config,
+            lambda db: export_period(db.uow, args.period, args.format, out, datetime.now(UTC)),
+        )
+
+    try:
+        if args.output is None:
+            write(sys.stdout)
+            return 0
+        # written beside the target and renamed: a failed export leaves no half file
+        part = args.output.with_name(args.output.name + ".part")
+        try:
+            with part.open("w", encoding="utf-8", newline="") as out:
+                count = write(out)
+            part.replace(args.output)
+        finally:
+            part.unlink(missing_ok=True)
+    except PeriodError as e:
+        raise CliError(str(e)) from None
+    print(f"exported {count} volume(s) of {args.period} to {args.output}")
+    return 0

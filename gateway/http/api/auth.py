@@ -1,0 +1,28 @@
+"""Bearer tokens (``api.tokens``) for everything under ``/api/`` but the OpenAPI document."""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+from gateway.http.errors import Handler, json_response
+from gateway.http.keys import CONFIG
+
+
+@web.middleware
+async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if request.path.startswith("/api/") and request.path != "/api/v1/openapi.json":
+        tokens = [str(t) for t in request.app[CONFIG].section("api")["tokens"]]
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        ok = scheme.lower() == "bearer" and any(
+            hmac.compare_digest(token.encode(), t.encode()) for t in tokens if t
+        )
+        if not ok:
+            return json_response(
+                {"error": "a valid bearer token is required"},
+                status=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    return await handler(request)

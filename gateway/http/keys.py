@@ -1,0 +1,18 @@
+"""Every typed key of the aiohttp application, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from gateway.config import Config
+from gateway.service.receive import Clock, Intake
+from gateway.service.uow import UnitOfWorkFactory
+
+CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+UOW: web.AppKey[UnitOfWorkFactory] = web.AppKey("uow")
+INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
+# raises when the database cannot be reached (``/readyz``)
+PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")

@@ -1,0 +1,169 @@
+"""Accounts and meters: the receive path's view of an account, imports, the API's history."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.domain.model import AccountView, HistoryPoint, MeterInfo, ReadingRecord, Register
+from gateway.domain.records import MeterRow
+from storage.messages import READING_COLUMNS
+from storage.models import Account, Meter, Reading
+from storage.statements import sql
+
+HISTORY_LIMIT = 24  # accepted readings per register kept in view: two years of monthly ones
+CHUNK = 1000  # rows per multi-row statement of an import
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def upsert_into(conn: AsyncConnection, model: Any) -> Any:
+    """An INSERT that can say ``ON CONFLICT`` on either database."""
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(model)
+
+
+class AccountRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def load(self, uin: str, before_period: str) -> tuple[int, AccountView] | None:
+        """The account (locked on PostgreSQL, serialising submissions for one account) with
+        its registers in bill order and their accepted history of earlier periods.
+
+        History holds earlier periods only: a second submission in the same period is
+        checked against the previous period, so a customer can correct a typo.
+        """
+        rows = (await self.conn.execute(sql(self.conn, "account"), {"uin": uin})).all()
+        if not rows:
+            return None
+        account_id, status, residents = rows[0][0], rows[0][1], rows[0][2]
+        meter_rows = [r for r in rows if r.id is not None]
+        history = await self._history([m.id for m in meter_rows], before_period)
+        registers = tuple(
+            Register(
+                meter_id=m.id,
+                meter=m.name,
+                position=m.position,
+                service=m.service,
+                zone=zone,
+                zones=m.zones,
+                digits=m.digits,
+                decimals=m.decimals,
+                verified_until=m.verified_until,
+                history=tuple(history.get((m.id, zone), ())),
+            )
+            for m in meter_rows
+            for zone in range(1, m.zones + 1)
+        )
+        return account_id, AccountView(uin, status, residents, registers)
+
+    async def _history(
+        self, meter_ids: Sequence[int], before_period: str
+    ) -> dict[tuple[int, int], list[HistoryPoint]]:
+        out: dict[tuple[int, int], list[HistoryPoint]] = defaultdict(list)
+        if not meter_ids:
+            return out
+        rows = await self.conn.execute(
+            sql(self.conn, "history"),
+            {
+                "meter_ids": list(meter_ids),
+                "period": before_period,
+                "limit": HISTORY_LIMIT * 3 * len(meter_ids),
+            },
+        )
+        for meter_id, zone, taken_on, value in rows:
+            points = out[(meter_id, zone)]
+            if len(points) < HISTORY_LIMIT:
+                points.append(HistoryPoint(taken_on, value))
+        for points in out.values():
+            points.reverse()
+        return out
+
+    async def upsert(self, rows: Sequence[MeterRow]) -> tuple[int, int]:
+        """Create or update accounts and their meters; returns (accounts, meters)."""
+        accounts = {r.uin: r for r in rows}
+        for chunk in chunks(list(accounts.values())):
+            stmt = upsert_into(self.conn, Account).values(
+                [{"uin": r.uin, "status": r.status, "residents": r.residents} for r in chunk]
+            )
+            await self.conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["uin"],
+                    set_={"status": stmt.excluded.status, "residents": stmt.excluded.residents},
+                )
+            )
+        ids: dict[str, int] = {}
+        for chunk in chunks(list(accounts)):
+            result = await self.conn.execute(
+                select(Account.uin, Account.id).where(Account.uin.in_(chunk))
+            )
+            ids.update({uin: id_ for uin, id_ in result})
+        updated = ["position", "service", "zones", "digits", "decimals", "verified_until",
+                   "status", "failed_on"]  # fmt: skip
+        for chunk in chunks(list(rows)):
+            stmt = upsert_into(self.conn, Meter).values(
+                [
+                    {
+                        "account_id": ids[r.uin],
+                        "name": r.meter,
+                        "position": r.position,
+                        "service": r.service,
+                        "zones": r.zones,
+                        "digits": r.digits,
+                        "decimals": r.decimals,
+                        "verified_until": r.verified_until,
+                        "status": "failed" if r.failed_on else "active",
+                        "failed_on": r.failed_on,
+                    }
+                    for r in chunk
+                ]
+            )
+            await self.conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["account_id", "name"],
+                    set_={c: stmt.excluded[c] for c in updated},
+                )
+            )
+        return len(accounts), len(rows)
+
+    async def meters_by_key(
+        self, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], MeterInfo]:
+        out: dict[tuple[str, str], MeterInfo] = {}
+        uins = sorted({uin for uin, _ in keys})
+        for chunk in chunks(uins):
+            result = await self.conn.execute(
+                select(Account.uin, Meter.name, Meter.id, Meter.zones, Meter.digits, Meter.decimals)
+                .join(Meter, Meter.account_id == Account.id)
+                .where(Account.uin.in_(chunk))
+            )
+            out.update({(r[0], r[1]): MeterInfo(*r[2:]) for r in result})
+        return out
+
+    async def readings(
+        self, uin: str, after_id: int | None, limit: int
+    ) -> list[ReadingRecord] | None:
+        """An account's readings, oldest first; None when there is no such account."""
+        account_id = (
+            await self.conn.execute(select(Account.id).where(Account.uin == uin))
+        ).scalar_one_or_none()
+        if account_id is None:
+            return None
+        stmt = (
+            select(*READING_COLUMNS)
+            .join(Meter, Meter.id == Reading.meter_id)
+            .where(Meter.account_id == account_id)
+            .order_by(Reading.id)
+            .limit(limit)
+        )
+        if after_id is not None:
+            stmt = stmt.where(Reading.id > after_id)
+        return [ReadingRecord(*r) for r in await self.conn.execute(stmt)]

@@ -1,0 +1,163 @@
+"""The inbox: every message as received, what became of it, and the API's view of it."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.domain.model import (
+    InboundMessage,
+    MessageRecord,
+    ReadingRecord,
+    Status,
+    StoredMessage,
+)
+from storage.models import Meter, Reading
+from storage.statements import messages, sql
+
+
+def _stored(row: Any) -> StoredMessage:
+    return StoredMessage(*row[:7], Status(row[7]), *row[8:])
+
+
+class MessageRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def insert(
+        self, inbound: InboundMessage, received_at: datetime
+    ) -> tuple[StoredMessage, bool]:
+        """Store an inbound message once; ``(message, created)``. A repeat returns the first."""
+        meta = dict(inbound.meta or {})
+        if inbound.reply_via:
+            meta["reply_via"] = inbound.reply_via
+        row = (
+            await self.conn.execute(
+                sql(self.conn, "insert"),
+                {
+                    "channel": str(inbound.channel),
+                    "external_id": inbound.external_id,
+                    "sender": inbound.sender,
+                    "recipient": inbound.recipient,
+                    "text": inbound.text,
+                    "raw": inbound.raw,
+                    "meta": meta or None,
+                    "language": inbound.language,
+                    "received_at": inbound.received_at or received_at,
+                    "status": Status.PENDING,
+                },
+            )
+        ).one_or_none()
+        if row is not None:
+            return _stored(row), True
+        # a repeat: on PostgreSQL the insert waited for the first one's commit, so it is visible
+        found = (
+            await self.conn.execute(
+                sql(self.conn, "find"),
+                {"channel": str(inbound.channel), "external_id": inbound.external_id},
+            )
+        ).one()
+        return _stored(found), False
+
+    async def get(self, message_id: int, lock: bool = False) -> StoredMessage | None:
+        row = (
+            await self.conn.execute(
+                sql(self.conn, "get_locked" if lock else "get"), {"id": message_id}
+            )
+        ).one_or_none()
+        return _stored(row) if row is not None else None
+
+    async def pending(self, limit: int) -> list[int]:
+        rows = await self.conn.execute(sql(self.conn, "pending"), {"limit": limit})
+        return list(rows.scalars())
+
+    async def count_recent(self, channel: str, sender: str, since: datetime, before_id: int) -> int:
+        params = {"channel": channel, "sender": sender, "since": since, "before_id": before_id}
+        return int((await self.conn.execute(sql(self.conn, "count_recent"), params)).scalar_one())
+
+    async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None:
+        """Record the decision: status, reason, reply (one UPDATE)."""
+        await self.conn.execute(
+            sql(self.conn, "finish"),
+            {
+                "b_id": message.id,
+                "b_uin": uin,
+                "b_status": message.status,
+                "b_reason": message.reason,
+                "b_reply": message.reply,
+                "b_meta": message.meta,
+                "b_processed_at": now,
+            },
+        )
+
+    async def page(
+        self, channel: str | None, external_id: str | None, after_id: int | None, limit: int
+    ) -> list[MessageRecord]:
+        """Messages oldest first, with their readings."""
+        stmt = select(messages).order_by(messages.c.id).limit(limit)
+        if channel:
+            stmt = stmt.where(messages.c.channel == channel)
+        if external_id:
+            stmt = stmt.where(messages.c.external_id == external_id)
+        if after_id is not None:
+            stmt = stmt.where(messages.c.id > after_id)
+        rows = (await self.conn.execute(stmt)).all()
+        readings = await self._readings([r.id for r in rows])
+        return [_record(r, readings.get(r.id, ())) for r in rows]
+
+    async def record(self, message_id: int) -> MessageRecord | None:
+        row = (
+            await self.conn.execute(select(messages).where(messages.c.id == message_id))
+        ).one_or_none()
+        if row is None:
+            return None
+        readings = await self._readings([message_id])
+        return _record(row, readings.get(message_id, ()))
+
+    async def _readings(self, message_ids: Sequence[int]) -> dict[int, list[ReadingRecord]]:
+        out: dict[int, list[ReadingRecord]] = defaultdict(list)
+        if not message_ids:
+            return out
+        rows = await self.conn.execute(
+            select(*READING_COLUMNS)
+            .join(Meter, Meter.id == Reading.meter_id)
+            .where(Reading.message_id.in_(message_ids))
+            .order_by(Reading.id)
+        )
+        for row in rows:
+            out[row.message_id].append(ReadingRecord(*row))
+        return out
+
+
+READING_COLUMNS = (
+    Reading.id,
+    Meter.name,
+    Reading.zone,
+    Reading.value,
+    Reading.consumption,
+    Reading.period,
+    Reading.taken_on,
+    Reading.status,
+    Reading.reason,
+    Reading.source,
+    Reading.message_id,
+)
+
+
+def _record(row: Any, readings: Sequence[ReadingRecord]) -> MessageRecord:
+    return MessageRecord(
+        id=row.id,
+        channel=row.channel,
+        external_id=row.external_id,
+        sender=row.sender,
+        status=row.status,
+        reason=row.reason,
+        reply=row.reply,
+        received_at=row.received_at,
+        readings=tuple(readings),
+    )

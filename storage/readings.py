@@ -1,0 +1,73 @@
+"""Readings: a message's readings (superseding earlier ones of the period), imported history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from gateway.domain.model import RegisterResult, Status, StoredMessage
+from storage.accounts import chunks, upsert_into
+from storage.models import Reading
+from storage.statements import sql
+
+
+class ReadingRepository:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+    async def add(
+        self,
+        message: StoredMessage,
+        results: Sequence[RegisterResult],
+        status: Status,
+        taken_on: date,
+        now: datetime,
+    ) -> None:
+        """Store a message's readings; accepted ones supersede earlier accepted readings of
+        the same register and period (both are kept)."""
+        if not results:
+            return
+        await self.conn.execute(
+            sql(self.conn, "add_readings"),
+            [
+                {
+                    "meter_id": r.register.meter_id,
+                    "zone": r.register.zone,
+                    "message_id": message.id,
+                    "value": r.value,
+                    "consumption": r.consumption,
+                    "period": r.period,
+                    "taken_on": taken_on,
+                    "status": status,
+                    "reason": r.reason,
+                    "source": message.channel,
+                    "created_at": now,
+                }
+                for r in results
+            ],
+        )
+        if status == Status.ACCEPTED:
+            await self.conn.execute(
+                sql(self.conn, "supersede"),
+                {
+                    "registers": [(r.register.meter_id, r.register.zone) for r in results],
+                    "b_period": results[0].period,
+                    "b_message_id": message.id,
+                },
+            )
+
+    async def insert_history(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Accepted readings from before the gateway; a repeat of (register, day) replaces it."""
+        for chunk in chunks(list(rows)):
+            stmt = upsert_into(self.conn, Reading).values(list(chunk))
+            await self.conn.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["meter_id", "zone", "taken_on"],
+                    index_where=text("message_id IS NULL"),
+                    set_={"value": stmt.excluded.value, "period": stmt.excluded.period},
+                )
+            )

@@ -1,0 +1,73 @@
+"""The unit of work on SQLAlchemy: one session, one transaction, the repositories on it."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.service.uow import StorageUnavailable
+from storage.accounts import AccountRepository
+from storage.messages import MessageRepository
+from storage.outbox import OutboxRepository
+from storage.readings import ReadingRepository
+from storage.volumes import VolumeRepository
+
+# What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted.
+UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError)
+
+
+class SqlUnitOfWork:
+    """``async with SqlUnitOfWork(sessions) as uow: ...; await uow.commit()``; anything not
+    committed is rolled back. A database that cannot be reached raises
+    ``StorageUnavailable`` out of the block, whatever statement found out."""
+
+    messages: MessageRepository
+    accounts: AccountRepository
+    readings: ReadingRepository
+    outbox: OutboxRepository
+    volumes: VolumeRepository
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+        self.session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        self.session = self.sessions()
+        try:
+            await self.session.begin()
+            conn = await self.session.connection()
+        except UNAVAILABLE as e:
+            await self.session.close()
+            raise StorageUnavailable(str(e)) from e
+        self.messages = MessageRepository(conn)
+        self.accounts = AccountRepository(conn)
+        self.readings = ReadingRepository(conn)
+        self.outbox = OutboxRepository(conn)
+        self.volumes = VolumeRepository(conn)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        assert self.session is not None
+        try:
+            await self.session.close()  # rolls back what was not committed
+        except UNAVAILABLE as e:
+            if exc is None:
+                raise StorageUnavailable(str(e)) from e
+        if isinstance(exc, UNAVAILABLE):
+            raise StorageUnavailable(str(exc)) from exc
+
+    async def commit(self) -> None:
+        assert self.session is not None
+        try:
+            await self.session.commit()
+        except UNAVAILABLE as e:
+            raise StorageUnavailable(str(e)) from e
