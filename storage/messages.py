@@ -22,7 +22,18 @@ from storage.statements import messages, sql
 
 
 def _stored(row: Any) -> StoredMessage:
-    return StoredMessage(*row[:7], Status(row[7]), *row[8:])
+    return StoredMessage(
+        id=row.id,
+        channel=row.channel,
+        sender=row.sender,
+        text=row.text,
+        meta=row.meta,
+        language=row.language,
+        received_at=row.received_at,
+        status=Status(row.status),
+        reason=row.reason,
+        reply=row.reply,
+    )
 
 
 class MessageRepository:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -22,11 +23,36 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from gateway.domain.billing import Method
+from gateway.domain.model import (
+    AccountStatus,
+    Channel,
+    MeterStatus,
+    OutboxStatus,
+    PeriodStatus,
+    Service,
+    Status,
+)
 
 # SQLite has no BIGINT autoincrement: it must be exactly INTEGER PRIMARY KEY.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 VALUE = Numeric(18, 4)
+
+
+def enum(values: type[StrEnum], name: str) -> SqlEnum:
+    """A status column: VARCHAR with a CHECK constraint (named ``ck_<name>``) on both
+    databases, read back as the enum. Adding a value needs a migration of the constraint."""
+    return SqlEnum(
+        values,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        name=f"ck_{name}",
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -57,7 +83,9 @@ class Account(Base):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     uin: Mapped[str] = mapped_column(String(32), unique=True)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[AccountStatus] = mapped_column(
+        enum(AccountStatus, "account_status"), default=AccountStatus.OPEN
+    )
     residents: Mapped[int] = mapped_column(Integer, default=1)
 
 
@@ -69,13 +97,15 @@ class Meter(Base):
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
     position: Mapped[int] = mapped_column(Integer)
-    service: Mapped[str] = mapped_column(String(16))
+    service: Mapped[Service] = mapped_column(enum(Service, "meter_service"))
     zones: Mapped[int] = mapped_column(Integer, default=1)
     digits: Mapped[int] = mapped_column(Integer)
     decimals: Mapped[int] = mapped_column(Integer, default=0)
     verified_until: Mapped[date | None] = mapped_column(Date, nullable=True)
     # active | failed; a failed meter is billed like a missing reading from failed_on
-    status: Mapped[str] = mapped_column(String(16), default="active")
+    status: Mapped[MeterStatus] = mapped_column(
+        enum(MeterStatus, "meter_status"), default=MeterStatus.ACTIVE
+    )
     failed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
@@ -90,7 +120,7 @@ class Message(Base):
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[Channel] = mapped_column(enum(Channel, "message_channel"))
     external_id: Mapped[str] = mapped_column(String(255))
     sender: Mapped[str] = mapped_column(String(255))
     recipient: Mapped[str] = mapped_column(String(255), default="")
@@ -99,7 +129,7 @@ class Message(Base):
     meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[Status] = mapped_column(enum(Status, "message_status"), default=Status.PENDING)
     reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     uin: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -131,7 +161,7 @@ class Reading(Base):
     consumption: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
     period: Mapped[str] = mapped_column(String(7))
     taken_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
+    status: Mapped[Status] = mapped_column(enum(Status, "reading_status"))
     reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(String(16))  # sms | email | telegram | web | import
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -152,7 +182,9 @@ class Outbox(Base):
     recipient: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|sent|failed
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum(OutboxStatus, "outbox_status"), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -166,7 +198,7 @@ class Period(Base):
     __tablename__ = "periods"
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
-    status: Mapped[str] = mapped_column(String(16))  # closed | exported
+    status: Mapped[PeriodStatus] = mapped_column(enum(PeriodStatus, "period_status"))
     closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     exported_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
@@ -181,7 +213,7 @@ class PeriodVolume(Base):
         ForeignKey("meters.id", ondelete="CASCADE"), primary_key=True
     )
     zone: Mapped[int] = mapped_column(Integer, primary_key=True)
-    method: Mapped[str] = mapped_column(String(16))  # actual | average | normative
+    method: Mapped[Method] = mapped_column(enum(Method, "volume_method"))
     volume: Mapped[Decimal] = mapped_column(VALUE)
     correction: Mapped[Decimal] = mapped_column(VALUE)
     reading_start: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)

@@ -62,7 +62,9 @@ class OutboxRepository:
                 .where(Outbox.id.in_([r.id for r in rows]))
                 .values(next_attempt_at=now + lease, attempts=Outbox.attempts + 1)
             )
-        return [OutboxItem(*r[:5], r.attempts + 1) for r in rows]
+        return [
+            OutboxItem(r.id, r.channel, r.recipient, r.body, r.meta, r.attempts + 1) for r in rows
+        ]
 
     async def mark(self, item_id: int, **values: Any) -> None:
         """Record the result of an attempt: ``status``, ``sent_at``, ``next_attempt_at``,

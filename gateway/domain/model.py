@@ -66,7 +66,15 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"
 
 
-SERVICES = ("electricity", "cold_water", "hot_water", "gas", "heating")
+class Service(StrEnum):
+    ELECTRICITY = "electricity"
+    COLD_WATER = "cold_water"
+    HOT_WATER = "hot_water"
+    GAS = "gas"
+    HEATING = "heating"
+
+
+SERVICES = tuple(str(s) for s in Service)
 
 
 @dataclass(frozen=True)

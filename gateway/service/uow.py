@@ -107,11 +107,16 @@ class Volumes(Protocol):
 
 
 class UnitOfWork(Protocol):
-    messages: Messages
-    accounts: Accounts
-    readings: Readings
-    outbox: Outbox
-    volumes: Volumes
+    @property
+    def messages(self) -> Messages: ...
+    @property
+    def accounts(self) -> Accounts: ...
+    @property
+    def readings(self) -> Readings: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def volumes(self) -> Volumes: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -1,0 +1,140 @@
+"""The layering holds: no import cycle anywhere, and each layer imports only what it may.
+
+The import graph is read from the source (every ``import`` statement, also those inside
+functions), so a cycle that only shows at run time in some order is caught too.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("gateway", "channels", "storage", "parsers")
+
+
+def modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            parts = path.relative_to(ROOT).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            found[name] = path
+    return found
+
+
+MODULES = modules()
+
+
+def _resolve(name: str) -> str | None:
+    """The first-party module an import names (``from a.b import c`` may name ``a.b.c``)."""
+    while name and name not in MODULES:
+        name = name.rpartition(".")[0]
+    return name or None
+
+
+def imports_of(module: str) -> Iterator[str]:
+    path = MODULES[module]
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(
+                    [*package.split(".")[: len(package.split(".")) - node.level + 1], base]
+                ).strip(".")
+            # ``from a import b``: the module a.b when b is one, else a itself
+            names = [f"{base}.{alias.name}" for alias in node.names]
+        else:
+            continue
+        for name in names:
+            target = _resolve(name)
+            if target is not None and target != module:
+                yield target
+
+
+GRAPH = {m: sorted(set(imports_of(m))) for m in MODULES}
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    out: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in GRAPH[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in GRAPH:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_the_graph_is_read() -> None:
+    assert "gateway.service.receive" in GRAPH["channels.sms"]
+    assert "gateway.domain.model" in GRAPH["storage.messages"]
+
+
+def test_no_import_cycle() -> None:
+    assert _cycles() == []
+
+
+# layer -> the layers (module prefixes) it may import; a module belongs to its longest prefix
+ALLOWED = {
+    "parsers": ("parsers",),
+    "gateway.domain": ("gateway.domain", "parsers", "gateway.i18n"),
+    "gateway.i18n": (),
+    "gateway.service": ("gateway.service", "gateway.domain", "parsers", "gateway.metrics",
+                        "gateway.aio", "gateway.i18n"),
+    "storage": ("storage", "gateway.domain", "gateway.service.uow"),
+    "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
+                 "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
+    "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
+                     "gateway.metrics", "gateway.i18n", "channels.common", "parsers"),
+}  # fmt: skip
+
+
+def _layer(module: str) -> str | None:
+    owners = [p for p in ALLOWED if module == p or module.startswith(p + ".")]
+    return max(owners, key=len) if owners else None
+
+
+@pytest.mark.parametrize("layer", sorted(ALLOWED), ids=str)
+def test_layer_imports_only_what_it_may(layer: str) -> None:
+    allowed = ALLOWED[layer]
+    wrong = [
+        f"{module} -> {target}"
+        for module in GRAPH
+        if _layer(module) == layer
+        for target in GRAPH[module]
+        if not any(target == a or target.startswith(a + ".") for a in allowed)
+    ]
+    assert wrong == []
