@@ -16,7 +16,6 @@ from storage.messages import READING_COLUMNS
 from storage.models import Account, Meter, Reading
 from storage.statements import sql
 
-HISTORY_LIMIT = 24  # accepted readings per register kept in view: two years of monthly ones
 CHUNK = 1000  # rows per multi-row statement of an import
 
 
@@ -72,19 +71,10 @@ class AccountRepository:
         if not meter_ids:
             return out
         rows = await self.conn.execute(
-            sql(self.conn, "history"),
-            {
-                "meter_ids": list(meter_ids),
-                "period": before_period,
-                "limit": HISTORY_LIMIT * 3 * len(meter_ids),
-            },
+            sql(self.conn, "history"), {"meter_ids": list(meter_ids), "period": before_period}
         )
         for meter_id, zone, taken_on, value in rows:
-            points = out[(meter_id, zone)]
-            if len(points) < HISTORY_LIMIT:
-                points.append(HistoryPoint(taken_on, value))
-        for points in out.values():
-            points.reverse()
+            out[(meter_id, zone)].append(HistoryPoint(taken_on, value))
         return out
 
     async def upsert(self, rows: Sequence[MeterRow]) -> tuple[int, int]:

@@ -36,6 +36,36 @@ STORED = (
 )
 
 
+HISTORY_LIMIT = 24  # accepted readings per register kept in view: two years of monthly ones
+
+
+def _history() -> Executable:
+    """The last HISTORY_LIMIT accepted readings of earlier periods of each register of the
+    given meters (per register: one meter's dense history never hides another's)."""
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=(readings.c.meter_id, readings.c.zone),
+            order_by=(readings.c.taken_on.desc(), readings.c.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(readings.c.meter_id, readings.c.zone, readings.c.taken_on, readings.c.value, rank)
+        .where(
+            readings.c.meter_id.in_(bindparam("meter_ids", expanding=True)),
+            readings.c.status == "accepted",
+            readings.c.period < bindparam("period"),
+        )
+        .subquery()
+    )
+    return (
+        select(ranked.c.meter_id, ranked.c.zone, ranked.c.taken_on, ranked.c.value)
+        .where(ranked.c.rank <= HISTORY_LIMIT)
+        .order_by(ranked.c.meter_id, ranked.c.zone, ranked.c.rank.desc())  # oldest first
+    )
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(messages)
@@ -64,16 +94,7 @@ def _statements(dialect: str) -> dict[str, Executable]:
         .where(messages.c.id == bindparam("id"))
         .with_for_update(skip_locked=lock),
         "account": account.with_for_update(of=accounts) if lock else account,
-        "history": select(
-            readings.c.meter_id, readings.c.zone, readings.c.taken_on, readings.c.value
-        )
-        .where(
-            readings.c.meter_id.in_(bindparam("meter_ids", expanding=True)),
-            readings.c.status == "accepted",
-            readings.c.period < bindparam("period"),
-        )
-        .order_by(readings.c.taken_on.desc(), readings.c.id.desc())
-        .limit(bindparam("limit")),
+        "history": _history(),
         "add_readings": insert(readings),
         "supersede": update(readings)
         .where(
