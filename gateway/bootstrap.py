@@ -15,7 +15,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels import email_imap, email_out, email_smtp, sms
-from gateway.aio import stop_tasks
+from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.config import Config
 from gateway.http import api, health
 from gateway.http.errors import json_errors
@@ -27,6 +27,8 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+RESUME_SECONDS = 15.0
 
 SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
@@ -142,7 +144,7 @@ def init_app(
             app[OUTBOX] = OutboxWorker(db.uow, transports, clock)
             tasks = []
             if background:
-                tasks.append(asyncio.create_task(resume(app[INTAKE])))
+                tasks.append(asyncio.create_task(resume_forever(app[INTAKE])))
                 tasks.append(asyncio.create_task(app[OUTBOX].run_forever()))
             yield
             await stop_tasks(tasks)
@@ -182,14 +184,19 @@ def email_channels(
     return ctx
 
 
-async def resume(intake: Intake) -> None:
-    try:
-        done = await intake.resume_pending()
-    except Exception:
-        log.exception("resuming pending messages failed; they stay pending until next start")
-        return
-    if done:
-        log.info("decided %d message(s) left pending by an earlier run", done)
+async def resume_forever(intake: Intake, interval: float = RESUME_SECONDS) -> None:
+    """Decide messages left pending (a crash, a failed decision, the database gone in
+    between), at start and then every ``interval`` seconds, for as long as the app runs."""
+    while True:
+        try:
+            done = await intake.resume_pending()
+        except Exception as e:
+            raise_if_cancelling()
+            log.warning("resuming pending messages failed (retrying in %s s): %s", interval, e)
+        else:
+            if done:
+                log.info("decided %d message(s) left pending", done)
+        await asyncio.sleep(interval)
 
 
 def run_with_database(

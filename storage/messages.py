@@ -76,6 +76,9 @@ class MessageRepository:
         return _stored(found), False
 
     async def get(self, message_id: int, lock: bool = False) -> StoredMessage | None:
+        """The message; ``lock``: locked for this transaction, None when another holds it."""
+        if lock:
+            await self._lock_sqlite(message_id)
         row = (
             await self.conn.execute(
                 sql(self.conn, "get_locked" if lock else "get"), {"id": message_id}
@@ -83,8 +86,22 @@ class MessageRepository:
         ).one_or_none()
         return _stored(row) if row is not None else None
 
-    async def pending(self, limit: int) -> list[int]:
-        rows = await self.conn.execute(sql(self.conn, "pending"), {"limit": limit})
+    async def lock(self, message_id: int) -> StoredMessage:
+        """The message, locked for this transaction: waits for whoever holds it, so what it
+        returns is what that one committed."""
+        await self._lock_sqlite(message_id)
+        row = (await self.conn.execute(sql(self.conn, "get_waiting"), {"id": message_id})).one()
+        return _stored(row)
+
+    async def _lock_sqlite(self, message_id: int) -> None:
+        if self.conn.dialect.name == "sqlite":
+            await self.conn.execute(sql(self.conn, "touch"), {"b_id": message_id})
+
+    async def pending(self, limit: int, after_id: int = 0) -> list[int]:
+        """Ids of pending messages after ``after_id``, oldest first."""
+        rows = await self.conn.execute(
+            sql(self.conn, "pending"), {"limit": limit, "after_id": after_id}
+        )
         return list(rows.scalars())
 
     async def count_recent(self, channel: str, sender: str, since: datetime, before_id: int) -> int:

@@ -93,6 +93,15 @@ def _statements(dialect: str) -> dict[str, Executable]:
         "get_locked": select(*STORED)
         .where(messages.c.id == bindparam("id"))
         .with_for_update(skip_locked=lock),
+        # SQLite has no row locks, and pysqlite begins a transaction only at the first write:
+        # a write first takes the database's write lock (waiting for the writer that holds
+        # it), so what is read next in the transaction stays true until the commit
+        "touch": update(messages)
+        .where(messages.c.id == bindparam("b_id"))
+        .values(status=messages.c.status),
+        "get_waiting": select(*STORED).where(messages.c.id == bindparam("id")).with_for_update()
+        if lock
+        else select(*STORED).where(messages.c.id == bindparam("id")),
         "account": account.with_for_update(of=accounts) if lock else account,
         "history": _history(),
         "add_readings": insert(readings),
@@ -126,7 +135,7 @@ def _statements(dialect: str) -> dict[str, Executable]:
             messages.c.id < bindparam("before_id"),
         ),
         "pending": select(messages.c.id)
-        .where(messages.c.status == "pending")
+        .where(messages.c.status == "pending", messages.c.id > bindparam("after_id"))
         .order_by(messages.c.id)
         .limit(bindparam("limit")),
     }

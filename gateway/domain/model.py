@@ -64,6 +64,8 @@ class Reason(StrEnum):
     METER_VERIFICATION_EXPIRED = "meter_verification_expired"
     RATE_LIMITED = "rate_limited"
     AMBIGUOUS = "ambiguous"
+    # received and stored, the decision failed and is retried (status shown: review)
+    PROCESSING = "processing"
 
 
 class Service(StrEnum):
@@ -201,6 +203,14 @@ class StoredMessage:
 
     def decided(self, **changes: Any) -> StoredMessage:
         return replace(self, **changes)
+
+
+def public_status(status: str, reason: str | None) -> tuple[str, str | None]:
+    """A message's status and reason as they leave the gateway: ``pending`` (stored, the
+    decision not made yet) is shown as ``review`` with reason ``processing``."""
+    if status == Status.PENDING:
+        return Status.REVIEW.value, Reason.PROCESSING.value
+    return status, reason
 
 
 @dataclass(frozen=True)

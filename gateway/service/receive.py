@@ -66,8 +66,12 @@ class Receipt:
 
     @classmethod
     def of(cls, message: StoredMessage, duplicate: bool) -> Receipt:
-        reply = message.reply or PENDING_REPLY.get(message.language or "ru", PENDING_REPLY["ru"])
-        return cls(message.id, message.status, message.reason, reply, duplicate)
+        if message.status == Status.PENDING:
+            # not decided yet (deciding failed; the resume loop retries): for the sender
+            # that is "taken, a decision follows", never a fourth status
+            reply = PENDING_REPLY.get(message.language or "ru", PENDING_REPLY["ru"])
+            return cls(message.id, Status.REVIEW, Reason.PROCESSING, reply, duplicate)
+        return cls(message.id, message.status, message.reason, message.reply or "", duplicate)
 
 
 # What a channel is given: hand over one message, get its receipt once it is committed.
@@ -90,6 +94,10 @@ class Intake:
             try:
                 async with self.uow() as uow:
                     message, created = await uow.messages.insert(inbound, now)
+                    if not created and message.status == Status.PENDING:
+                        # a repeat of a message not decided yet: whoever is deciding it
+                        # (another retry, the resume loop) finishes first, then we look again
+                        message = await uow.messages.lock(message.id)
                     if message.status == Status.PENDING:
                         message = await self._decide(uow, message, now)
                     await uow.commit()
@@ -109,20 +117,33 @@ class Intake:
         return receipt
 
     async def resume_pending(self, batch: int = 100) -> int:
-        """Decide messages left ``pending`` (a crash, a bug since fixed). Returns how many."""
-        done = 0
+        """Decide messages left ``pending`` (a crash, a bug since fixed); one that fails
+        again is logged and left for the next pass, never stopping the others. Returns how
+        many were decided."""
+        done, after = 0, 0
         while True:
             async with self.uow() as uow:
-                ids = await uow.messages.pending(batch)
+                ids = await uow.messages.pending(batch, after)
             for message_id in ids:
-                async with self.uow() as uow:
-                    message = await uow.messages.get(message_id, lock=True)
-                    if message is not None and message.status == Status.PENDING:
-                        await self._decide(uow, message, self.clock())
-                        await uow.commit()
-                        done += 1
+                try:
+                    done += await self._resume_one(message_id)
+                except StorageUnavailable:
+                    raise
+                except Exception:
+                    log.exception("deciding pending message %s failed again", message_id)
             if len(ids) < batch:
                 return done
+            after = ids[-1]
+
+    async def _resume_one(self, message_id: int) -> int:
+        async with self.uow() as uow:
+            # skip one being decided right now (a retry holds it)
+            message = await uow.messages.get(message_id, lock=True)
+            if message is None or message.status != Status.PENDING:
+                return 0
+            await self._decide(uow, message, self.clock())
+            await uow.commit()
+        return 1
 
     async def _decide(
         self, uow: UnitOfWork, message: StoredMessage, now: datetime

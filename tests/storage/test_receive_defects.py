@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import func, select
+
+from gateway.aio import stop_tasks
+from gateway.bootstrap import resume_forever
 from gateway.config import load_config
 from gateway.service.receive import Intake
+from storage.models import Reading
 from tests.helpers import meter, seed, uow_of
 from tests.storage.test_intake import sms
 
@@ -23,3 +29,64 @@ async def test_one_meters_dense_history_does_not_hide_anothers(sessions) -> None
     intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
     receipt = await intake.receive(sms("5550001 600 5"))
     assert (receipt.status, receipt.reason) == ("rejected", "decreasing")
+
+
+async def test_a_pending_message_is_decided_once_under_concurrent_retries(sessions) -> None:
+    """A message left pending (a crash between storing and deciding) and then delivered
+    again three times at once while the resume loop runs: its readings are stored once."""
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config()
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    message = sms("1234567 05123 02010", ext="crashed")
+    async with intake.uow() as uow:
+        await uow.messages.insert(message, NOW)
+        await uow.commit()
+    results = await asyncio.gather(
+        *(intake.receive(message) for _ in range(3)), intake.resume_pending()
+    )
+    receipts = results[:3]
+    assert {r.status for r in receipts} == {"accepted"}  # type: ignore[union-attr]
+    async with sessions() as s:
+        stored = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
+    assert stored == 2
+
+
+async def test_pending_never_leaves_the_gateway_as_a_status(sessions) -> None:
+    """A message whose decision failed is answered as taken for review, reason
+    ``processing``, and decided later by the resume loop (SPEC section 3 has three
+    statuses)."""
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config()
+    broken = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+
+    async def fail(*args: object) -> None:
+        raise RuntimeError("a bug while deciding")
+
+    broken._decide = fail  # type: ignore[method-assign,assignment]
+    receipt = await broken.receive(sms("1234567 05123 02010", ext="bug"))
+    assert (receipt.status, receipt.reason) == ("review", "processing")
+    fixed = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    assert await fixed.resume_pending() == 1
+    again = await fixed.receive(sms("1234567 05123 02010", ext="bug"))
+    assert (again.status, again.duplicate) == ("accepted", True)
+
+
+async def test_pending_work_is_resumed_by_a_background_loop_not_only_at_start(sessions) -> None:
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config()
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    loop = asyncio.create_task(resume_forever(intake, interval=0.05))
+    try:
+        await asyncio.sleep(0.1)  # the loop has made its first pass: nothing to do
+        async with intake.uow() as uow:
+            stored, _ = await uow.messages.insert(sms("1234567 05123 02010", ext="late"), NOW)
+            await uow.commit()
+        for _ in range(200):
+            async with intake.uow() as uow:
+                message = await uow.messages.get(stored.id)
+            if message is not None and message.status != "pending":
+                break
+            await asyncio.sleep(0.05)
+        assert message is not None and message.status == "accepted"
+    finally:
+        await stop_tasks([loop])

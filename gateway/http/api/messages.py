@@ -7,7 +7,7 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.domain.model import MessageRecord, ReadingRecord, plain
+from gateway.domain.model import MessageRecord, ReadingRecord, plain, public_status
 from gateway.http.api.paging import id_cursor, page_limit
 from gateway.http.errors import json_error, json_response
 from gateway.http.keys import UOW
@@ -29,13 +29,14 @@ def reading_json(r: ReadingRecord) -> dict[str, Any]:
 
 
 def message_json(message: MessageRecord) -> dict[str, Any]:
+    status, reason = public_status(message.status, message.reason)
     return {
         "id": message.id,
         "channel": message.channel,
         "external_id": message.external_id,
         "sender": message.sender,
-        "status": message.status,
-        "reason": message.reason,
+        "status": status,
+        "reason": reason,
         "readings": [reading_json(r) for r in message.readings],
         "reply": message.reply,
         "received_at": message.received_at.isoformat(),
