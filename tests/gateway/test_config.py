@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tomllib
 from collections.abc import Callable
 from decimal import Decimal
@@ -276,6 +279,118 @@ BAD = [
         "got 'abc'",
     ),
     (
+        "port-high",
+        "[http]\nport = 65536\n",
+        {},
+        "config key http.port: must be between 0 and 65535, got 65536",
+    ),
+    (
+        "port-zero",
+        "[imap]\nport = 0\n",
+        {},
+        "config key imap.port: must be between 1 and 65535, got 0",
+    ),
+    (
+        "port-env",
+        "",
+        {"METER_GATEWAY_SMTP_OUT_PORT": "70000"},
+        "config key smtp_out.port (METER_GATEWAY_SMTP_OUT_PORT): must be between 1 and 65535, "
+        "got '70000'",
+    ),
+    (
+        "cutoff-negative",
+        "[rules]\ncutoff_day = -1\n",
+        {},
+        "config key rules.cutoff_day: must be between 1 and 31, got -1",
+    ),
+    (
+        "cutoff-32",
+        "[rules]\ncutoff_day = 32\n",
+        {},
+        "config key rules.cutoff_day: must be between 1 and 31, got 32",
+    ),
+    (
+        "timezone",
+        '[rules]\ntimezone = "Mars/Base"\n',
+        {},
+        "config key rules.timezone: must be an IANA time zone such as Europe/Moscow, "
+        "got 'Mars/Base'",
+    ),
+    (
+        "timezone-folder",
+        '[rules]\ntimezone = "Europe"\n',
+        {},
+        "config key rules.timezone: must be an IANA time zone such as Europe/Moscow, got 'Europe'",
+    ),
+    (
+        "jump-factor",
+        "[rules]\njump_factor = -1\n",
+        {},
+        "config key rules.jump_factor: must be at least 0, got -1",
+    ),
+    (
+        "jump-min",
+        "[rules]\njump_min = -0.5\n",
+        {},
+        "config key rules.jump_min: must be at least 0, got -0.5",
+    ),
+    (
+        "jump-nan",
+        "[rules]\njump_factor = nan\n",
+        {},
+        "config key rules.jump_factor: must be a finite number, got nan",
+    ),
+    (
+        "average-window",
+        "[rules]\naverage_window_months = 0\n",
+        {},
+        "config key rules.average_window_months: must be at least 1, got 0",
+    ),
+    (
+        "average-min",
+        "[rules]\naverage_min_months = 0\n",
+        {},
+        "config key rules.average_min_months: must be at least 1, got 0",
+    ),
+    (
+        "average-min-over-window",
+        "[rules]\naverage_window_months = 4\naverage_min_months = 5\n",
+        {},
+        "config key rules.average_min_months: "
+        "must be at most rules.average_window_months (4), got 5",
+    ),
+    (
+        "normative",
+        "[normatives]\ngas = -1\n",
+        {},
+        "config key normatives.gas: must be at least 0, got -1",
+    ),
+    (
+        "telegram-mode",
+        '[telegram]\nmode = "push"\n',
+        {},
+        "config key telegram.mode: must be 'webhook' or 'polling', got 'push'",
+    ),
+    (
+        "language",
+        '[replies]\nlanguage = "de"\n',
+        {},
+        "config key replies.language: must be 'ru' or 'en', got 'de'",
+    ),
+    (
+        "database-url-keeps-password-out",
+        '[database]\nurl = "postgresql://u:pw@h/db"\n',
+        {},
+        "config key database.url: must start with sqlite+aiosqlite:// or postgresql+asyncpg://, "
+        "got scheme 'postgresql'",
+    ),
+    (
+        "secret-not-echoed",
+        "[sms.generic]\nsecret = 5\n",
+        {},
+        "config key sms.generic.secret: must be a valid string",
+    ),
+    (
         "env-bool",
         "",
         {"METER_GATEWAY_RULES_ALLOW_PARTIAL": "maybe"},
@@ -311,3 +426,34 @@ def test_bad_file_is_one_line(tmp_path: Path, content: str | None, message: str)
     with pytest.raises(ConfigError, match=message) as raised:
         load_config(path, environ={})
     assert "\n" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '[rules]\ntimezone = "Mars/Base"\n',
+            "config key rules.timezone: must be an IANA time zone such as Europe/Moscow, "
+            "got 'Mars/Base'",
+        ),
+        (
+            "[rules]\ncutoff_day = -1\n",
+            "config key rules.cutoff_day: must be between 1 and 31, got -1",
+        ),
+    ],
+    ids=["timezone", "negative-cutoff-day"],
+)
+def test_cli_prints_one_line_and_exits_1(tmp_path: Path, content: str, message: str) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
+    done = subprocess.run(
+        [sys.executable, "-m", "gateway", "parse", "x", "--config", str(_toml(tmp_path, content))],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "",
+        f"meter-gateway: error: {message}\n",
+    )
