@@ -9,9 +9,10 @@ Values are checked once, at start; a bad one is a ``ConfigError`` of one line na
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -42,22 +43,14 @@ class ConfigError(Exception):
     """A config file or variable that cannot be used; the message names it."""
 
 
-def _between(low: int, high: int) -> Callable[[int], int]:
-    def check(value: int) -> int:
-        if not low <= value <= high:
-            raise ValueError(f"must be between {low} and {high}")
-        return value
-
-    return check
-
-
-def _at_least(low: int) -> Callable[[float], float]:
+def _within(low: int, high: float = math.inf) -> AfterValidator:
     def check(value: float) -> float:
-        if not value >= low:
-            raise ValueError(f"must be at least {low}")
+        if not low <= value <= high:  # also refuses NaN
+            bounds = f"between {low} and {high}" if high < math.inf else f"at least {low}"
+            raise ValueError(f"must be {bounds}")
         return value
 
-    return check
+    return AfterValidator(check)
 
 
 def _flag(value: object) -> object:
@@ -101,11 +94,11 @@ def _database_url(url: str) -> str:
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
 # listeners take 0, "any free port" (the tests' SMTP server does)
-ListenPort = Annotated[int, AfterValidator(_between(0, 65535))]
-Port = Annotated[int, AfterValidator(_between(1, 65535))]
-Positive = Annotated[int, AfterValidator(_at_least(1))]
-Count = Annotated[int, AfterValidator(_at_least(0))]
-Amount = Annotated[float, AfterValidator(_at_least(0))]
+ListenPort = Annotated[int, _within(0, 65535)]
+Port = Annotated[int, _within(1, 65535)]
+Positive = Annotated[int, _within(1)]
+Count = Annotated[int, _within(0)]
+Amount = Annotated[float, _within(0)]
 
 
 class _Section(BaseModel):
@@ -160,8 +153,8 @@ class GenericSmsConfig(_Section):
 
 
 class SmsConfig(_Section):
-    twilio: TwilioConfig = Field(default_factory=TwilioConfig)
-    generic: GenericSmsConfig = Field(default_factory=GenericSmsConfig)
+    twilio: TwilioConfig = TwilioConfig()
+    generic: GenericSmsConfig = GenericSmsConfig()
 
 
 class TelegramConfig(_Section):
@@ -181,7 +174,7 @@ class RepliesConfig(_Section):
 
 class RulesConfig(_Section):
     timezone: Annotated[str, AfterValidator(_timezone)] = "Europe/Moscow"
-    cutoff_day: Annotated[int, AfterValidator(_between(1, 31))] = 25
+    cutoff_day: Annotated[int, _within(1, 31)] = 25
     jump_factor: Amount = 5.0
     jump_min: Amount = 0.0
     allow_partial: Flag = False
@@ -211,30 +204,28 @@ class NormativesConfig(_Section):
 class Config(_Section):
     """The whole configuration, typed; ``rules`` and ``normatives`` as the domain takes them."""
 
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
-    http: HttpConfig = Field(default_factory=HttpConfig)
-    smtp: SmtpConfig = Field(default_factory=SmtpConfig)
-    smtp_out: SmtpOutConfig = Field(default_factory=SmtpOutConfig)
-    imap: ImapConfig = Field(default_factory=ImapConfig)
-    sms: SmsConfig = Field(default_factory=SmsConfig)
-    telegram: TelegramConfig = Field(default_factory=TelegramConfig)
-    api: ApiConfig = Field(default_factory=ApiConfig)
-    replies: RepliesConfig = Field(default_factory=RepliesConfig)
+    database: DatabaseConfig = DatabaseConfig()
+    http: HttpConfig = HttpConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    smtp_out: SmtpOutConfig = SmtpOutConfig()
+    imap: ImapConfig = ImapConfig()
+    sms: SmsConfig = SmsConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    api: ApiConfig = ApiConfig()
+    replies: RepliesConfig = RepliesConfig()
     # ``rules`` and ``normatives`` are the domain views below; these are the TOML sections
-    rules_section: RulesConfig = Field(default_factory=RulesConfig, alias="rules")
-    normatives_section: NormativesConfig = Field(
-        default_factory=NormativesConfig, alias="normatives"
-    )
+    rules_section: RulesConfig = Field(default=RulesConfig(), alias="rules")
+    normatives_section: NormativesConfig = Field(default=NormativesConfig(), alias="normatives")
 
     def section(self, name: str) -> Mapping[str, Any]:
         """A section as plain TOML-shaped values (``section("sms.generic")["secret"]``).
 
         Transitional: callers move to the typed attributes, then this goes.
         """
-        node: Any = self.model_dump(mode="json", by_alias=True)
+        node: Mapping[str, Any] = self.model_dump(mode="json", by_alias=True)
         for part in name.split("."):
             node = node[part]
-        return node  # type: ignore[no-any-return]
+        return node
 
     @property
     def database_url(self) -> str:
