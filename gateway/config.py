@@ -1,136 +1,266 @@
 """Configuration: built-in defaults < TOML file < ``METER_GATEWAY_<SECTION>_<KEY>`` variables.
 
-The defaults below are the single source of the key set: ``config.example.toml`` documents
-the same keys, and an environment variable is only recognised for a key that exists here,
-which is what makes ``SMS_TWILIO_AUTH_TOKEN`` unambiguous although keys contain ``_``.
+The models below are the single source of the key set and the defaults: ``config.example.toml``
+documents the same keys, and an environment variable is only recognised for a key that exists
+here, which is what makes ``SMS_TWILIO_AUTH_TOKEN`` unambiguous although keys contain ``_``.
+Values are checked once, at start; a bad one is a ``ConfigError`` of one line naming the key.
 """
 
 from __future__ import annotations
 
-import copy
 import json
+import math
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import ErrorDetails
 
 from gateway.domain.rules import Rules
 
 ENV_PREFIX = "METER_GATEWAY_"
-
-DEFAULTS: dict[str, Any] = {
-    "database": {"url": "sqlite+aiosqlite:///meter-gateway.sqlite3"},
-    "http": {"host": "127.0.0.1", "port": 8080},
-    "smtp": {
-        "enabled": True,
-        "host": "127.0.0.1",
-        "port": 8025,
-        "recipients": ["readings@example.org"],
-        "max_size": 10485760,
-    },
-    "smtp_out": {
-        "host": "",
-        "port": 25,
-        "starttls": False,
-        "user": "",
-        "password": "",
-        "from": "readings@example.org",
-    },
-    "imap": {
-        "host": "",
-        "port": 993,
-        "ssl": True,
-        "user": "",
-        "password": "",
-        "folder": "INBOX",
-        "processed_folder": "",
-        "poll_seconds": 30,
-    },
-    "sms": {
-        "twilio": {"auth_token": "", "public_url": ""},
-        "generic": {"secret": "", "send_url": ""},
-    },
-    "telegram": {
-        "token": "",
-        "mode": "webhook",
-        "api_base": "https://api.telegram.org",
-        "webhook_secret": "",
-    },
-    "api": {"tokens": []},
-    "replies": {"language": "ru"},
-    "rules": {
-        "timezone": "Europe/Moscow",
-        "cutoff_day": 25,
-        "jump_factor": 5.0,
-        "jump_min": 0.0,
-        "allow_partial": False,
-        "average_window_months": 6,
-        "average_min_months": 3,
-        "average_max_periods": 3,
-        "normative_factor": 1.0,
-        "rate_limit_per_hour": 20,
-    },
-    "normatives": {
-        "electricity": 0.0,
-        "cold_water": 0.0,
-        "hot_water": 0.0,
-        "gas": 0.0,
-        "heating": 0.0,
-    },
-}
+CONFIG_FILE_VARIABLE = "METER_GATEWAY_CONFIG"
+DATABASE_SCHEMES = ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+TRUE = frozenset({"1", "true", "yes", "on"})
+FALSE = frozenset({"0", "false", "no", "off"})
 
 
 class ConfigError(Exception):
     """A config file or variable that cannot be used; the message names it."""
 
 
-@dataclass(frozen=True)
-class Config:
-    """The whole configuration as plain nested dicts plus typed views of what rules need."""
+def _within(low: int, high: float = math.inf) -> AfterValidator:
+    def check(value: float) -> float:
+        if not low <= value <= high:  # also refuses NaN
+            bounds = f"between {low} and {high}" if high < math.inf else f"at least {low}"
+            raise ValueError(f"must be {bounds}")
+        return value
 
-    data: Mapping[str, Any]
+    return AfterValidator(check)
+
+
+def _flag(value: object) -> object:
+    """Strings (from the environment) as 1/0, true/false, yes/no, on/off."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        if word not in TRUE | FALSE:
+            raise ValueError("must be one of 1/0, true/false, yes/no, on/off")
+        return word in TRUE
+    return value
+
+
+def _names(value: object) -> object:
+    """Strings (from the environment) as ``a,b`` or a JSON list."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"must be a JSON list or a,b ({e})") from None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ValueError("must be an IANA time zone such as Europe/Moscow") from None
+    return name
+
+
+def _database_url(url: str) -> str:
+    if not url.startswith(DATABASE_SCHEMES):
+        scheme = url.partition("://")[0] if "://" in url else "none"
+        raise ValueError(f"must start with {' or '.join(DATABASE_SCHEMES)}, got scheme {scheme!r}")
+    return url
+
+
+Flag = Annotated[bool, BeforeValidator(_flag)]
+Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
+# listeners take 0, "any free port" (the tests' SMTP server does)
+ListenPort = Annotated[int, _within(0, 65535)]
+Port = Annotated[int, _within(1, 65535)]
+Positive = Annotated[int, _within(1)]
+Count = Annotated[int, _within(0)]
+Amount = Annotated[float, _within(0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+class DatabaseConfig(_Section):
+    url: Annotated[str, AfterValidator(_database_url)] = "sqlite+aiosqlite:///meter-gateway.sqlite3"
+
+
+class HttpConfig(_Section):
+    host: str = "127.0.0.1"
+    port: ListenPort = 8080
+
+
+class SmtpConfig(_Section):
+    enabled: Flag = True
+    host: str = "127.0.0.1"
+    port: ListenPort = 8025
+    recipients: Names = ("readings@example.org",)
+    max_size: Positive = 10485760
+
+
+class SmtpOutConfig(_Section):
+    host: str = ""
+    port: Port = 25
+    starttls: Flag = False
+    user: str = ""
+    password: str = ""
+    sender: str = Field(default="readings@example.org", alias="from")
+
+
+class ImapConfig(_Section):
+    host: str = ""
+    port: Port = 993
+    ssl: Flag = True
+    user: str = ""
+    password: str = ""
+    folder: str = "INBOX"
+    processed_folder: str = ""
+    poll_seconds: Positive = 30
+
+
+class TwilioConfig(_Section):
+    auth_token: str = ""
+    public_url: str = ""
+
+
+class GenericSmsConfig(_Section):
+    secret: str = ""
+    send_url: str = ""
+
+
+class SmsConfig(_Section):
+    twilio: TwilioConfig = TwilioConfig()
+    generic: GenericSmsConfig = GenericSmsConfig()
+
+
+class TelegramConfig(_Section):
+    token: str = ""
+    mode: Literal["webhook", "polling"] = "webhook"
+    api_base: str = "https://api.telegram.org"
+    webhook_secret: str = ""
+
+
+class ApiConfig(_Section):
+    tokens: Names = ()
+
+
+class RepliesConfig(_Section):
+    language: Literal["ru", "en"] = "ru"
+
+
+class RulesConfig(_Section):
+    timezone: Annotated[str, AfterValidator(_timezone)] = "Europe/Moscow"
+    cutoff_day: Annotated[int, _within(1, 31)] = 25
+    jump_factor: Amount = 5.0
+    jump_min: Amount = 0.0
+    allow_partial: Flag = False
+    average_window_months: Positive = 6
+    average_min_months: Positive = 3
+    average_max_periods: Count = 3
+    normative_factor: Amount = 1.0
+    rate_limit_per_hour: Count = 20  # 0: no limit
+
+    @field_validator("average_min_months")
+    @classmethod
+    def _within_window(cls, value: int, info: ValidationInfo) -> int:
+        window = info.data.get("average_window_months")
+        if window is not None and value > window:
+            raise ValueError(f"must be at most rules.average_window_months ({window})")
+        return value
+
+
+class NormativesConfig(_Section):
+    electricity: Amount = 0.0
+    cold_water: Amount = 0.0
+    hot_water: Amount = 0.0
+    gas: Amount = 0.0
+    heating: Amount = 0.0
+
+
+class Config(_Section):
+    """The whole configuration, typed; ``rules`` and ``normatives`` as the domain takes them."""
+
+    database: DatabaseConfig = DatabaseConfig()
+    http: HttpConfig = HttpConfig()
+    smtp: SmtpConfig = SmtpConfig()
+    smtp_out: SmtpOutConfig = SmtpOutConfig()
+    imap: ImapConfig = ImapConfig()
+    sms: SmsConfig = SmsConfig()
+    telegram: TelegramConfig = TelegramConfig()
+    api: ApiConfig = ApiConfig()
+    replies: RepliesConfig = RepliesConfig()
+    # ``rules`` and ``normatives`` are the domain views below; these are the TOML sections
+    rules_section: RulesConfig = Field(default=RulesConfig(), alias="rules")
+    normatives_section: NormativesConfig = Field(default=NormativesConfig(), alias="normatives")
 
     def section(self, name: str) -> Mapping[str, Any]:
-        node: Any = self.data
+        """A section as plain TOML-shaped values (``section("sms.generic")["secret"]``).
+
+        Transitional: callers move to the typed attributes, then this goes.
+        """
+        node: Mapping[str, Any] = self.model_dump(mode="json", by_alias=True)
         for part in name.split("."):
             node = node[part]
         return node
 
     @property
     def database_url(self) -> str:
-        return str(self.data["database"]["url"])
+        return self.database.url
+
+    @property
+    def language(self) -> str:
+        return self.replies.language
 
     @property
     def rules(self) -> Rules:
-        r = self.data["rules"]
+        r = self.rules_section
         return Rules(
-            timezone=str(r["timezone"]),
-            cutoff_day=int(r["cutoff_day"]),
-            jump_factor=Decimal(str(r["jump_factor"])),
-            jump_min=Decimal(str(r["jump_min"])),
-            allow_partial=bool(r["allow_partial"]),
-            average_window_months=int(r["average_window_months"]),
-            average_min_months=int(r["average_min_months"]),
-            average_max_periods=int(r["average_max_periods"]),
-            normative_factor=Decimal(str(r["normative_factor"])),
-            rate_limit_per_hour=int(r["rate_limit_per_hour"]),
+            timezone=r.timezone,
+            cutoff_day=r.cutoff_day,
+            jump_factor=Decimal(str(r.jump_factor)),
+            jump_min=Decimal(str(r.jump_min)),
+            allow_partial=r.allow_partial,
+            average_window_months=r.average_window_months,
+            average_min_months=r.average_min_months,
+            average_max_periods=r.average_max_periods,
+            normative_factor=Decimal(str(r.normative_factor)),
+            rate_limit_per_hour=r.rate_limit_per_hour,
         )
 
     @property
     def normatives(self) -> dict[str, Decimal]:
-        return {k: Decimal(str(v)) for k, v in self.data["normatives"].items()}
-
-    @property
-    def language(self) -> str:
-        return str(self.data["replies"]["language"])
+        values = self.normatives_section.model_dump()
+        return {service: Decimal(str(value)) for service, value in values.items()}
 
     def with_overrides(self, overrides: Mapping[str, Any]) -> Config:
-        data = copy.deepcopy(dict(self.data))
-        _merge(data, overrides, "")
-        return Config(data)
+        """A copy with some keys replaced (nested like the TOML), validated like a file."""
+        data = self.model_dump(mode="json", by_alias=True)
+        _merge(data, overrides)
+        return _validate(data, {})
 
 
 def load_config(
@@ -138,64 +268,85 @@ def load_config(
 ) -> Config:
     """Load defaults, then the TOML file (argument, else ``METER_GATEWAY_CONFIG``), then env."""
     environ = os.environ if environ is None else environ
-    data = copy.deepcopy(DEFAULTS)
-    path = path or environ.get("METER_GATEWAY_CONFIG") or None
-    if path:
-        try:
-            with Path(path).open("rb") as f:
-                _merge(data, tomllib.load(f), "")
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {path}") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
-    _apply_env(data, environ, [])
-    return Config(data)
+    path = path or environ.get(CONFIG_FILE_VARIABLE) or None
+    data = _read_toml(path) if path else {}
+    sources: dict[tuple[str, ...], str] = {}
+    for key, variable in env_variables().items():
+        if variable in environ and _put(data, key, environ[variable]):
+            sources[key] = variable
+    return _validate(data, sources)
 
 
-def _merge(into: dict[str, Any], new: Mapping[str, Any], where: str) -> None:
-    for key, value in new.items():
-        name = f"{where}{key}"
-        if key not in into:
-            raise ConfigError(f"unknown config key: {name}")
-        if isinstance(into[key], dict):
-            if not isinstance(value, Mapping):
-                raise ConfigError(f"config key {name} must be a table")
-            _merge(into[key], value, name + ".")
+def env_variables(model: type[BaseModel] = Config) -> dict[tuple[str, ...], str]:
+    """Every key of ``model`` (as a path of TOML names) and the variable that overrides it."""
+    return {key: ENV_PREFIX + "_".join(key).upper() for key in _leaf_keys(model, ())}
+
+
+def _leaf_keys(model: type[BaseModel], where: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    for name, field in model.model_fields.items():
+        key = (*where, field.alias or name)
+        sub = field.annotation
+        if isinstance(sub, type) and issubclass(sub, BaseModel):
+            yield from _leaf_keys(sub, key)
         else:
-            into[key] = _coerce(value, into[key], name)
+            yield key
 
 
-def _apply_env(node: dict[str, Any], environ: Mapping[str, str], path: list[str]) -> None:
-    for key, value in node.items():
-        if isinstance(value, dict):
-            _apply_env(value, environ, [*path, key])
-            continue
-        var = ENV_PREFIX + "_".join([*path, key]).upper()
-        if var in environ:
-            node[key] = _coerce(environ[var], value, var)
-
-
-def _coerce(value: Any, default: Any, name: str) -> Any:
-    """Give ``value`` the type of ``default``; strings (from the environment) are parsed."""
+def _read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     try:
-        if isinstance(default, bool):
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low not in {"1", "0", "true", "false", "yes", "no", "on", "off"}:
-                    raise ValueError(value)
-                return low in {"1", "true", "yes", "on"}
-            return bool(value)
-        if isinstance(default, int) and not isinstance(value, bool):
-            return int(value)
-        if isinstance(default, float):
-            return float(value)
-        if isinstance(default, list):
-            if isinstance(value, str):
-                value = value.strip()
-                if value.startswith("["):
-                    return list(json.loads(value))
-                return [v.strip() for v in value.split(",") if v.strip()]
-            return list(value)
-        return str(value)
-    except (TypeError, ValueError) as e:
-        raise ConfigError(f"config key {name}: cannot use {value!r} ({e})") from None
+        with Path(path).open("rb") as f:
+            return tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"config file {path} is not valid TOML: {e}") from None
+    except OSError as e:
+        raise ConfigError(f"config file {path} cannot be read: {e.strerror or e}") from None
+
+
+def _put(data: dict[str, Any], key: tuple[str, ...], value: str) -> bool:
+    """Set ``key`` unless a section on its way is not a table (validation reports that)."""
+    node = data
+    for part in key[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            return False
+    node[key[-1]] = value
+    return True
+
+
+def _merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _validate(data: Mapping[str, Any], sources: Mapping[tuple[str, ...], str]) -> Config:
+    try:
+        return Config.model_validate(data)
+    except ValidationError as e:
+        raise ConfigError(_one_line(e.errors()[0], sources)) from None
+
+
+def _one_line(error: ErrorDetails, sources: Mapping[tuple[str, ...], str]) -> str:
+    """The first of pydantic's errors as ``config key a.b (VARIABLE): what, got value``."""
+    path = [str(p) for p in error["loc"] if isinstance(p, str)]
+    name = ".".join(path) + "".join(f"[{p}]" for p in error["loc"] if isinstance(p, int))
+    if error["type"] == "extra_forbidden":
+        return f"unknown config key: {name}"
+    variable = sources.get(tuple(path))
+    where = f"config key {name}" + (f" ({variable})" if variable else "")
+    if error["type"] == "value_error":
+        what = str((error.get("ctx") or {}).get("error", error["msg"]))
+    elif error["type"] in {"model_type", "model_attributes_type"}:
+        what = "must be a table"
+    else:
+        what = error["msg"].replace("Input should be", "must be", 1)
+    # never echo a password, token or database URL (it may carry a password)
+    secret = path[-1:] == ["url"] or any(w in name for w in ("password", "secret", "token"))
+    if not secret and " got " not in what:
+        value = repr(error["input"])
+        what += f", got {value if len(value) <= 60 else value[:57] + '...'}"
+    return " ".join(f"{where}: {what}".splitlines())
