@@ -47,55 +47,54 @@ def intake(config: Config, db: Database, clock: Clock) -> Intake:
 
 
 def sms_settings(config: Config) -> sms.SmsSettings:
-    twilio, generic = config.section("sms.twilio"), config.section("sms.generic")
+    twilio, generic = config.sms.twilio, config.sms.generic
     return sms.SmsSettings(
-        twilio_auth_token=str(twilio["auth_token"]),
-        twilio_public_url=str(twilio["public_url"]),
-        generic_secret=str(generic["secret"]),
-        generic_send_url=str(generic["send_url"]),
+        twilio_auth_token=twilio.auth_token,
+        twilio_public_url=twilio.public_url,
+        generic_secret=generic.secret,
+        generic_send_url=generic.send_url,
     )
 
 
 def own_addresses(config: Config) -> tuple[str, ...]:
-    recipients = [str(r) for r in config.section("smtp")["recipients"]]
-    return tuple(email_smtp.own_addresses(recipients, str(config.section("smtp_out")["from"])))
+    return tuple(email_smtp.own_addresses(config.smtp.recipients, config.smtp_out.sender))
 
 
 def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
-    c = config.section("smtp")
+    c = config.smtp
     return email_smtp.SmtpSettings(
-        host=str(c["host"]),
-        port=int(c["port"]),
-        recipients=tuple(str(r) for r in c["recipients"]),
-        max_size=int(c["max_size"]),
+        host=c.host,
+        port=c.port,
+        recipients=tuple(c.recipients),
+        max_size=c.max_size,
         own=own_addresses(config),
     )
 
 
 def imap_settings(config: Config) -> email_imap.ImapSettings:
-    c = config.section("imap")
+    c = config.imap
     return email_imap.ImapSettings(
-        host=str(c["host"]),
-        port=int(c["port"]),
-        ssl=bool(c["ssl"]),
-        user=str(c["user"]),
-        password=str(c["password"]),
-        folder=str(c["folder"]) or "INBOX",
-        processed_folder=str(c["processed_folder"]),
-        poll_seconds=float(c["poll_seconds"]),
-        max_size=int(config.section("smtp")["max_size"]),
+        host=c.host,
+        port=c.port,
+        ssl=c.ssl,
+        user=c.user,
+        password=c.password,
+        folder=c.folder or "INBOX",
+        processed_folder=c.processed_folder,
+        poll_seconds=float(c.poll_seconds),
+        max_size=config.smtp.max_size,
     )
 
 
 def smarthost(config: Config) -> email_out.Smarthost:
-    c = config.section("smtp_out")
+    c = config.smtp_out
     return email_out.Smarthost(
-        host=str(c["host"]),
-        port=int(c["port"]),
-        starttls=bool(c["starttls"]),
-        user=str(c["user"]),
-        password=str(c["password"]),
-        sender=str(c["from"]),
+        host=c.host,
+        port=c.port,
+        starttls=c.starttls,
+        user=c.user,
+        password=c.password,
+        sender=c.sender,
     )
 
 
@@ -105,7 +104,7 @@ def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, S
     settings = sms_settings(config)
     if settings.generic_send_url:
         out["sms_generic"] = sms.GenericSmsSender(settings, client)
-    if config.section("smtp_out")["host"]:
+    if config.smtp_out.host:
         out["email"] = email_out.EmailSender(smarthost(config))
     return out
 
@@ -165,9 +164,9 @@ def email_channels(
     async def ctx(app: web.Application) -> AsyncIterator[None]:
         receive = app[INTAKE].receive
         tasks: list[asyncio.Task[None]] = []
-        if config.section("smtp")["enabled"]:
+        if config.smtp.enabled:
             app[SMTP_SERVER] = await email_smtp.start_smtp_server(receive, smtp_settings(config))
-        if config.section("imap")["host"]:
+        if config.imap.host:
             poller = email_imap.ImapPoller(
                 imap_settings(config),
                 receive,

@@ -35,13 +35,12 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             return None
 
         run_with_database(config, migrated)
-    http = config.section("http")
     if args.demo:
         print(demo_instructions(config))
     web.run_app(
         init_app(config),
-        host=str(http["host"]),
-        port=int(http["port"]),
+        host=config.http.host,
+        port=config.http.port,
         print=lambda text: print(text, flush=True),
     )
     return 0
@@ -50,21 +49,20 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
 def demo_config(config: Config) -> Config:
     """The demo's secret and token where the configuration has none."""
     overrides: dict[str, Any] = {}
-    if not config.section("sms.generic")["secret"]:
+    if not config.sms.generic.secret:
         overrides.setdefault("sms", {})["generic"] = {"secret": DEMO_SECRET}
-    if not config.section("api")["tokens"]:
+    if not config.api.tokens:
         overrides["api"] = {"tokens": [DEMO_TOKEN]}
     return config.with_overrides(overrides)
 
 
 def demo_instructions(config: Config) -> str:
-    http = config.section("http")
-    base = f"http://{http['host']}:{http['port']}"
+    base = f"http://{config.http.host}:{config.http.port}"
     body = json.dumps(
         {"id": "demo-1", "from": "+79990000001", "to": "7377", "text": "1234567 05123 02010"}
     )
-    signature = hmac_signature(body.encode(), str(config.section("sms.generic")["secret"]))
-    token = config.section("api")["tokens"][0]
+    signature = hmac_signature(body.encode(), config.sms.generic.secret)
+    token = config.api.tokens[0]
     return "\n".join(
         [
             "Demo accounts loaded: 1234567 (two-zone electricity), 7654321 (cold + hot water),",

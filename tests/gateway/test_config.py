@@ -182,15 +182,6 @@ READS: list[tuple[str, dict[str, str], Callable[[Config], object], object]] = [
         lambda c: c.database_url,
         "postgresql+asyncpg://h/db",
     ),
-    # transitional: the untyped view callers still use
-    (
-        "section-list",
-        {"METER_GATEWAY_API_TOKENS": "a,b"},
-        lambda c: c.section("api")["tokens"],
-        ["a", "b"],
-    ),
-    ("section-nested", {}, lambda c: c.section("sms.twilio")["auth_token"], "file"),
-    ("section-alias", {}, lambda c: c.section("smtp_out")["from"], "f@x"),
     (
         "names-that-are-no-key-are-not-read",
         {"METER_GATEWAY_SMS_TWILIO": "x", "METER_GATEWAY_NOPE": "1"},

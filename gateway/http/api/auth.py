@@ -13,7 +13,7 @@ from gateway.http.keys import CONFIG
 @web.middleware
 async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     if request.path.startswith("/api/") and request.path != "/api/v1/openapi.json":
-        tokens = [str(t) for t in request.app[CONFIG].section("api")["tokens"]]
+        tokens = request.app[CONFIG].api.tokens
         header = request.headers.get("Authorization", "")
         scheme, _, token = header.partition(" ")
         ok = scheme.lower() == "bearer" and any(
