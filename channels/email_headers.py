@@ -50,7 +50,7 @@ def _unfold(value: str) -> str:
 def msg_ids(value: str) -> list[str]:
     """The ids of a Message-ID, References or In-Reply-To header, with angle brackets
     (added when a client left them out)."""
-    ids = re.findall(r"<[^<>\s]+>", value)
+    ids: list[str] = re.findall(r"<[^<>\s]+>", value)
     if ids:
         return ids
     return [f"<{value.strip()}>"] if value.strip() and " " not in value.strip() else []

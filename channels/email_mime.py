@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from typing import Any
+from typing import TypeVar
 
 from channels.email_headers import decode_2047, decode_bytes, from_address, header, msg_ids
 from channels.email_html import html_to_text
@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 MAX_ID = 255
 _AUTO_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply"}
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -51,7 +53,7 @@ class Attachment:
     content_type: str
     size: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, str | int]:
         return {"filename": self.filename, "content_type": self.content_type, "size": self.size}
 
 
@@ -103,7 +105,7 @@ def to_inbound(
         no_reply = "own_address"
     if no_reply is None and not mail.sender:
         no_reply = "no_sender"
-    meta: dict[str, Any] = {
+    meta: dict[str, object] = {
         "message_id": mail.message_id,
         "references": list(mail.references),
         "subject": clean_text(mail.subject)[:500],
@@ -201,7 +203,8 @@ def attachments(msg: Message) -> list[Attachment]:
     return found
 
 
-def _safe(fn: Any, default: Any) -> Any:
+def _safe(fn: Callable[[], T], default: T) -> T:
+    """``fn()``, or ``default`` when a broken part makes it raise: the rest still counts."""
     try:
         return fn()
     except Exception:
