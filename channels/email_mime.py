@@ -4,46 +4,47 @@ Customers write from every client there is: Outlook in windows-1251 quoted-print
 Mail.ru in koi8-r base64, Gmail HTML-only, old clients with raw 8-bit headers and no charset.
 Everything here is total: a malformed message still gives a sender, a text (possibly empty)
 and an id, so it can be stored and answered instead of crashing the channel.
+
+This module walks the MIME structure (body part, attachments) and builds the
+``InboundMessage``; header decoding is in ``email_headers``, HTML conversion in
+``email_html``, and the choice of the text to parse in ``email_text``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from email import policy
-from email.header import decode_header, make_header
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import getaddresses
-from html.parser import HTMLParser
-from typing import Any
+from typing import TypeVar
 
+from channels.email_headers import decode_2047, decode_bytes, from_address, header, msg_ids
+from channels.email_html import html_to_text
+from channels.email_text import choose_text, strip_reply_prefix
 from gateway.domain.model import Channel, InboundMessage, clean_text
-from parsers import parse
+
+# strip_reply_prefix lives in email_text; the email channels import it from here.
+__all__ = [
+    "Attachment",
+    "ParsedEmail",
+    "attachments",
+    "auto_reason",
+    "body_text",
+    "external_id",
+    "parse_email",
+    "strip_reply_prefix",
+    "to_inbound",
+]
 
 log = logging.getLogger(__name__)
 
 MAX_ID = 255
-MAX_TEXT_LINES = 12  # a block of readings is a few lines; more is a letter, not a submission
-MAX_SCAN = 20_000  # characters of a body searched for readings: they are at the top
-# Charsets Russian mail declares wrongly or not at all, tried in this order.
-FALLBACK_CHARSETS = ("utf-8", "windows-1251", "koi8-r")
-
-_REPLY_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|ответ|отв|пересл)\s*(\[\d+\])?\s*:\s*)+", re.I)
-_QUOTE_HEADER = re.compile(
-    r"(wrote|writes|написал|написала|написал\(а\)|пишет)\s*:\s*$|@[^\s]+>?\s*:\s*$", re.I
-)
-_CUT_MARKERS = re.compile(
-    r"^\s*(-{2,}\s*(original message|исходное сообщение|оригинальное сообщение)\s*-{2,}"
-    r"|-- ?$|__+$"
-    r"|(отправлено|sent|получено|послано)\s+(с|со|из|from|via|with)\b.*"
-    r"|с уважением\b.*|best regards\b.*|kind regards\b.*)",
-    re.I,
-)
 _AUTO_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply"}
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Attachment:
     content_type: str
     size: int
 
-    def as_json(self) -> dict[str, Any]:
+    def as_json(self) -> dict[str, str | int]:
         return {"filename": self.filename, "content_type": self.content_type, "size": self.size}
 
 
@@ -74,19 +75,17 @@ def parse_email(raw: bytes) -> ParsedEmail:
     except Exception:  # the stdlib parser is lenient; this is a last resort
         log.exception("unparseable email of %d bytes", len(raw))
         return ParsedEmail("", "", "", "", None)
-    sender = _sender(msg)
-    subject = _header(msg, "subject")
+    sender = from_address(msg)
+    subject = header(msg, "subject")
     body = _safe(lambda: body_text(msg), "")
-    ids = _msg_ids(_header(msg, "message-id"))
+    ids = msg_ids(header(msg, "message-id"))
     return ParsedEmail(
         sender=sender,
         subject=subject,
         body=body,
         text=choose_text(subject, body),
         message_id=ids[0] if ids else None,
-        references=tuple(
-            _msg_ids(_header(msg, "references")) or _msg_ids(_header(msg, "in-reply-to"))
-        ),
+        references=tuple(msg_ids(header(msg, "references")) or msg_ids(header(msg, "in-reply-to"))),
         auto=auto_reason(msg, sender),
         attachments=tuple(_safe(lambda: attachments(msg), [])),
     )
@@ -106,7 +105,7 @@ def to_inbound(
         no_reply = "own_address"
     if no_reply is None and not mail.sender:
         no_reply = "no_sender"
-    meta: dict[str, Any] = {
+    meta: dict[str, object] = {
         "message_id": mail.message_id,
         "references": list(mail.references),
         "subject": clean_text(mail.subject)[:500],
@@ -135,113 +134,15 @@ def external_id(message_id: str | None, raw: bytes) -> str:
     return "sha256:" + hashlib.sha256(source).hexdigest()
 
 
-# --- choosing the text -------------------------------------------------------------------
-
-
-def strip_reply_prefix(subject: str) -> str:
-    return _REPLY_PREFIX.sub("", subject).strip()
-
-
-def choose_text(subject: str, body: str) -> str:
-    """SPEC §2: the subject when it names an account, else the first body lines that do."""
-    subject = strip_reply_prefix(" ".join(subject.split()))
-    if subject and parse(subject).uin is not None:
-        return subject
-    lines = own_lines(body)
-    block = _reading_block(lines)
-    if block:
-        return "\n".join(block)
-    first = next((line for line in lines if line), "")
-    return first or subject
-
-
-def own_lines(body: str) -> list[str]:
-    """The sender's own words: the body up to a quoted reply or a signature, stripped."""
-    out: list[str] = []
-    for raw_line in body[:MAX_SCAN].splitlines():
-        line = raw_line.replace("\xa0", " ").strip()
-        if line.startswith(">"):
-            continue
-        if _CUT_MARKERS.match(line) or _QUOTE_HEADER.search(line):
-            break
-        out.append(line)
-    return out
-
-
-def _reading_block(lines: list[str]) -> list[str]:
-    """From the first line that names an account, take the following non-empty lines as
-    long as together they still parse (``ЛС 1234567`` / ``Т1 5123`` / ``Т2 2010``).
-
-    A line that reads cleanly wins over an earlier one that only starts with a number (a
-    bounce's ``... said: 550 5.1.1``); failing both, the first line with a number, so the
-    customer's reply names what is wrong with it."""
-    starts = [i for i, line in enumerate(lines) if line and parse(line).uin is not None]
-    clean = [i for i in starts if parse(lines[i]).error in (None, "reading_count_mismatch")]
-    for i in clean[:1] or starts[:1]:
-        block = [lines[i]]
-        for nxt in lines[i + 1 : i + MAX_TEXT_LINES]:
-            if not nxt or parse("\n".join([*block, nxt])).error is not None:
-                break
-            block.append(nxt)
-        return block
-    return []
-
-
-# --- headers -----------------------------------------------------------------------------
-
-
-def _header(msg: Message, name: str) -> str:
-    """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047."""
-    raw = next((v for k, v in msg.raw_items() if k.lower() == name), None)
-    if raw is None:
-        return ""
-    if any("\udc80" <= ch <= "\udcff" for ch in raw):
-        raw = _decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-        return _unfold(_decode_2047(raw))
-    try:
-        return _unfold(str(msg[name]))
-    except Exception:
-        return _unfold(_decode_2047(raw))
-
-
-def _decode_2047(value: str) -> str:
-    if "=?" not in value:
-        return value
-    try:
-        return str(make_header(decode_header(value)))
-    except Exception:
-        return value
-
-
-def _unfold(value: str) -> str:
-    return " ".join(value.split())
-
-
-def _msg_ids(value: str) -> list[str]:
-    ids = re.findall(r"<[^<>\s]+>", value)
-    if ids:
-        return ids
-    return [f"<{value.strip()}>"] if value.strip() and " " not in value.strip() else []
-
-
-def _sender(msg: Message) -> str:
-    value = _header(msg, "from")
-    try:
-        addresses = [addr for _, addr in getaddresses([value]) if "@" in addr]
-    except Exception:
-        addresses = []
-    return addresses[0].strip().lower() if addresses else ""
-
-
 def auto_reason(msg: Message, sender: str) -> str | None:
     """Why a message must not be answered (RFC 3834 and what mail servers really send), so
     two auto-responders — or two gateways — cannot loop."""
-    auto_submitted = _header(msg, "auto-submitted").lower()
+    auto_submitted = header(msg, "auto-submitted").lower()
     if auto_submitted and auto_submitted != "no":
         return "auto_submitted"
-    if _header(msg, "precedence").lower() in {"bulk", "junk", "list", "auto_reply"}:
+    if header(msg, "precedence").lower() in {"bulk", "junk", "list", "auto_reply"}:
         return "precedence"
-    if any(_header(msg, h) for h in ("x-autoreply", "x-autorespond", "list-id")):
+    if any(header(msg, h) for h in ("x-autoreply", "x-autorespond", "list-id")):
         return "auto_header"
     if msg.get_content_type() == "multipart/report":
         return "delivery_report"
@@ -280,17 +181,7 @@ def _part_text(part: Message) -> str:
     payload = part.get_payload(decode=True)
     if not isinstance(payload, bytes):
         return ""
-    return _decode_bytes(payload, part.get_content_charset())
-
-
-def _decode_bytes(data: bytes, declared: str | None) -> str:
-    candidates = [declared] if declared and declared not in ("us-ascii", "ascii") else []
-    for charset in [*candidates, *FALLBACK_CHARSETS]:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", "replace")  # unreachable: koi8-r decodes any byte
+    return decode_bytes(payload, part.get_content_charset())
 
 
 def attachments(msg: Message) -> list[Attachment]:
@@ -304,7 +195,7 @@ def attachments(msg: Message) -> list[Attachment]:
         payload = part.get_payload(decode=True)
         found.append(
             Attachment(
-                filename=clean_text(_decode_2047(part.get_filename() or ""))[:255],
+                filename=clean_text(decode_2047(part.get_filename() or ""))[:255],
                 content_type=part.get_content_type(),
                 size=len(payload) if isinstance(payload, bytes) else 0,
             )
@@ -312,72 +203,8 @@ def attachments(msg: Message) -> list[Attachment]:
     return found
 
 
-class _HtmlText(HTMLParser):
-    """HTML -> plain lines: blocks become lines, quotes become ``>`` lines (dropped later),
-    scripts and styles vanish. Entities are resolved by the parser."""
-
-    BLOCKS = frozenset(
-        {
-            "address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt",
-            "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li",
-            "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul",
-        }
-    )  # fmt: skip
-    SKIP = frozenset({"script", "style", "head", "title"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self.current: list[str] = []
-        self.quote_depth = 0
-        self.skip_depth = 0
-
-    def _flush(self) -> None:
-        line = " ".join("".join(self.current).split())
-        self.lines.append(("> " if self.quote_depth else "") + line if line else "")
-        self.current = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.skip_depth += 1
-        elif tag in self.BLOCKS:
-            self._flush()
-        if tag == "blockquote":
-            self.quote_depth += 1
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCKS:
-            self._flush()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.skip_depth = max(0, self.skip_depth - 1)
-        elif tag in self.BLOCKS:
-            self._flush()
-        if tag == "blockquote":
-            self.quote_depth = max(0, self.quote_depth - 1)
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip_depth:
-            self.current.append(data)
-
-
-def html_to_text(html: str) -> str:
-    converter = _HtmlText()
-    try:
-        converter.feed(html)
-        converter.close()
-    except Exception:  # HTMLParser is lenient; keep whatever it had read
-        log.warning("HTML body could not be fully converted")
-    converter._flush()
-    lines: list[str] = []
-    for line in converter.lines:
-        if line or (lines and lines[-1]):
-            lines.append(line)
-    return "\n".join(lines).strip()
-
-
-def _safe(fn: Any, default: Any) -> Any:
+def _safe(fn: Callable[[], T], default: T) -> T:
+    """``fn()``, or ``default`` when a broken part makes it raise: the rest still counts."""
     try:
         return fn()
     except Exception:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from parsers.readings import ParsedReading, ParseResult
+from parsers.result import ParsedReading, ParseResult
 
 REASONS = {
     "empty": "the message is empty (or only a signature or a quoted email)",
