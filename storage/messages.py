@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -19,6 +20,14 @@ from gateway.domain.model import (
 )
 from storage.models import Meter, Reading
 from storage.statements import messages, sql
+
+
+def fit(text: str, size: int = 255) -> str:
+    """``text`` cut to a column of ``size``: a provider's over-long value is stored, not
+    refused; a cut id keeps a digest of the whole, so two long ids stay two."""
+    if len(text) <= size:
+        return text
+    return text[: size - 17] + "#" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _stored(row: Any) -> StoredMessage:
@@ -52,13 +61,13 @@ class MessageRepository:
                 sql(self.conn, "insert"),
                 {
                     "channel": str(inbound.channel),
-                    "external_id": inbound.external_id,
-                    "sender": inbound.sender,
-                    "recipient": inbound.recipient,
+                    "external_id": fit(inbound.external_id),
+                    "sender": fit(inbound.sender),
+                    "recipient": fit(inbound.recipient),
                     "text": inbound.text,
                     "raw": inbound.raw,
                     "meta": meta or None,
-                    "language": inbound.language,
+                    "language": (inbound.language or "")[:8] or None,
                     "received_at": inbound.received_at or received_at,
                     "status": Status.PENDING,
                 },
@@ -70,7 +79,7 @@ class MessageRepository:
         found = (
             await self.conn.execute(
                 sql(self.conn, "find"),
-                {"channel": str(inbound.channel), "external_id": inbound.external_id},
+                {"channel": str(inbound.channel), "external_id": fit(inbound.external_id)},
             )
         ).one()
         return _stored(found), False
@@ -104,8 +113,13 @@ class MessageRepository:
         )
         return list(rows.scalars())
 
-    async def count_recent(self, channel: str, sender: str, since: datetime, before_id: int) -> int:
-        params = {"channel": channel, "sender": sender, "since": since, "before_id": before_id}
+    async def count_recent(
+        self, channel: str, sender: str, since: datetime, before_id: int, up_to: int
+    ) -> int:
+        """Messages from ``sender`` received after ``since``, before ``before_id``: counted
+        up to ``up_to``."""
+        params = {"channel": channel, "sender": sender, "since": since,
+                  "before_id": before_id, "up_to": up_to}  # fmt: skip
         return int((await self.conn.execute(sql(self.conn, "count_recent"), params)).scalar_one())
 
     async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None:

@@ -128,11 +128,16 @@ def _statements(dialect: str) -> dict[str, Executable]:
         "enqueue": (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
             outbox
         ).on_conflict_do_nothing(index_elements=["message_id", "channel"]),
-        "count_recent": select(func.count()).where(
-            messages.c.channel == bindparam("channel"),
-            messages.c.sender == bindparam("sender"),
-            messages.c.received_at > bindparam("since", type_=messages.c.received_at.type),
-            messages.c.id < bindparam("before_id"),
+        "count_recent": select(func.count()).select_from(
+            select(messages.c.id)
+            .where(
+                messages.c.channel == bindparam("channel"),
+                messages.c.sender == bindparam("sender"),
+                messages.c.received_at > bindparam("since", type_=messages.c.received_at.type),
+                messages.c.id < bindparam("before_id"),
+            )
+            .limit(bindparam("up_to"))
+            .subquery()
         ),
         "pending": select(messages.c.id)
         .where(messages.c.status == "pending", messages.c.id > bindparam("after_id"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,8 +16,16 @@ from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
 from storage.volumes import VolumeRepository
 
-# What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted.
-UNAVAILABLE = (OperationalError, DBAPIError, PoolTimeout, OSError, TimeoutError)
+# What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted. Bad data
+# (DataError, IntegrityError) is not "unavailable": retrying it would fail forever.
+UNAVAILABLE = (PoolTimeout, OSError, TimeoutError, OperationalError, InterfaceError, DBAPIError)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """A failure of the connection (the sender should retry), not of the statement."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 class SqlUnitOfWork:
@@ -42,7 +50,9 @@ class SqlUnitOfWork:
             conn = await self.session.connection()
         except UNAVAILABLE as e:
             await self.session.close()
-            raise StorageUnavailable(str(e)) from e
+            if unavailable(e):
+                raise StorageUnavailable(str(e)) from e
+            raise
         self.messages = MessageRepository(conn)
         self.accounts = AccountRepository(conn)
         self.readings = ReadingRepository(conn)
@@ -62,7 +72,7 @@ class SqlUnitOfWork:
         except UNAVAILABLE as e:
             if exc is None:
                 raise StorageUnavailable(str(e)) from e
-        if isinstance(exc, UNAVAILABLE):
+        if exc is not None and unavailable(exc):
             raise StorageUnavailable(str(exc)) from exc
 
     async def commit(self) -> None:
@@ -70,4 +80,6 @@ class SqlUnitOfWork:
         try:
             await self.session.commit()
         except UNAVAILABLE as e:
-            raise StorageUnavailable(str(e)) from e
+            if unavailable(e):
+                raise StorageUnavailable(str(e)) from e
+            raise

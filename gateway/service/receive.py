@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway import metrics
@@ -148,38 +149,67 @@ class Intake:
     async def _decide(
         self, uow: UnitOfWork, message: StoredMessage, now: datetime
     ) -> StoredMessage:
+        flood = await self._recent_from_sender(uow, message)
+        if flood is not None:
+            return await self._rate_limited(uow, message, flood, now)
         local_day = message.received_at.astimezone(self.tz).date()
         period = period_of(local_day, self.rules.cutoff_day)
         parsed = parse(message.text)
         found = None
-        outcome: Outcome
-        if await self._rate_limited(uow, message):
-            outcome = Rejected(reason=Reason.RATE_LIMITED)
-        else:
-            if parsed.uin is not None:
-                found = await uow.accounts.load(parsed.uin, period)
-            outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
+        if parsed.uin is not None:
+            found = await uow.accounts.load(parsed.uin, period)
+        outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
         if found is not None and outcome.readings:
             await uow.readings.add(message, outcome.readings, outcome.status, local_day, now)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
+        reply = render(outcome, message.id, parsed.uin, message.language or self.language)
+        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now)
+
+    async def _finish(
+        self,
+        uow: UnitOfWork,
+        message: StoredMessage,
+        outcome: Outcome,
+        uin: str | None,
+        reply: str | None,
+        meta: dict[str, Any] | None,
+        now: datetime,
+    ) -> StoredMessage:
         message = message.decided(
             status=outcome.status,
             reason=str(outcome.reason) if outcome.reason else None,
-            reply=render(outcome, message.id, parsed.uin, message.language or self.language),
+            reply=reply,
             meta=meta,
         )
-        await uow.messages.finish(message, parsed.uin, now)
+        await uow.messages.finish(message, uin, now)
         transport = (meta or {}).get("reply_via")
         if transport and message.reply:
             await uow.outbox.enqueue(message, transport, message.reply, now)
         return message
 
-    async def _rate_limited(self, uow: UnitOfWork, message: StoredMessage) -> bool:
+    async def _recent_from_sender(self, uow: UnitOfWork, message: StoredMessage) -> int | None:
+        """How many messages the sender sent in the hour before this one, when that reaches
+        the limit (else None). Counted up to limit + 1 only: a flood costs the same small
+        index scan however long it goes on."""
         limit = self.rules.rate_limit_per_hour
         if limit <= 0:
-            return False
+            return None
         since = message.received_at - timedelta(hours=1)
-        count = await uow.messages.count_recent(message.channel, message.sender, since, message.id)
-        return count >= limit
+        count = await uow.messages.count_recent(
+            message.channel, message.sender, since, message.id, limit + 1
+        )
+        return count if count >= limit else None
+
+    async def _rate_limited(
+        self, uow: UnitOfWork, message: StoredMessage, recent: int, now: datetime
+    ) -> StoredMessage:
+        """Stored and rejected without parsing or locking anything. Only the first message
+        over the limit is answered: one reply per window, not one paid SMS (or one email to
+        a spoofed From) per flood message."""
+        outcome = Rejected(reason=Reason.RATE_LIMITED)
+        first = recent == self.rules.rate_limit_per_hour
+        language = message.language or self.language
+        reply = render(outcome, message.id, None, language) if first else None
+        return await self._finish(uow, message, outcome, None, reply, message.meta, now)

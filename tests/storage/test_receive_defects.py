@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from gateway.aio import stop_tasks
 from gateway.bootstrap import resume_forever
 from gateway.config import load_config
 from gateway.service.receive import Intake
-from storage.models import Reading
+from storage.models import Outbox, Reading
 from tests.helpers import meter, seed, uow_of
 from tests.storage.test_intake import sms
 
@@ -90,3 +90,51 @@ async def test_pending_work_is_resumed_by_a_background_loop_not_only_at_start(se
         assert message is not None and message.status == "accepted"
     finally:
         await stop_tasks([loop])
+
+
+async def test_a_flood_is_answered_once_per_window_and_costs_little(sessions, engine) -> None:
+    """Defect 6: each flood message used to get a reply (a paid SMS, an email to a spoofed
+    From) and the full decision. Now the first ``rate_limited`` is answered, later ones are
+    stored silently, on a path that takes no lock and runs three statements."""
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config(environ={"METER_GATEWAY_RULES_RATE_LIMIT_PER_HOUR": "3"})
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    flood = [sms("1234567 05123 02010", ext=f"f{i}", reply_via="sms_generic") for i in range(8)]
+    receipts = [await intake.receive(m) for m in flood[:6]]
+    assert [r.reason for r in receipts] == [None, None, None, *["rate_limited"] * 3]
+    assert receipts[3].reply and not receipts[4].reply and not receipts[5].reply
+
+    statements: list[str] = []
+
+    def count_statement(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count_statement)
+    try:
+        await intake.receive(flood[6])
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count_statement)
+    work = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
+    assert len(work) <= 3, work
+    assert not any("FOR UPDATE" in s for s in work)
+    async with sessions() as s:
+        queued = (await s.execute(select(func.count()).select_from(Outbox))).scalar_one()
+    assert queued == 4  # three accepted, one rate_limited: one reply per window
+    other = await intake.receive(sms("1234567 05123 02010", ext="o", sender="+79990000002"))
+    assert other.status == "accepted"
+
+
+async def test_over_long_provider_fields_are_stored_not_refused_forever(sessions) -> None:
+    """Defect 2: a 300-character provider id or sender was a DataError on PostgreSQL, taken
+    for "database down": 503 on every retry. Now it is stored (cut to fit, the id kept
+    unique) and decided; the same long id again is recognised as a repeat."""
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config()
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    long_id, other_id = "x" * 299 + "1", "x" * 299 + "2"
+    first = await intake.receive(sms("1234567 05123 02010", ext=long_id, sender="+7" * 200))
+    assert (first.status, first.duplicate) == ("accepted", False)
+    again = await intake.receive(sms("1234567 05123 02010", ext=long_id, sender="+7" * 200))
+    assert again.duplicate and again.message_id == first.message_id
+    second = await intake.receive(sms("1234567 05123 02010", ext=other_id))
+    assert not second.duplicate and second.message_id != first.message_id
