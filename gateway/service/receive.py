@@ -25,7 +25,7 @@ from gateway.domain.model import (
     StoredMessage,
 )
 from gateway.domain.periods import period_of
-from gateway.domain.replies import render
+from gateway.domain.replies import pending_reply, render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
@@ -34,12 +34,6 @@ from parsers import parse
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-
-PENDING_REPLY = {
-    "ru": "Сообщение получено, ответ придёт позже.",
-    "en": "Message received; the answer will follow.",
-}
-
 
 def ambiguous_meta(outcome: Outcome) -> list[dict[str, object]]:
     """What staff need to resolve an ``ambiguous`` message: every reading it can be."""
@@ -70,7 +64,7 @@ class Receipt:
         if message.status == Status.PENDING:
             # not decided yet (deciding failed; the resume loop retries): for the sender
             # that is "taken, a decision follows", never a fourth status
-            reply = PENDING_REPLY.get(message.language or "ru", PENDING_REPLY["ru"])
+            reply = pending_reply(message.language)
             return cls(message.id, Status.REVIEW, Reason.PROCESSING, reply, duplicate)
         return cls(message.id, message.status, message.reason, message.reply or "", duplicate)
 
