@@ -172,6 +172,7 @@ class RulesConfig(_Section):
     average_max_periods: Count = 3
     normative_factor: Amount = 1.0
     rate_limit_per_hour: Count = 20  # 0: no limit
+    unknown_uin_per_hour: Count = 5  # 0: no limit
 
     @field_validator("average_min_months")
     @classmethod

@@ -122,6 +122,12 @@ class MessageRepository:
                   "before_id": before_id, "up_to": up_to}  # fmt: skip
         return int((await self.conn.execute(sql(self.conn, "count_recent"), params)).scalar_one())
 
+    async def count_failed_uin(self, channel: str, sender: str, since: datetime, up_to: int) -> int:
+        """``unknown_uin`` answers to ``sender`` since ``since``, counted up to ``up_to``."""
+        params = {"channel": channel, "sender": sender, "since": since, "up_to": up_to}
+        rows = await self.conn.execute(sql(self.conn, "count_failed_uin"), params)
+        return int(rows.scalar_one())
+
     async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None:
         """Record the decision: status, reason, reply (one UPDATE)."""
         await self.conn.execute(

@@ -139,6 +139,17 @@ def _statements(dialect: str) -> dict[str, Executable]:
             .limit(bindparam("up_to"))
             .subquery()
         ),
+        "count_failed_uin": select(func.count()).select_from(
+            select(messages.c.id)
+            .where(
+                messages.c.channel == bindparam("channel"),
+                messages.c.sender == bindparam("sender"),
+                messages.c.received_at > bindparam("since", type_=messages.c.received_at.type),
+                messages.c.reason == "unknown_uin",
+            )
+            .limit(bindparam("up_to"))
+            .subquery()
+        ),
         "pending": select(messages.c.id)
         .where(messages.c.status == "pending", messages.c.id > bindparam("after_id"))
         .order_by(messages.c.id)

@@ -33,7 +33,7 @@ SERVICE_NAMES = {
 
 # What went wrong and how to fix it. Placeholders come from the outcome: %(detail)s (the part
 # of the message as typed), %(n)s (readings expected), %(got)s (readings received),
-# %(meter)s (the register), %(value)s, %(last)s, %(digits)s, %(decimals)s, %(options)s.
+# %(meter)s (the register), %(value)s, %(digits)s, %(decimals)s, %(options)s.
 REASONS = {
     Reason.EMPTY: N_("The message is empty."),
     Reason.NO_UIN: N_(
@@ -63,7 +63,7 @@ REASONS = {
         "The reading %(value)s (%(meter)s) has too many decimals, allowed: %(decimals)s."
     ),
     Reason.DECREASING: N_(
-        "The reading %(value)s (%(meter)s) is lower than the last accepted one, %(last)s. "
+        "The reading %(value)s (%(meter)s) is lower than the last accepted one. "
         "Please check the digits and the order of the readings."
     ),
     Reason.IMPLAUSIBLE_JUMP: N_(
@@ -156,7 +156,6 @@ def explain_reason(outcome: Outcome, lang: str) -> str:
         "got": outcome.received if outcome.received is not None else 0,
         "meter": "",
         "value": "",
-        "last": "",
         "digits": "",
         "decimals": "",
         "options": "",
@@ -167,7 +166,6 @@ def explain_reason(outcome: Outcome, lang: str) -> str:
         fields.update(
             meter=register_label(reg, lang),
             value=plain(failed.value),
-            last=plain(reg.last.value) if reg.last else "",
             digits=reg.digits,
             decimals=reg.decimals or t.gettext("none (whole numbers only)"),
         )
@@ -260,6 +258,6 @@ def _tag(reg: Register) -> str:
 
 
 def _sample(reg: Register) -> str:
-    if reg.last is not None:
-        return plain(reg.last.value)
+    """Placeholder digits, as many as the register has: never a stored reading, since
+    anyone can type any UIN and learn what a reply shows."""
     return "0" * reg.digits

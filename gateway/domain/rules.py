@@ -18,3 +18,6 @@ class Rules:
     average_max_periods: int = 3
     normative_factor: Decimal = Decimal(1)
     rate_limit_per_hour: int = 20
+    # failed UIN lookups per sender per hour before the sender is refused without a lookup:
+    # anyone can type any UIN, and the answers must not let UINs be enumerated
+    unknown_uin_per_hour: int = 5

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 
+
 def ambiguous_meta(outcome: Outcome) -> list[dict[str, object]]:
     """What staff need to resolve an ``ambiguous`` message: every reading it can be."""
     found: list[dict[str, object]] = [
@@ -150,6 +151,10 @@ class Intake:
         period = period_of(local_day, self.rules.cutoff_day)
         parsed = parse(message.text)
         found = None
+        if parsed.uin is not None and await self._guessing_uins(uow, message):
+            outcome: Outcome = Rejected(reason=Reason.RATE_LIMITED)
+            reply = render(outcome, message.id, None, message.language or self.language)
+            return await self._finish(uow, message, outcome, None, reply, message.meta, now)
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
         outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
@@ -195,6 +200,16 @@ class Intake:
             message.channel, message.sender, since, message.id, limit + 1
         )
         return count if count >= limit else None
+
+    async def _guessing_uins(self, uow: UnitOfWork, message: StoredMessage) -> bool:
+        """The sender has typed unknown UINs ``unknown_uin_per_hour`` times this hour: no
+        more lookups, so answers cannot be used to enumerate UINs."""
+        limit = self.rules.unknown_uin_per_hour
+        if limit <= 0:
+            return False
+        since = message.received_at - timedelta(hours=1)
+        failed = await uow.messages.count_failed_uin(message.channel, message.sender, since, limit)
+        return failed >= limit
 
     async def _rate_limited(
         self, uow: UnitOfWork, message: StoredMessage, recent: int, now: datetime

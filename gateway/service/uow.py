@@ -44,6 +44,9 @@ class Messages(Protocol):
     async def count_recent(
         self, channel: str, sender: str, since: datetime, before_id: int, up_to: int
     ) -> int: ...
+    async def count_failed_uin(
+        self, channel: str, sender: str, since: datetime, up_to: int
+    ) -> int: ...
     async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None: ...
     async def page(
         self, channel: str | None, external_id: str | None, after_id: int | None, limit: int

@@ -143,12 +143,12 @@ REPLIES = [
         COUNT,
         "Показаний в сообщении: 1, а нужно 2 — по одному на каждый счётчик, в порядке "
         "квитанции. Отправьте заново. Формат: УИН и 2 показания через пробел, в порядке "
-        "квитанции: электроэнергия T1, электроэнергия T2; например: 1234567 5000 1975 или с "
-        "подписями: 1234567 день 5000 ночь 1975.",
+        "квитанции: электроэнергия T1, электроэнергия T2; например: 1234567 00000 00000 или с "
+        "подписями: 1234567 день 00000 ночь 00000.",
         "The message has 1 reading(s), 2 are needed: one per meter, in the order of the bill. "
         "Please resend. Format: the UIN and 2 readings separated by spaces, in the order of "
-        "the bill: electricity T1, electricity T2; e.g.: 1234567 5000 1975 or labelled: "
-        "1234567 день 5000 ночь 1975.",
+        "the bill: electricity T1, electricity T2; e.g.: 1234567 00000 00000 or labelled: "
+        "1234567 день 00000 ночь 00000.",
     ),
     (
         "empty",

@@ -23,8 +23,8 @@ CASES = [
             "Показаний в сообщении: 1, а нужно 2",
             "УИН и 2 показания через пробел, в порядке квитанции: электроэнергия T1, "
             "электроэнергия T2",
-            "например: 1234567 5000 1975",
-            "или с подписями: 1234567 день 5000 ночь 1975",
+            "например: 1234567 00000 00000",
+            "или с подписями: 1234567 день 00000 ночь 00000",
         ],
     ),
     ("not-a-number", "1234567 5O23 2010", TWO_ZONE, ["«5O23»", "только цифры"]),
@@ -41,11 +41,16 @@ CASES = [
         ["5123.5 (электроэнергия T1)", "только целое число"],
     ),
     ("too-many-decimals", "1234567 104.2501 41", WATER, ["104.2501 (ХВС)", "допустимо: 3"]),
-    ("decreasing", "1234567 4999 2010", TWO_ZONE, ["4999 (электроэнергия T1)", "принятого 5000"]),
+    (
+        "decreasing",
+        "1234567 4999 2010",
+        TWO_ZONE,
+        ["4999 (электроэнергия T1)", "меньше предыдущего"],
+    ),
     ("ambiguous-comma", "1234567 5,123 2010", TWO_ZONE, ["«5,123»", "5.123 или 5123"]),
     ("ambiguous-label", "1234567 5123 день 2010", TWO_ZONE, ["подпись «день»"]),
     ("ambiguous-two-uins", "ЛС 1234567 ЛС 7654321 5", TWO_ZONE, ["два разных УИН", "7654321"]),
-    ("water-order", "1234567 1", WATER, ["в порядке квитанции: ХВС, ГВС", "ХВС 100 ГВС 40"]),
+    ("water-order", "1234567 1", WATER, ["в порядке квитанции: ХВС, ГВС", "ХВС 00000 ГВС 00000"]),
     (
         "single-meter-has-no-labelled-example",
         "1234567 1 2",
@@ -78,3 +83,16 @@ def test_plural_forms() -> None:
     five = tuple(reg(meter_id=i, position=i) for i in range(1, 6))
     assert "5 показаний" in expected_format(five, "1", "ru")
     assert "2 readings" in expected_format(TWO_ZONE, "1", "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["1234567 05123", "1234567 4999 2010", "1234567 5O23 2010", "1234567 5123.5 2010"],
+    ids=["count", "decreasing", "not-a-number", "decimals"],
+)
+def test_no_reply_shows_a_stored_reading(text: str) -> None:
+    """Anyone can type any UIN: a reply to an unverified sender never quotes the account's
+    stored readings (TWO_ZONE's last are 5000 and 1975), only the count and order."""
+    for lang in ("ru", "en"):
+        reply = render(validate(parse(text), account(TWO_ZONE), TODAY, Rules()), 1, "1234567", lang)
+        assert "5000" not in reply and "1975" not in reply, reply

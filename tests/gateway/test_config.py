@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
         "average_max_periods": 3,
         "normative_factor": 1.0,
         "rate_limit_per_hour": 20,
+        "unknown_uin_per_hour": 5,
     },
     "normatives": {
         "electricity": 0.0,

@@ -138,3 +138,18 @@ async def test_over_long_provider_fields_are_stored_not_refused_forever(sessions
     assert again.duplicate and again.message_id == first.message_id
     second = await intake.receive(sms("1234567 05123 02010", ext=other_id))
     assert not second.duplicate and second.message_id != first.message_id
+
+
+async def test_guessing_uins_is_stopped_after_a_few_failures(sessions) -> None:
+    """Defect 4: ``unknown_uin`` against every other answer let anyone enumerate UINs.
+    After ``rules.unknown_uin_per_hour`` unknown UINs a sender gets no more lookups; other
+    senders are not affected."""
+    await seed(sessions, [meter("1234567", "E-1", zones=2)])
+    config = load_config(environ={"METER_GATEWAY_RULES_UNKNOWN_UIN_PER_HOUR": "3"})
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    guesses = [await intake.receive(sms(f"{7000000 + i} 1 2", ext=f"g{i}")) for i in range(3)]
+    assert {r.reason for r in guesses} == {"unknown_uin"}
+    real = await intake.receive(sms("1234567 05123 02010", ext="g-real"))
+    assert (real.status, real.reason) == ("rejected", "rate_limited")
+    other = await intake.receive(sms("1234567 05123 02010", ext="o", sender="+79990000002"))
+    assert other.status == "accepted"
