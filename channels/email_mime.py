@@ -16,9 +16,11 @@ import hashlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from channels.email_headers import decode_2047, decode_bytes, from_address, header, msg_ids
@@ -30,6 +32,7 @@ from gateway.domain.model import Channel, InboundMessage, clean_text
 __all__ = [
     "Attachment",
     "ParsedEmail",
+    "arrival",
     "attachments",
     "auto_reason",
     "body_text",
@@ -67,6 +70,37 @@ class ParsedEmail:
     references: tuple[str, ...] = ()  # References, else In-Reply-To
     auto: str | None = None  # why this must not be answered, when it must not
     attachments: tuple[Attachment, ...] = field(default=())
+    received: datetime | None = None  # the date of the topmost Received: header
+
+
+# How far the last hop's Received: date may lie before our own time (mail queued at the
+# utility's relay while the gateway answered 451) or after it (clock skew) to be believed.
+RECEIVED_BEFORE = timedelta(days=7)
+RECEIVED_AFTER = timedelta(minutes=5)
+
+
+def arrival(received: datetime | None, ours: datetime | None) -> datetime | None:
+    """When the mail arrived, for the billing period: the last hop's ``Received:`` date
+    where it is plausible, else our own time (the SMTP session, IMAP INTERNALDATE). A mail
+    the relay accepted on the 25th and could hand over only on the 26th still counts for
+    the 25th."""
+    if received is None or ours is None:
+        return ours
+    if ours - RECEIVED_BEFORE <= received <= ours + RECEIVED_AFTER:
+        return min(received, ours)
+    return ours
+
+
+def _received(msg: Message) -> datetime | None:
+    """The date after the last ``;`` of the topmost ``Received:`` header (RFC 5321 4.4)."""
+    value = msg.get("received")
+    if value is None:
+        return None
+    try:
+        when = parsedate_to_datetime(str(value).rpartition(";")[2].strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
@@ -88,14 +122,20 @@ def parse_email(raw: bytes) -> ParsedEmail:
         references=tuple(msg_ids(header(msg, "references")) or msg_ids(header(msg, "in-reply-to"))),
         auto=auto_reason(msg, sender),
         attachments=tuple(_safe(lambda: attachments(msg), [])),
+        received=_safe(lambda: _received(msg), None),
     )
 
 
 def to_inbound(
-    raw: bytes, own_addresses: Iterable[str], envelope_from: str | None = None, recipient: str = ""
+    raw: bytes,
+    own_addresses: Iterable[str],
+    envelope_from: str | None = None,
+    recipient: str = "",
+    received_at: datetime | None = None,
 ) -> InboundMessage:
     """The ``InboundMessage`` for one email. ``envelope_from`` is SMTP's MAIL FROM (``<>`` is
-    a bounce); a message that must not be answered is still stored, with no ``reply_via``."""
+    a bounce); a message that must not be answered is still stored, with no ``reply_via``.
+    ``received_at`` is when the channel got it (see ``arrival``)."""
     mail = parse_email(raw)
     own = {a.strip().lower() for a in own_addresses if a.strip()}
     no_reply = mail.auto
@@ -121,6 +161,7 @@ def to_inbound(
         recipient=clean_text(recipient.lower())[:255],
         text=clean_text(mail.text),
         reply_via=None if no_reply else "email",
+        received_at=arrival(mail.received, received_at),
         meta=meta,
         raw=raw,
     )

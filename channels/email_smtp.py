@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -39,8 +40,15 @@ class SmtpSettings:
 
 
 class SmtpHandler:
-    def __init__(self, receive: Receive, recipients: Iterable[str], own: Iterable[str]) -> None:
+    def __init__(
+        self,
+        receive: Receive,
+        recipients: Iterable[str],
+        own: Iterable[str],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.receive = receive
+        self.clock = clock
         self.recipients = {r.strip().lower() for r in recipients}
         self.own = list(own)
 
@@ -60,6 +68,7 @@ class SmtpHandler:
     async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        arrived = self.clock()  # the session's time, before any wait on the database
         raw = envelope.original_content or b""
         if isinstance(envelope.content, bytes) and not raw:
             raw = envelope.content
@@ -71,6 +80,7 @@ class SmtpHandler:
                 self.own,
                 envelope_from=envelope.mail_from,
                 recipient=envelope.rcpt_tos[0] if envelope.rcpt_tos else "",
+                received_at=arrived,
             )
             receipt = await self.receive(inbound)
         except StorageUnavailable:
@@ -82,11 +92,15 @@ class SmtpHandler:
         return f"250 2.0.0 OK: stored as message {receipt.message_id}"
 
 
-async def start_smtp_server(receive: Receive, settings: SmtpSettings) -> asyncio.Server:
+async def start_smtp_server(
+    receive: Receive,
+    settings: SmtpSettings,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> asyncio.Server:
     """Listen on ``settings.host:port`` (port 0: any free port, see ``server.sockets``)."""
     # aiosmtpd logs every command (addresses included) at INFO; keep warnings only
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    handler = SmtpHandler(receive, settings.recipients, settings.own)
+    handler = SmtpHandler(receive, settings.recipients, settings.own, clock)
     loop = asyncio.get_running_loop()
     # once, off the loop: getfqdn may wait on DNS, and the factory runs for every connection
     hostname = await asyncio.to_thread(socket.getfqdn)

@@ -165,7 +165,9 @@ def email_channels(
         receive = app[INTAKE].receive
         tasks: list[asyncio.Task[None]] = []
         if config.smtp.enabled:
-            app[SMTP_SERVER] = await email_smtp.start_smtp_server(receive, smtp_settings(config))
+            app[SMTP_SERVER] = await email_smtp.start_smtp_server(
+                receive, smtp_settings(config), app[CLOCK]
+            )
         if config.imap.host:
             poller = email_imap.ImapPoller(
                 imap_settings(config),

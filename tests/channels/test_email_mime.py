@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -202,3 +203,31 @@ def test_html_to_text_keeps_blocks_drops_scripts_and_marks_quotes() -> None:
     )
     assert html_to_text(html) == "1234567 5123\n2010\n\n> old 7654321 1 2\n\n<ok>"
     assert own_lines(html_to_text(html)) == ["1234567 5123", "2010", "", "", "<ok>"]
+
+
+RELAYED = (
+    b"Received: from relay.example.org by gateway.example.org; Thu, 26 Nov 2026 08:00:00 +0300\r\n"
+    b"Received: from phone by relay.example.org; Wed, 25 Nov 2026 23:50:00 +0300\r\n"
+    b"From: Ivan <ivan@example.com>\r\nTo: readings@example.org\r\n"
+    b"Subject: 1234567 5123 2010\r\nMessage-ID: <r1@example.com>\r\n\r\nbody\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("ours", "expected"),
+    [
+        # our relay took it on the 26th 08:00 (Moscow): that is when it arrived
+        (datetime(2026, 11, 27, 12, 0, tzinfo=UTC), datetime(2026, 11, 26, 5, 0, tzinfo=UTC)),
+        # a Received date from the future is not believed
+        (datetime(2026, 11, 26, 4, 0, tzinfo=UTC), datetime(2026, 11, 26, 4, 0, tzinfo=UTC)),
+        # nor one from more than a week before
+        (datetime(2026, 12, 10, 0, 0, tzinfo=UTC), datetime(2026, 12, 10, 0, 0, tzinfo=UTC)),
+    ],
+    ids=["relayed-later", "future", "stale"],
+)
+def test_arrival_is_the_last_hops_received_date_when_plausible(
+    ours: datetime, expected: datetime
+) -> None:
+    """Defect 9: after an outage (SMTP 451, the relay retrying), a reading was filed under
+    the day the gateway finally took it, possibly the next period."""
+    assert to_inbound(RELAYED, [], received_at=ours).received_at == expected
