@@ -7,14 +7,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate as validate_openapi
+from pydantic import BaseModel
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.http.api.openapi import document
+from gateway.http.api.answers import read_body
+from gateway.http.api.openapi import ROUTES, Route, build, document
+from gateway.http.api.schemas import Message
+from gateway.http.errors import json_errors
 from tests.e2e.conftest import API_TOKEN
 from tests.e2e.test_periods import closed
 from tests.e2e.test_sms import post_generic
@@ -192,3 +197,45 @@ async def test_other_api_errors_are_json_too(
     resp = await api.client.request(method, path, headers=AUTH if token else {})
     assert resp.status == status and resp.content_type == "application/json"
     assert not api.errors(_pointer("components", "schemas", "Error"), await resp.json())
+
+
+class _Reading(BaseModel):
+    meter: str
+    zone: int
+
+
+class _Correction(BaseModel):
+    uin: str
+    readings: list[_Reading] = []
+
+
+async def test_request_bodies_are_read_into_models_and_bad_ones_are_json_400() -> None:
+    async def echo(request: web.Request) -> web.Response:
+        body = await read_body(request, _Correction)
+        return web.json_response(None if body is None else body.model_dump())
+
+    app = web.Application(middlewares=[json_errors])
+    app.router.add_post("/", echo)
+    async with TestClient(TestServer(app)) as c:
+        assert await (await c.post("/", data=b"")).json() is None
+        ok = await c.post("/", json={"uin": "1", "readings": [{"meter": "E-1", "zone": 1}]})
+        assert (await ok.json())["readings"] == [{"meter": "E-1", "zone": 1}]
+        for raw, why in [
+            (b"{", "the body must be JSON"),
+            (b'{"uin": "1", "readings": [{"meter": "E-1"}]}', "readings.0.zone: Field required"),
+        ]:
+            resp = await c.post("/", data=raw)
+            assert resp.status == 400 and await resp.json() == {"error": why}
+
+
+def test_a_route_with_a_json_body_is_one_line_of_the_table() -> None:
+    spec = build(
+        (*ROUTES, Route("POST", "/review/{id}/accept", "Accept", Message, body=_Correction,
+                        errors={404: "no such message", 409: "no longer in review"}))
+    )  # fmt: skip
+    validate_openapi(spec)
+    operation = spec["paths"]["/review/{id}/accept"]["post"]
+    assert set(operation["responses"]) == {"200", "401", "404", "409"}
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/_Correction"}
+    assert "_Reading" in spec["components"]["schemas"]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -154,16 +154,22 @@ def _operation(route: Route, refs: Mapping[tuple[Any, Any], dict[str, Any]]) -> 
 @functools.cache
 def document() -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``ROUTES`` (built once)."""
+    return build(ROUTES)
+
+
+def build(routes: Iterable[Route]) -> dict[str, Any]:
+    """An OpenAPI 3.1 document of the routes, its schemas generated from their models."""
+    routes = tuple(routes)
     models: list[tuple[type[BaseModel], Literal["validation", "serialization"]]] = [
         (Error, "serialization")
     ]
-    for route in ROUTES:
+    for route in routes:
         models.append((route.answer, "serialization"))
         if route.body is not None:
             models.append((route.body, "validation"))
     refs, defs = models_json_schema(models, ref_template=REF)
     paths: dict[str, dict[str, Any]] = {}
-    for route in ROUTES:
+    for route in routes:
         paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, refs)
     return {
         "openapi": "3.1.0",

@@ -151,7 +151,10 @@ Item = TypeVar("Item", bound=BaseModel)
 
 
 class Page(Schema, Generic[Item]):
-    """One page of a list, oldest first: ask again with ``cursor=next`` until it is null."""
+    """One page of a list: ask again with ``cursor=next`` until it is null."""
+
+    # in the schema of every Page[X] too (a parametrised class has no docstring of its own)
+    model_config = ConfigDict(json_schema_extra={"description": __doc__})
 
     items: list[Item]
     next: str | None = Field(description="the cursor of the next page; null on the last")
