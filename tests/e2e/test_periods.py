@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.domain.rules import Rules
-from gateway.http.api import openapi_periods
+from gateway.http.api.openapi import document
 from gateway.service.closing import EXPORT_COLUMNS, close_period
 from storage.db import make_sessionmaker
 from tests.e2e.conftest import API_TOKEN, NOW
@@ -127,4 +127,4 @@ async def test_openapi_describes_the_period_routes(client: TestClient) -> None:
         if r.resource is not None
         and r.resource.canonical.startswith(("/api/v1/periods", "/api/v1/inspections"))
     }
-    assert routes == set(openapi_periods.PATHS)
+    assert routes == {p for p in document()["paths"] if p.startswith(("/periods", "/inspections"))}

@@ -1,4 +1,7 @@
-"""The JSON API under ``/api/v1`` (bearer token from ``api.tokens``), SPEC section 6."""
+"""The JSON API under ``/api/v1`` (bearer token from ``api.tokens``), SPEC section 6.
+
+Bodies are the pydantic models of ``schemas``; the OpenAPI document is generated from them and
+the route table in ``openapi`` (a new route is one line there: see its docstring)."""
 
 from __future__ import annotations
 
@@ -6,12 +9,12 @@ from aiohttp import web
 
 from gateway.http.api import accounts, messages, periods
 from gateway.http.api.auth import bearer_auth
-from gateway.http.api.openapi import SPEC
+from gateway.http.api.openapi import document
 from gateway.http.errors import json_response
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return json_response(SPEC)
+    return json_response(document())
 
 
 def setup(app: web.Application) -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.http.api.messages import num
+from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import id_cursor, page_limit
-from gateway.http.errors import json_error, json_response
+from gateway.http.api.schemas import Page, Reading
 from gateway.http.keys import UOW
 
 
@@ -16,25 +16,9 @@ async def account_readings(request: web.Request) -> web.Response:
     async with request.app[UOW]() as uow:
         rows = await uow.accounts.readings(uin, after, limit)
     if rows is None:
-        return json_error(404, f"no account with UIN {uin}")
-    items = [
-        {
-            "id": r.id,
-            "meter": r.meter,
-            "zone": r.zone,
-            "value": num(r.value),
-            "consumption": num(r.consumption),
-            "period": r.period,
-            "date": r.taken_on.isoformat(),
-            "status": r.status,
-            "reason": r.reason,
-            "source": r.source,
-            "message_id": r.message_id,
-        }
-        for r in rows
-    ]
+        return error(404, f"no account with UIN {uin}")
     nxt = str(rows[-1].id) if len(rows) == limit else None
-    return json_response({"items": items, "next": nxt})
+    return answer(Page[Reading](items=[Reading.model_validate(r) for r in rows], next=nxt))
 
 
 def setup(app: web.Application) -> None:

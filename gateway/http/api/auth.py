@@ -6,7 +6,8 @@ import hmac
 
 from aiohttp import web
 
-from gateway.http.errors import Handler, json_response
+from gateway.http.api.answers import error
+from gateway.http.errors import Handler
 from gateway.http.keys import CONFIG
 
 
@@ -20,9 +21,7 @@ async def bearer_auth(request: web.Request, handler: Handler) -> web.StreamRespo
             hmac.compare_digest(token.encode(), t.encode()) for t in tokens if t
         )
         if not ok:
-            return json_response(
-                {"error": "a valid bearer token is required"},
-                status=401,
-                headers={"WWW-Authenticate": "Bearer"},
+            return error(
+                401, "a valid bearer token is required", headers={"WWW-Authenticate": "Bearer"}
             )
     return await handler(request)

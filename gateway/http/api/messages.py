@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
-
 from aiohttp import web
 
-from gateway.domain.model import MessageRecord, ReadingRecord, plain, public_status
+from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import id_cursor, page_limit
-from gateway.http.errors import json_error, json_response
+from gateway.http.api.schemas import Message, Page
 from gateway.http.keys import UOW
-
-
-def num(value: Decimal | None) -> str | None:
-    return None if value is None else plain(value)
-
-
-def reading_json(r: ReadingRecord) -> dict[str, Any]:
-    return {
-        "meter": r.meter,
-        "zone": r.zone,
-        "value": num(r.value),
-        "consumption": num(r.consumption),
-        "period": r.period,
-        "status": r.status,
-    }
-
-
-def message_json(message: MessageRecord) -> dict[str, Any]:
-    status, reason = public_status(message.status, message.reason)
-    return {
-        "id": message.id,
-        "channel": message.channel,
-        "external_id": message.external_id,
-        "sender": message.sender,
-        "status": status,
-        "reason": reason,
-        "readings": [reading_json(r) for r in message.readings],
-        "reply": message.reply,
-        "received_at": message.received_at.isoformat(),
-    }
 
 
 async def list_messages(request: web.Request) -> web.Response:
@@ -50,19 +17,19 @@ async def list_messages(request: web.Request) -> web.Response:
             request.query.get("channel"), request.query.get("external_id"), after, limit
         )
     nxt = str(messages[-1].id) if len(messages) == limit else None
-    return json_response({"items": [message_json(m) for m in messages], "next": nxt})
+    return answer(Page[Message](items=[Message.model_validate(m) for m in messages], next=nxt))
 
 
 async def get_message(request: web.Request) -> web.Response:
     try:
         message_id = int(request.match_info["id"])
     except ValueError:
-        raise web.HTTPNotFound(text="no such message") from None
+        return error(404, "no such message")
     async with request.app[UOW]() as uow:
         message = await uow.messages.record(message_id)
     if message is None:
-        return json_error(404, "no such message")
-    return json_response(message_json(message))
+        return error(404, "no such message")
+    return answer(Message.model_validate(message))
 
 
 def setup(app: web.Application) -> None:

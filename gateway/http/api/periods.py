@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import id_cursor, page_limit
-from gateway.http.errors import json_response
+from gateway.http.api.schemas import Inspection, Page, Volume
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.service import closing
 from gateway.service.uow import Volumes
@@ -36,18 +37,19 @@ async def period_volumes(request: web.Request) -> web.StreamResponse:
     try:
         closing.check_period(period)
     except closing.PeriodError as e:
-        return json_response({"error": str(e)}, status=400)
+        return error(400, str(e))
     async with request.app[UOW]() as uow:
         try:
             await closing.closed_period(uow.volumes, period)
         except closing.PeriodError as e:
-            return json_response({"error": str(e)}, status=404)
+            return error(404, str(e))
         if "text/csv" in request.headers.get("Accept", ""):
             return await _stream_csv(request, uow.volumes, period)
         rows = await uow.volumes.page(period, after, limit)
-    items = [closing.volume_record(r) for r in rows]
+    # the export's formatting (``closing.volume_record``), so JSON and CSV agree to the digit
+    items = [Volume.model_validate(closing.volume_record(r)) for r in rows]
     nxt = f"{rows[-1].meter_id}.{rows[-1].zone}" if len(rows) == limit else None
-    return json_response({"items": items, "next": nxt})
+    return answer(Page[Volume](items=items, next=nxt))
 
 
 async def _stream_csv(request: web.Request, volumes: Volumes, period: str) -> web.StreamResponse:
@@ -87,12 +89,8 @@ async def inspections(request: web.Request) -> web.Response:
         raise web.HTTPBadRequest(text="as_of must be a date YYYY-MM-DD") from None
     async with request.app[UOW]() as uow:
         page, nxt = await closing.inspections(uow, today, after, limit)
-    items = [
-        {"uin": i.uin, "last_reading": i.last_reading.isoformat() if i.last_reading else None,
-         "meters": i.meters}
-        for i in page
-    ]  # fmt: skip
-    return json_response({"items": items, "next": str(nxt) if nxt is not None else None})
+    items = [Inspection.model_validate(i) for i in page]
+    return answer(Page[Inspection](items=items, next=None if nxt is None else str(nxt)))
 
 
 def setup(app: web.Application) -> None:
