@@ -19,9 +19,10 @@ from gateway.aio import stop_tasks
 from gateway.config import Config
 from gateway.http import api, health
 from gateway.http.errors import json_errors
-from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, UOW
+from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, REVIEW, UOW
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
+from gateway.service.review import Review
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -127,6 +128,7 @@ def init_app(
     app[UOW] = db.uow
     app[PING] = db.ping
     app[INTAKE] = intake(config, db, clock)
+    app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
     health.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
     api.setup(app)

@@ -14,6 +14,8 @@ from storage.accounts import AccountRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
+from storage.review import ReviewRepository
+from storage.staff import AuditRepository, StaffRepository
 from storage.volumes import VolumeRepository
 
 # What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted.
@@ -30,6 +32,9 @@ class SqlUnitOfWork:
     readings: ReadingRepository
     outbox: OutboxRepository
     volumes: VolumeRepository
+    staff: StaffRepository
+    audit: AuditRepository
+    review: ReviewRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -48,6 +53,9 @@ class SqlUnitOfWork:
         self.readings = ReadingRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.volumes = VolumeRepository(conn)
+        self.staff = StaffRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.review = ReviewRepository(conn)
         return self
 
     async def __aexit__(

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from gateway.config import Config
 from gateway.service.receive import Clock, Intake
+from gateway.service.review import Review
 from gateway.service.uow import UnitOfWorkFactory
 
 CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
@@ -16,3 +17,4 @@ UOW: web.AppKey[UnitOfWorkFactory] = web.AppKey("uow")
 INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 # raises when the database cannot be reached (``/readyz``)
 PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")
+REVIEW: web.AppKey[Review] = web.AppKey("review", Review)

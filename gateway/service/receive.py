@@ -27,6 +27,7 @@ from gateway.domain.periods import period_of
 from gateway.domain.replies import render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
+from gateway.service.decision import record_decision
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 from parsers import parse
 
@@ -138,8 +139,6 @@ class Intake:
             if parsed.uin is not None:
                 found = await uow.accounts.load(parsed.uin, period)
             outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
-        if found is not None and outcome.readings:
-            await uow.readings.add(message, outcome.readings, outcome.status, local_day, now)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
@@ -149,10 +148,8 @@ class Intake:
             reply=render(outcome, message.id, parsed.uin, message.language or self.language),
             meta=meta,
         )
-        await uow.messages.finish(message, parsed.uin, now)
-        transport = (meta or {}).get("reply_via")
-        if transport and message.reply:
-            await uow.outbox.enqueue(message, transport, message.reply, now)
+        readings = outcome.readings if found is not None else ()
+        await record_decision(uow, message, readings, parsed.uin, local_day, now)
         return message
 
     async def _rate_limited(self, uow: UnitOfWork, message: StoredMessage) -> bool:

@@ -28,6 +28,15 @@ from gateway.domain.model import (
 )
 from gateway.domain.records import MeterRow
 from gateway.domain.rules import Rules
+from gateway.domain.staff import (
+    ChannelCount,
+    MonthlyVolume,
+    QueueStats,
+    ReviewFilter,
+    ReviewItem,
+    Role,
+    StaffUser,
+)
 
 
 class StorageUnavailable(Exception):
@@ -80,6 +89,9 @@ class Outbox(Protocol):
     async def claim(
         self, now: datetime, transports: Sequence[str], limit: int, lease: timedelta
     ) -> list[OutboxItem]: ...
+    async def enqueue_follow_up(
+        self, message: StoredMessage, transport: str, body: str, now: datetime
+    ) -> None: ...
     async def mark(self, item_id: int, **values: Any) -> None: ...
 
 
@@ -106,12 +118,47 @@ class Volumes(Protocol):
     ) -> list[StaleMeter]: ...
 
 
+class Staff(Protocol):
+    async def add(self, login: str, password_hash: str, role: Role, now: datetime) -> bool: ...
+    async def get(self, login: str) -> StaffUser | None: ...
+    async def all(self) -> list[StaffUser]: ...
+    async def set_disabled(self, login: str, disabled: bool) -> bool: ...
+
+
+class Audit(Protocol):
+    async def add(
+        self,
+        actor: str,
+        action: str,
+        message_id: int | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        now: datetime,
+    ) -> None: ...
+    async def of_message(self, message_id: int) -> list[dict[str, Any]]: ...
+
+
+class ReviewQueue(Protocol):
+    async def claim(self, message_id: int) -> bool: ...
+    async def settle_readings(self, message_id: int, status: Status) -> None: ...
+    async def page(self, f: ReviewFilter, after_id: int | None, limit: int) -> list[ReviewItem]: ...
+    async def item(self, message_id: int) -> ReviewItem | None: ...
+    async def of_account(self, uin: str, limit: int) -> list[ReviewItem]: ...
+    async def counts_since(self, since: datetime) -> list[ChannelCount]: ...
+    async def queue(self) -> QueueStats: ...
+    async def received_at_since(self, since: datetime) -> list[datetime]: ...
+    async def volumes(self, uin: str) -> list[MonthlyVolume]: ...
+
+
 class UnitOfWork(Protocol):
     messages: Messages
     accounts: Accounts
     readings: Readings
     outbox: Outbox
     volumes: Volumes
+    staff: Staff
+    audit: Audit
+    review: ReviewQueue
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.http.api import openapi_periods
+from gateway.http.api import openapi_periods, openapi_review
 from gateway.http.api.openapi_parts import ERROR, PAGE, json_body, list_of
 
 _UNAUTHORIZED = {"description": "missing or wrong bearer token",
@@ -62,6 +62,7 @@ SPEC: dict[str, Any] = {
                 },
             },
             **openapi_periods.SCHEMAS,
+            **openapi_review.SCHEMAS,
         },
     },
     "paths": {
@@ -96,5 +97,6 @@ SPEC: dict[str, Any] = {
             }
         },
         **openapi_periods.PATHS,
+        **openapi_review.PATHS,
     },
 }  # fmt: skip
