@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from channels import email_imap, email_out, email_smtp, sms
 from gateway.aio import stop_tasks
 from gateway.config import Config
-from gateway.http import api, health
+from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, REVIEW, UOW
 from gateway.service.outbox import OutboxWorker, Sender
@@ -122,7 +122,7 @@ def init_app(
     pass fakes of the outside world here); ``background`` runs the outbox worker, the
     pending-message recovery and the mail channels (SMTP listener, IMAP poller)."""
     db = database(config, engine)
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, pages.html_pages])
     app[CONFIG] = config
     app[CLOCK] = clock
     app[UOW] = db.uow
@@ -130,6 +130,8 @@ def init_app(
     app[INTAKE] = intake(config, db, clock)
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
     health.setup(app)
+    pages.setup(app, config)
+    staff.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
     api.setup(app)
 
