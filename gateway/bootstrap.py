@@ -15,11 +15,14 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels import email_imap, email_out, email_smtp, sms
+from channels.web.form import WebForm, WebSettings
 from gateway.aio import stop_tasks
 from gateway.config import Config
+from gateway.domain.model import Register
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, REVIEW, UOW
+from gateway.service.forms import registers_of
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -53,6 +56,19 @@ def sms_settings(config: Config) -> sms.SmsSettings:
         generic_secret=str(generic["secret"]),
         generic_send_url=str(generic["send_url"]),
     )
+
+
+def web_settings(config: Config) -> WebSettings:
+    return WebSettings(rate_limit_per_hour=int(config.section("web")["rate_limit_per_hour"]))
+
+
+def form_registers(
+    db: Database, config: Config, clock: Clock
+) -> Callable[[str], Awaitable[tuple[Register, ...] | None]]:
+    async def registers(uin: str) -> tuple[Register, ...] | None:
+        return await registers_of(db.uow, uin, clock(), config.rules.cutoff_day)
+
+    return registers
 
 
 def own_addresses(config: Config) -> tuple[str, ...]:
@@ -133,6 +149,7 @@ def init_app(
     pages.setup(app, config)
     staff.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
+    WebForm(app[INTAKE].receive, form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
 
     async def open_database(app: web.Application) -> AsyncIterator[None]:

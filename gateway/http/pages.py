@@ -16,6 +16,7 @@ from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from gateway.config import Config
+from gateway.domain.model import plain
 from gateway.http.errors import Handler
 
 log = logging.getLogger(__name__)
@@ -83,11 +84,12 @@ async def home(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application, config: Config) -> None:
-    aiohttp_jinja2.setup(
+    env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         autoescape=True,
     )
+    env.filters["plain"] = plain
     staff = config.section("staff")
     storage = EncryptedCookieStorage(
         session_key(config),  # 32 raw bytes (the storage base64-encodes them)

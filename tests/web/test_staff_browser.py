@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from playwright.async_api import Page
 from sqlalchemy import select
 
+from gateway.config import load_config
+from gateway.service.closing import close_period
 from storage.db import make_sessionmaker
 from storage.models import AuditEntry, Outbox
+from tests.e2e.conftest import NOW
 from tests.e2e.test_review_api import JUMP
+from tests.helpers import uow_of
 from tests.web.conftest import log_in, screenshot
 from tests.web.test_helpers import sms
 
@@ -79,6 +85,11 @@ async def test_dashboard_and_account_pages(page: Page, live, engine) -> None:
     await log_in(page, live, "/staff/")
     assert await page.locator("svg.chart").count() == 1
     await screenshot(page, "dashboard", engine.dialect.name)
+    rules = load_config().rules
+    for period in ("2026-08", "2026-09", "2026-10"):  # actual, actual, actual
+        await close_period(uow_of(engine), period, rules, {"electricity": Decimal(100)},
+                           today=NOW.date(), now=NOW)  # fmt: skip
     await page.goto(f"{live}/staff/accounts/1234567")
     assert "Account 1234567" in await page.locator("h1").inner_text()
+    assert await page.locator("svg.chart rect").count() > 2
     await screenshot(page, "account", engine.dialect.name)

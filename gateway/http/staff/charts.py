@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 
+from gateway.domain.model import plain
+
 WIDTH, HEIGHT, PAD = 640, 220, 28
 
 
@@ -24,7 +26,7 @@ def bar_chart(
         f'aria-label="{escape(title)}" xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{PAD}" y1="{HEIGHT}" x2="{WIDTH - PAD}" y2="{HEIGHT}" stroke="#999"/>',
-        f'<text x="{PAD}" y="12">{escape(str(top))}</text>',
+        f'<text x="{PAD}" y="12">{escape(plain(top))}</text>',
     ]
     for i, label in enumerate(labels):
         x0 = PAD + i * slot
@@ -34,7 +36,8 @@ def bar_chart(
             x = x0 + bar * (j + 0.5)
             parts.append(
                 f'<rect x="{x:.1f}" y="{HEIGHT - h:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{colour}"><title>{escape(label)} {escape(name)}: {value}</title></rect>'
+                f'fill="{colour}"><title>{escape(label)} {escape(name)}: {plain(value)}'
+                "</title></rect>"
             )
         if n <= 12 or i % max(n // 10, 1) == 0:
             parts.append(f'<text x="{x0 + 2:.1f}" y="{HEIGHT + 14}">{escape(label)}</text>')
