@@ -15,13 +15,17 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels import email_imap, email_out, email_smtp, sms
+from channels.web.form import WebForm, WebSettings
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.config import Config
-from gateway.http import api, health
+from gateway.domain.model import Register
+from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
-from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, UOW
+from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, REVIEW, UOW
+from gateway.service.forms import registers_of
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
+from gateway.service.review import Review
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +58,19 @@ def sms_settings(config: Config) -> sms.SmsSettings:
         generic_secret=generic.secret,
         generic_send_url=generic.send_url,
     )
+
+
+def web_settings(config: Config) -> WebSettings:
+    return WebSettings(rate_limit_per_hour=config.web.rate_limit_per_hour)
+
+
+def form_registers(
+    db: Database, config: Config, clock: Clock
+) -> Callable[[str], Awaitable[tuple[Register, ...] | None]]:
+    async def registers(uin: str) -> tuple[Register, ...] | None:
+        return await registers_of(db.uow, uin, clock(), config.rules.cutoff_day)
+
+    return registers
 
 
 def own_addresses(config: Config) -> tuple[str, ...]:
@@ -122,14 +139,18 @@ def init_app(
     pass fakes of the outside world here); ``background`` runs the outbox worker, the
     pending-message recovery and the mail channels (SMTP listener, IMAP poller)."""
     db = database(config, engine)
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors])
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, pages.html_pages])
     app[CONFIG] = config
     app[CLOCK] = clock
     app[UOW] = db.uow
     app[PING] = db.ping
     app[INTAKE] = intake(config, db, clock)
+    app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
     health.setup(app)
+    pages.setup(app, config)
+    staff.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
+    WebForm(app[INTAKE].receive, form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
 
     async def open_database(app: web.Application) -> AsyncIterator[None]:

@@ -32,7 +32,9 @@ from gateway.config_sections import (
     SmsConfig,
     SmtpConfig,
     SmtpOutConfig,
+    StaffConfig,
     TelegramConfig,
+    WebConfig,
     _Section,
 )
 from gateway.domain.rules import Rules
@@ -49,6 +51,8 @@ class Config(_Section):
     sms: SmsConfig = SmsConfig()
     telegram: TelegramConfig = TelegramConfig()
     api: ApiConfig = ApiConfig()
+    staff: StaffConfig = StaffConfig()
+    web: WebConfig = WebConfig()
     replies: RepliesConfig = RepliesConfig()
     # ``rules`` and ``normatives`` are the domain views below; these are the TOML sections
     rules_section: RulesConfig = Field(default=RulesConfig(), alias="rules")

@@ -157,6 +157,17 @@ class ApiConfig(_Section):
     tokens: Names = ()
 
 
+class StaffConfig(_Section):
+    # the key that encrypts staff session cookies; empty: a new one at every start
+    session_secret: str = ""
+    session_max_age: Annotated[int, _within(60)] = 28800  # seconds
+    secure_cookies: bool = False  # set behind HTTPS: cookies only over TLS
+
+
+class WebConfig(_Section):
+    rate_limit_per_hour: Count = 10  # form posts per client address and per UIN; 0: none
+
+
 class RepliesConfig(_Section):
     language: Literal["ru", "en"] = "ru"
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import OutboxItem, OutboxStatus, StoredMessage
@@ -35,6 +35,25 @@ class OutboxRepository:
                 "next_attempt_at": now,
                 "created_at": now,
             },
+        )
+
+    async def enqueue_follow_up(
+        self, message: StoredMessage, transport: str, body: str, now: datetime
+    ) -> None:
+        """A later reply to ``message`` (a review decision): not bound by the one-reply-per-
+        message key of ``enqueue``; the message it answers is kept in ``meta``."""
+        await self.conn.execute(
+            insert(Outbox).values(
+                message_id=None,
+                channel=transport,
+                recipient=message.sender,
+                body=body,
+                meta={**(message.meta or {}), "follow_up_of": message.id},
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
 
     async def claim(

@@ -14,6 +14,8 @@ from storage.accounts import AccountRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
+from storage.review import ReviewRepository
+from storage.staff import AuditRepository, StaffRepository
 from storage.volumes import VolumeRepository
 
 # What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted. Bad data
@@ -38,6 +40,9 @@ class SqlUnitOfWork:
     readings: ReadingRepository
     outbox: OutboxRepository
     volumes: VolumeRepository
+    staff: StaffRepository
+    audit: AuditRepository
+    review: ReviewRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -58,6 +63,9 @@ class SqlUnitOfWork:
         self.readings = ReadingRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.volumes = VolumeRepository(conn)
+        self.staff = StaffRepository(conn)
+        self.audit = AuditRepository(conn)
+        self.review = ReviewRepository(conn)
         return self
 
     async def __aexit__(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.cli import data, parse, period, run
+from gateway.cli import data, parse, period, run, staff
 from gateway.cli.errors import CliError
 from gateway.config import Config, ConfigError, load_config
 from gateway.service.csv_files import CsvImportError
@@ -23,6 +23,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "parse": parse.cmd_parse,
     "period close": period.cmd_period_close,
     "period export": period.cmd_period_export,
+    "staff add": staff.cmd_staff_add,
+    "staff list": staff.cmd_staff_list,
+    "staff disable": staff.cmd_staff_disable,
 }
 
 
@@ -33,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="meter-gateway", parents=[config_opt], description="Meter readings gateway"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, data, period, parse):
+    for module in (run, data, period, parse, staff):
         module.add_commands(sub, config_opt)
     return parser
 

@@ -7,7 +7,9 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from gateway.config import Config
+from gateway.http.throttle import LoginThrottle
 from gateway.service.receive import Clock, Intake
+from gateway.service.review import Review
 from gateway.service.uow import UnitOfWorkFactory
 
 CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
@@ -16,3 +18,5 @@ UOW: web.AppKey[UnitOfWorkFactory] = web.AppKey("uow")
 INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 # raises when the database cannot be reached (``/readyz``)
 PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")
+REVIEW: web.AppKey[Review] = web.AppKey("review", Review)
+LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from gateway.domain.periods import period_of
 from gateway.domain.replies import pending_reply, render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
+from gateway.service.decision import record_decision
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 from parsers import parse
 
@@ -158,13 +159,11 @@ class Intake:
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
         outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
-        if found is not None and outcome.readings:
-            await uow.readings.add(message, outcome.readings, outcome.status, local_day, now)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
         reply = render(outcome, message.id, parsed.uin, message.language or self.language)
-        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now)
+        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, local_day)
 
     async def _finish(
         self,
@@ -175,17 +174,18 @@ class Intake:
         reply: str | None,
         meta: dict[str, Any] | None,
         now: datetime,
+        taken_on: date | None = None,
     ) -> StoredMessage:
+        """Store the decision (status, reason, reply, the outcome's readings) through the
+        step intake and review share."""
         message = message.decided(
             status=outcome.status,
             reason=str(outcome.reason) if outcome.reason else None,
             reply=reply,
             meta=meta,
         )
-        await uow.messages.finish(message, uin, now)
-        transport = (meta or {}).get("reply_via")
-        if transport and message.reply:
-            await uow.outbox.enqueue(message, transport, message.reply, now)
+        taken_on = taken_on or message.received_at.astimezone(self.tz).date()
+        await record_decision(uow, message, outcome.readings, uin, taken_on, now)
         return message
 
     async def _recent_from_sender(self, uow: UnitOfWork, message: StoredMessage) -> int | None:

@@ -118,7 +118,8 @@ ALLOWED = {
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
                  "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
-                     "gateway.metrics", "gateway.i18n", "channels.common", "parsers"),
+                     "gateway.metrics", "gateway.i18n", "channels.common", "channels.web",
+                     "parsers"),
 }  # fmt: skip
 
 

@@ -60,12 +60,14 @@ class Api:
         token: bool = True,
         params: dict[str, str] | None = None,
         headers: dict[str, str] | None = None,
+        body: Any = None,
         **args: str | int,
     ) -> tuple[int, Any]:
         resp = await self.client.request(
             method,
             PREFIX + path.format(**args),
             params=params,
+            json=body,
             headers={**(AUTH if token else {}), **(headers or {})},
         )
         status, media = str(resp.status), resp.content_type
@@ -177,6 +179,28 @@ async def test_every_route_answers_every_status_as_documented(
     _, later = await api.call("GET", "/inspections", params={"as_of": "2027-04-20", "limit": "2"})
     assert later["items"][0]["last_reading"] == "2026-10-20" and later["next"]
     assert (await api.call("GET", "/inspections", params={"as_of": "April"}))[0] == 400
+
+    # the review queue and its decisions
+    assert (
+        await post_generic(api.client, {"id": "o3", "from": "+7", "text": "1234567 5,123 2010"})
+    ).ok
+    _, queue = await api.call("GET", "/review", params={"channel": "sms"})
+    jump, doubt = (i["id"] for i in queue["items"])
+    assert queue["items"][1]["ambiguous"] and queue["items"][0]["text"] == "1234567 09999 02010"
+    assert (await api.call("GET", "/review", params={"limit": "0"}))[0] == 400
+    accept, reject = "/review/{id}/accept", "/review/{id}/reject"
+    assert (await api.call("POST", accept, id=jump, body={"readings": "x"}))[0] == 400
+    assert (await api.call("POST", reject, id=jump, body={"reason": 5}))[0] == 400
+    assert (await api.call("POST", reject, id=jump))[0] == 422
+    assert (await api.call("POST", accept, id=999999))[0] == 404
+    assert (await api.call("POST", reject, id=999999, body={"reason": "no"}))[0] == 404
+    assert (await api.call("POST", accept, id=doubt))[0] == 422  # ambiguous: values needed
+    status, accepted = await api.call("POST", accept, id=jump)
+    assert status == 200 and accepted["status"] == "accepted"
+    assert (await api.call("POST", accept, id=jump))[0] == 409
+    assert (await api.call("POST", reject, id=jump, body={"reason": "again"}))[0] == 409
+    status, rejected = await api.call("POST", reject, id=doubt, body={"reason": "unreadable"})
+    assert status == 200 and rejected["status"] == "rejected"
 
     assert api.documented() - api.seen == set(), "documented answers never checked"
 

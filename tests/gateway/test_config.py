@@ -59,6 +59,8 @@ DEFAULTS: dict[str, Any] = {
         "webhook_secret": "",
     },
     "api": {"tokens": []},
+    "staff": {"session_secret": "", "session_max_age": 28800, "secure_cookies": False},
+    "web": {"rate_limit_per_hour": 10},
     "replies": {"language": "ru"},
     "rules": {
         "timezone": "Europe/Moscow",

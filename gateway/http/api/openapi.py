@@ -30,7 +30,18 @@ from pydantic.json_schema import models_json_schema
 
 from gateway.domain.model import Channel
 from gateway.http.api.paging import PAGE_DEFAULT, PAGE_MAX
-from gateway.http.api.schemas import Error, Inspection, Message, Page, Period, Reading, Volume
+from gateway.http.api.schemas import (
+    Error,
+    Inspection,
+    Message,
+    Page,
+    Period,
+    Reading,
+    ReviewAccept,
+    ReviewItem,
+    ReviewReject,
+    Volume,
+)
 
 REF = "#/components/schemas/{model}"
 
@@ -114,6 +125,20 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/inspections", "Open accounts with a meter unread for 6 months or more",
           Inspection, paged=True, errors={400: "as_of is not a date, or a bad limit or cursor"},
           params=(Param("as_of", date, description="the day to count from (default today)"),)),
+    Route("GET", "/review", "Messages in review, oldest first", ReviewItem, paged=True,
+          params=(Param("channel", Channel), Param("reason"))),
+    Route("POST", "/review/{id}/accept", "Accept a message in review", Message,
+          body=ReviewAccept, params=(Param("id", int, "path"),),
+          errors={400: "the body is not a correction", 404: "no such message",
+                  409: "no longer in review (already handled)",
+                  422: "values needed (ambiguous), or a corrected value the rules refuse"},
+          description="Without a body the parse is accepted as it stands; with one, the "
+          "corrected readings and/or another UIN. The customer is answered on the message's "
+          "channel; the decision is audited."),
+    Route("POST", "/review/{id}/reject", "Reject a message in review", Message,
+          body=ReviewReject, params=(Param("id", int, "path"),),
+          errors={400: "the body is not a rejection", 404: "no such message",
+                  409: "no longer in review (already handled)", 422: "no reason given"}),
 )  # fmt: skip
 
 

@@ -150,6 +150,33 @@ class Inspection(Schema):
 Item = TypeVar("Item", bound=BaseModel)
 
 
+class ReviewItem(Message):
+    """A message in review, with what a reviewer needs to decide it."""
+
+    text: str = Field(description="the message exactly as received")
+    uin: str | None = Field(description="the UIN the parser found")
+    ambiguous: list[dict[str, Any]] = Field(
+        description="for reason `ambiguous`: every value each reading can be"
+    )
+
+
+class CorrectedReading(Schema):
+    meter: str
+    zone: int = Field(default=1, ge=1, le=3)
+    value: str = Field(description="the reading as a decimal string", min_length=1)
+
+
+class ReviewAccept(Schema):
+    """A correction or a reassignment; omit the body to accept the parse as it stands."""
+
+    uin: str | None = Field(default=None, description="file the message under this UIN")
+    readings: list[CorrectedReading] = Field(default_factory=list)
+
+
+class ReviewReject(Schema):
+    reason: str = Field(description="the text for the customer")
+
+
 class Page(Schema, Generic[Item]):
     """One page of a list: ask again with ``cursor=next`` until it is null."""
 

@@ -1,0 +1,152 @@
+"""The customer web form, ``GET|POST /submit``: a UIN, then one field per register
+(``reading-<position>-<zone>``). A post becomes one ``InboundMessage`` (channel ``web``, the
+readings in bill order, as a customer would text them) for the same intake as every channel.
+
+A hidden ``submission`` id makes a double click one message; posts are refused without the
+session's CSRF token (403, nothing stored) and limited per client address and per UIN.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from channels.common import unavailable
+from channels.web.csrf import check_csrf, csrf_token
+from channels.web.texts import PAGE, lang_of, register_label
+from gateway.domain.model import Channel, InboundMessage, Register, clean_text
+from gateway.service.receive import Receive
+from gateway.service.uow import StorageUnavailable
+
+UIN = re.compile(r"^\d{5,20}$")
+FIELD = re.compile(r"^reading-(\d{1,2})-([1-3])$")
+
+# the registers of an open account, None when there is none (a read use case)
+Registers = Callable[[str], Awaitable[tuple[Register, ...] | None]]
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    rate_limit_per_hour: int = 10
+
+
+class RateLimit:
+    """A sliding hour per key, in memory: enough against one browser hammering the form."""
+
+    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.clock = clock
+        self.hits: defaultdict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, *keys: str) -> bool:
+        if self.limit <= 0:
+            return True
+        now = self.clock()
+        recent = []
+        for key in keys:
+            hits = self.hits[key]
+            while hits and hits[0] < now - 3600:
+                hits.popleft()
+            recent.append(hits)
+        if any(len(h) >= self.limit for h in recent):
+            return False
+        for hits in recent:
+            hits.append(now)
+        return True
+
+
+class WebForm:
+    def __init__(self, receive: Receive, registers: Registers, settings: WebSettings) -> None:
+        self.receive = receive
+        self.registers = registers
+        self.limit = RateLimit(settings.rate_limit_per_hour)
+
+    def setup(self, app: web.Application) -> None:
+        app.router.add_get("/submit", self.show)
+        app.router.add_post("/submit", self.submit)
+
+    async def show(self, request: web.Request) -> web.Response:
+        lang = lang_of(request.query.get("lang"))
+        uin = request.query.get("uin", "").strip()
+        return await self._page(request, lang, uin, {}, None)
+
+    async def submit(self, request: web.Request) -> web.Response:
+        form = await check_csrf(request)
+        lang = lang_of(form.get("lang"))
+        uin = form.get("uin", "").strip()
+        typed = {k: v.strip() for k, v in form.items() if FIELD.match(k)}
+        if not UIN.match(uin):
+            return await self._page(request, lang, uin, typed, None)
+        if not self.limit.allow(f"addr:{request.remote}", f"uin:{uin}"):
+            return await self._page(request, lang, uin, typed, None, limited=True)
+        ordered = sorted(typed, key=lambda k: tuple(int(p) for p in FIELD.findall(k)[0]))
+        text = " ".join([uin, *(typed[k] for k in ordered if typed[k])])
+        inbound = InboundMessage(
+            channel=Channel.WEB,
+            external_id=_submission_id(form.get("submission", "")),
+            sender=f"web:{request.remote or 'unknown'}"[:255],
+            text=clean_text(text)[:1000],
+            language=lang,
+        )
+        try:
+            receipt = await self.receive(inbound)
+        except StorageUnavailable:
+            return unavailable()
+        keep = {} if receipt.status == "accepted" else typed
+        return await self._page(request, lang, uin, keep, receipt)
+
+    async def _page(
+        self,
+        request: web.Request,
+        lang: str,
+        uin: str,
+        typed: dict[str, str],
+        receipt: Any,
+        limited: bool = False,
+    ) -> web.Response:
+        t = PAGE[lang]
+        error = None
+        fields: list[dict[str, str]] = []
+        if uin and not UIN.match(uin):
+            error = t["bad_uin"]
+        elif uin:
+            registers = await self.registers(uin)
+            if registers is None:
+                error = t["unknown_uin"]
+            else:
+                fields = [
+                    {
+                        "name": f"reading-{r.position}-{r.zone}",
+                        "label": register_label(r.service, r.zone, r.zones, lang),
+                        "value": typed.get(f"reading-{r.position}-{r.zone}", ""),
+                    }
+                    for r in registers
+                ]
+        context = {
+            "t": t,
+            "lang": lang,
+            "other": "en" if lang == "ru" else "ru",
+            "uin": uin,
+            "fields": fields,
+            "error": t["rate_limited"] if limited else error,
+            "receipt": receipt,
+            "csrf": await csrf_token(request),
+            "submission": uuid.uuid4().hex,
+        }
+        response = aiohttp_jinja2.render_template("web/form.html", request, context)
+        if limited:
+            response.set_status(429)
+        return response
+
+
+def _submission_id(given: str) -> str:
+    """The form's own id when it looks like one (a repeat of the same post is one message)."""
+    return given if re.fullmatch(r"[0-9a-f]{32}", given) else uuid.uuid4().hex

@@ -1,0 +1,87 @@
+"""Values of the staff side: staff users, review queue items, what the staff pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from gateway.domain.model import MessageRecord
+
+
+class Role(StrEnum):
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class StaffUser:
+    login: str
+    password_hash: str
+    role: Role
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    status: str = "review"  # or "rejected"
+    channel: str | None = None
+    reason: str | None = None
+    since: date | None = None  # received on or after (UTC day)
+    until: date | None = None  # received on or before
+    confirmed_first: bool = False  # ``meta["confirmed_by_customer"]`` first, then oldest
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A message as a reviewer sees it: the API's record plus the raw text and meta."""
+
+    record: MessageRecord
+    text: str
+    uin: str | None
+    meta: dict[str, Any]
+
+    @property
+    def ambiguous(self) -> list[dict[str, Any]]:
+        return list(self.meta.get("ambiguous") or [])
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.meta.get("confirmed_by_customer"))
+
+    @property
+    def attachments(self) -> list[str]:
+        media = self.meta.get("media") or self.meta.get("attachments") or []
+        return [str(m.get("url", m)) if isinstance(m, dict) else str(m) for m in media]
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    channel: str
+    status: str
+    count: int
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    length: int
+    oldest: datetime | None
+
+
+@dataclass(frozen=True)
+class MonthlyVolume:
+    """One register's billed volume of a period (``period_volumes``) for the account chart."""
+
+    period: str
+    meter: str
+    zone: int
+    method: str  # actual | average | normative
+    volume: Decimal

@@ -1,0 +1,104 @@
+"""What every HTML page shares: templates, encrypted session cookies, static assets, the
+security headers, and errors as HTML pages (the API's stay JSON)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from html import escape
+from pathlib import Path
+
+import aiohttp_jinja2
+import aiohttp_session
+import jinja2
+from aiohttp import web
+from aiohttp_session.cookie_storage import EncryptedCookieStorage
+
+from gateway.config import Config
+from gateway.domain.model import plain
+from gateway.http.errors import Handler
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+TEMPLATE_DIRS = [
+    HERE.parent.parent / "channels" / "web" / "templates",
+    HERE / "staff" / "templates",
+    HERE / "templates",
+]
+HTML_PREFIXES = ("/staff", "/submit", "/static/")
+
+HEADERS = {
+    # no inline script or style anywhere: every asset is a file the app serves
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def is_html(path: str) -> bool:
+    return path == "/" or path.startswith(HTML_PREFIXES)
+
+
+@web.middleware
+async def html_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not is_html(request.path):
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except web.HTTPException as e:
+        if e.status >= 400 and e.content_type == "text/plain":
+            return error_page(e.status, e.text or e.reason)
+        e.headers.update(HEADERS)
+        raise
+    response.headers.update(HEADERS)
+    return response
+
+
+def error_page(status: int, text: str) -> web.Response:
+    if text.startswith(f"{status}: "):  # aiohttp's default body: "404: Not Found"
+        text = text.partition(": ")[2]
+    body = (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+        f'<link rel="stylesheet" href="/static/app.css"><main><h1>{status}</h1>'
+        f'<p>{escape(text)}</p><p><a href="/">Home</a></p></main></html>'
+    )
+    return web.Response(status=status, text=body, content_type="text/html", headers=HEADERS)
+
+
+def session_key(config: Config) -> bytes:
+    """The cookie encryption key (32 bytes) from ``staff.session_secret``; a fresh one when
+    unset, so sessions end with the process."""
+    secret = config.staff.session_secret
+    if not secret:
+        log.warning("staff.session_secret is not set: sessions do not survive a restart")
+        return os.urandom(32)
+    return hashlib.sha256(secret.encode()).digest()
+
+
+async def home(request: web.Request) -> web.Response:
+    return aiohttp_jinja2.render_template("home.html", request, {})
+
+
+def setup(app: web.Application, config: Config) -> None:
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
+        autoescape=True,
+    )
+    env.filters["plain"] = plain
+    staff = config.staff
+    storage = EncryptedCookieStorage(
+        session_key(config),  # 32 raw bytes (the storage base64-encodes them)
+        cookie_name="mg_session",
+        max_age=staff.session_max_age,
+        httponly=True,
+        samesite="Strict",
+        secure=staff.secure_cookies,
+    )
+    aiohttp_session.setup(app, storage)
+    app.router.add_get("/", home)
+    app.router.add_static("/static/", HERE / "static", name="static")

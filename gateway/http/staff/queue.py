@@ -1,0 +1,136 @@
+"""``/staff/review``: the queue of messages staff must decide, and the decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp_session import get_session
+
+from channels.web.csrf import check_csrf, csrf_token
+from channels.web.texts import register_label
+from gateway.domain.model import Channel, Reason, Register, plain
+from gateway.domain.periods import period_of
+from gateway.domain.staff import ReviewFilter, ReviewItem
+from gateway.domain.validation import match_registers
+from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
+from gateway.http.staff.auth import require_user
+from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound
+from gateway.service.uow import UnitOfWork
+from parsers import parse
+
+QUEUE_LIMIT = 100
+
+
+def _day(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def filter_of(query: Any) -> ReviewFilter:
+    status = "rejected" if query.get("status") == "rejected" else "review"
+    return ReviewFilter(
+        status=status,
+        channel=query.get("channel") or None,
+        reason=query.get("reason") or None,
+        since=_day(query.get("since")),
+        until=_day(query.get("until")),
+        confirmed_first=query.get("sort") == "confirmed",
+    )
+
+
+async def registers_of(uow: UnitOfWork, uin: str | None, period: str) -> tuple[Register, ...]:
+    if not uin:
+        return ()
+    found = await uow.accounts.load(uin, period)
+    return found[1].registers if found else ()
+
+
+def view(item: ReviewItem, registers: tuple[Register, ...]) -> dict[str, Any]:
+    """What the template shows of one item; the values prefilled from the parse."""
+    parsed = parse(item.text)
+    prefill: dict[tuple[str, int], str] = {}
+    if parsed.error is None:
+        for reg, reading in match_registers(parsed.readings, registers, True) or ():
+            if not reading.candidates or reg.decimals:
+                prefill[(reg.meter, reg.zone)] = reading.value
+    candidates = {(a.get("meter"), a.get("zone")): a.get("candidates") for a in item.ambiguous}
+    return {
+        "item": item,
+        "parsed": parsed,
+        "registers": [
+            {
+                "meter": reg.meter,
+                "zone": reg.zone,
+                "label": register_label(reg.service, reg.zone, reg.zones, "ru"),
+                "last": f"{plain(reg.last.value)} ({reg.last.taken_on})" if reg.last else "—",
+                "value": prefill.get((reg.meter, reg.zone), ""),
+                "candidates": candidates.get((reg.meter, reg.zone)) or [],
+            }
+            for reg in registers
+        ],
+    }
+
+
+async def queue_page(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    f = filter_of(request.query)
+    period = period_of(request.app[CLOCK]().date(), request.app[CONFIG].rules.cutoff_day)
+    async with request.app[UOW]() as uow:
+        items = await uow.review.page(f, None, QUEUE_LIMIT)
+        if f.confirmed_first:
+            items.sort(key=lambda i: not i.confirmed)
+        views = [view(i, await registers_of(uow, i.uin, period)) for i in items]
+    session = await get_session(request)
+    context = {
+        "user": user,
+        "csrf": await csrf_token(request),
+        "views": views,
+        "filter": f,
+        "channels": [str(c) for c in Channel],
+        "reasons": [str(r) for r in Reason],
+        "flash": session.pop("flash", None),
+    }
+    return aiohttp_jinja2.render_template("staff/queue.html", request, context)
+
+
+def corrections_of(form: Any) -> list[Correction]:
+    out = []
+    for key, value in form.items():
+        if key.startswith("value-") and value.strip():
+            index = key.removeprefix("value-")
+            out.append(Correction(form[f"meter-{index}"], int(form[f"zone-{index}"]), value))
+    return out
+
+
+async def decide(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    form = await check_csrf(request)
+    try:
+        message_id = int(request.match_info["id"])
+    except ValueError:
+        raise web.HTTPNotFound(text="no such message") from None
+    action = request.match_info["action"]
+    review = request.app[REVIEW]
+    try:
+        if action == "reject":
+            await review.reject(message_id, user.login, form.get("reason", ""))
+            note = f"Message {message_id} rejected."
+        else:
+            corrections = corrections_of(form) if form.get("mode") == "values" else []
+            uin = form.get("uin", "").strip() or None
+            await review.accept(message_id, user.login, uin=uin, corrections=corrections)
+            note = f"Message {message_id} accepted."
+    except NotFound:
+        raise web.HTTPNotFound(text=f"no message {message_id}") from None
+    except AlreadyHandled:
+        raise web.HTTPConflict(text=f"Message {message_id} is already handled.") from None
+    except NeedsValues as e:
+        note = f"Message {message_id}: {e}."
+    session = await get_session(request)
+    session["flash"] = note
+    raise web.HTTPSeeOther("/staff/review")

@@ -1,0 +1,33 @@
+"""The one step that stores a decided message, shared by intake and staff review so the
+two cannot drift: its readings (accepted ones supersede earlier accepted readings of the
+register and period), its status, reason and reply, and the reply queued on its transport."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from gateway.domain.model import RegisterResult, StoredMessage
+from gateway.service.uow import UnitOfWork
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    message: StoredMessage,
+    readings: Sequence[RegisterResult],
+    uin: str | None,
+    taken_on: date,
+    now: datetime,
+    *,
+    follow_up: bool = False,
+) -> None:
+    """``message`` carries the decision (status, reason, reply, meta). ``follow_up``: a
+    second reply to a message already answered once (a review decision). A channel with no
+    transport for later replies (``meta["reply_via"]`` unset) finds the reply on the message."""
+    if readings:
+        await uow.readings.add(message, readings, message.status, taken_on, now)
+    await uow.messages.finish(message, uin, now)
+    transport = (message.meta or {}).get("reply_via")
+    if transport and message.reply:
+        enqueue = uow.outbox.enqueue_follow_up if follow_up else uow.outbox.enqueue
+        await enqueue(message, str(transport), message.reply, now)

@@ -1,0 +1,21 @@
+"""What the customer form needs to know of an account: its registers, in bill order, and
+nothing else (anyone can type any UIN)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from gateway.domain.model import Register
+from gateway.domain.periods import period_of
+from gateway.service.uow import UnitOfWorkFactory
+
+
+async def registers_of(
+    uow: UnitOfWorkFactory, uin: str, now: datetime, cutoff_day: int
+) -> tuple[Register, ...] | None:
+    """The registers of an open account; None when there is no such open account."""
+    async with uow() as work:
+        found = await work.accounts.load(uin, period_of(now.date(), cutoff_day))
+    if found is None or found[1].status != "open" or not found[1].registers:
+        return None
+    return found[1].registers
