@@ -174,7 +174,7 @@ class ReviewAccept(Schema):
 
 
 class ReviewReject(Schema):
-    reason: str = Field(description="the text for the customer")
+    reason: str = Field(default="", description="the text for the customer (required)")
 
 
 class Page(Schema, Generic[Item]):
