@@ -1,0 +1,73 @@
+"""The form's rate limit and the login throttle, over HTTP (no browser needed)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from gateway.bootstrap import init_app
+from gateway.config import load_config
+from gateway.domain.staff import Role
+from gateway.service.staff import add_staff
+from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
+from tests.helpers import seed, uow_of
+from tests.web.conftest import PASSWORD
+from tests.web.test_form_browser import count_messages
+
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@pytest.fixture
+async def base(engine: AsyncEngine) -> AsyncIterator[str]:
+    await seed(engine, ACCOUNTS, HISTORY)
+    await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
+    env = {**ENV, "METER_GATEWAY_WEB_RATE_LIMIT_PER_HOUR": "2",
+           "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret"}  # fmt: skip
+    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
+    server = TestServer(app)
+    await server.start_server()
+    yield str(server.make_url("")).rstrip("/")
+    await server.close()
+
+
+async def token(client: aiohttp.ClientSession, url: str) -> str:
+    async with client.get(url) as resp:
+        found = CSRF.search(await resp.text())
+    assert found is not None
+    return found.group(1)
+
+
+async def test_the_form_is_rate_limited_per_client(base: str, engine: AsyncEngine) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        statuses = []
+        for i in range(3):
+            form = {"uin": "1234567", "reading-1-1": str(5100 + i), "reading-1-2": "2010",
+                    "csrf": await token(client, f"{base}/submit?uin=1234567"),
+                    "submission": f"{i:032x}"}  # fmt: skip
+            async with client.post(f"{base}/submit", data=form) as resp:
+                statuses.append(resp.status)
+                text = await resp.text()
+    assert statuses == [200, 200, 429]
+    assert "Слишком много попыток" in text
+    assert await count_messages(engine) == 2
+
+
+async def test_failed_logins_are_throttled(base: str) -> None:
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+        statuses = []
+        for _ in range(6):
+            form = {"login": "rita", "password": "wrong",
+                    "csrf": await token(client, f"{base}/staff/login")}  # fmt: skip
+            async with client.post(f"{base}/staff/login", data=form) as resp:
+                statuses.append(resp.status)
+        # even the right password is refused while the throttle holds
+        form = {"login": "rita", "password": PASSWORD,
+                "csrf": await token(client, f"{base}/staff/login")}  # fmt: skip
+        async with client.post(f"{base}/staff/login", data=form, allow_redirects=False) as resp:
+            statuses.append(resp.status)
+    assert statuses[:5] == [401] * 5 and statuses[5:] == [429, 429]
