@@ -11,15 +11,24 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
+from aiogram import Dispatcher
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_imap, email_out, email_smtp, sms
+from channels import email_imap, email_out, email_smtp, sms, telegram
+from channels.telegram.polling import LOCK_NAME as POLLING_LOCK
+from channels.telegram.polling import TelegramPoller
+from channels.telegram.sender import TelegramSender
+from channels.telegram.webhook import TelegramWebhook
 from gateway.aio import stop_tasks
-from gateway.config import Config
+from gateway.config import Config, ConfigError
+from gateway.domain.chat_replies import review_keyboard
 from gateway.http import api, health
 from gateway.http.errors import json_errors
-from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, UOW
+from gateway.http.keys import CHATS, CLOCK, CONFIG, INTAKE, PING, REMINDERS, TELEGRAM_BOT, UOW
+from gateway.service import reminders
+from gateway.service.chats import TRANSPORT as TELEGRAM
+from gateway.service.chats import Chats
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from storage.db import Database
@@ -41,7 +50,22 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
 
 
 def intake(config: Config, db: Database, clock: Clock) -> Intake:
-    return Intake(db.uow, config.rules, config.language, clock)
+    return Intake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
+
+
+def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
+    """The bot's settings; None when it is off (no token and nothing else configured)."""
+    c = config.section("telegram")
+    token, mode, secret = str(c["token"]), str(c["mode"]), str(c["webhook_secret"])
+    if mode not in {"webhook", "polling"}:
+        raise ConfigError(f'telegram.mode must be "webhook" or "polling", not {mode!r}')
+    if not token:
+        if mode == "polling" or secret:
+            raise ConfigError("telegram.token is empty but the Telegram bot is configured")
+        return None
+    if mode == "webhook" and not secret:
+        raise ConfigError("telegram.webhook_secret is required with telegram.mode = webhook")
+    return telegram.TelegramSettings(token, mode, str(c["api_base"]), secret)
 
 
 def sms_settings(config: Config) -> sms.SmsSettings:
@@ -127,9 +151,23 @@ def init_app(
     app[UOW] = db.uow
     app[PING] = db.ping
     app[INTAKE] = intake(config, db, clock)
+    app[CHATS] = Chats(db.uow, app[INTAKE].receive, config.rules, clock)
+    app[REMINDERS] = reminders.Reminders(
+        db.uow, config.rules, int(config.section("telegram")["reminder_day"]), clock
+    )
     health.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
     api.setup(app)
+    bot_senders: dict[str, Sender] = {}
+    tg = telegram_settings(config)
+    if tg is not None:
+        app[TELEGRAM_BOT] = telegram.make_bot(tg)
+        bot_senders[TELEGRAM] = TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)
+        dispatcher = telegram.make_dispatcher(app[CHATS])
+        if tg.mode == "webhook":
+            webhook = TelegramWebhook(dispatcher, app[TELEGRAM_BOT], tg.webhook_secret)
+            webhook.setup(app, telegram.WEBHOOK_PATH)
+        app.cleanup_ctx.append(telegram_bot(tg, db, dispatcher, background))
 
     async def open_database(app: web.Application) -> AsyncIterator[None]:
         await db.open()
@@ -138,7 +176,7 @@ def init_app(
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as client:
-            transports = {**outbox_senders(config, client), **(senders or {})}
+            transports = {**outbox_senders(config, client), **bot_senders, **(senders or {})}
             app[OUTBOX] = OutboxWorker(db.uow, transports, clock)
             tasks = []
             if background:
@@ -152,6 +190,32 @@ def init_app(
     if background:
         app.cleanup_ctx.append(email_channels(config, db))
     return app
+
+
+def telegram_bot(
+    settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher, background: bool
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
+    process), both under advisory locks; the bot's HTTP session closed at the end."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        bot = app[TELEGRAM_BOT]
+        tasks: list[asyncio.Task[None]] = []
+        if settings.mode == "polling":
+            log.info("Telegram bot: long polling %s (one gateway process polls)", settings.api_base)
+        else:
+            log.info("Telegram bot: webhook at POST %s", telegram.WEBHOOK_PATH)
+        if background:
+            if settings.mode == "polling":
+                poller = TelegramPoller(dispatcher, bot, db.lock(POLLING_LOCK))
+                tasks.append(asyncio.create_task(poller.run_forever()))
+            lock = db.lock(reminders.LOCK_NAME)
+            tasks.append(asyncio.create_task(app[REMINDERS].run_forever(lock)))
+        yield
+        await stop_tasks(tasks)
+        await bot.session.close()
+
+    return ctx
 
 
 def email_channels(

@@ -58,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
         "mode": "webhook",
         "api_base": "https://api.telegram.org",
         "webhook_secret": "",
+        "reminder_day": 20,
     },
     "api": {"tokens": []},
     "replies": {"language": "ru"},

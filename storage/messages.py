@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import (
@@ -71,6 +71,11 @@ class MessageRepository:
             )
         ).one_or_none()
         return _stored(row) if row is not None else None
+
+    async def set_meta(self, message_id: int, meta: dict[str, Any]) -> None:
+        await self.conn.execute(
+            update(messages).where(messages.c.id == message_id).values(meta=meta)
+        )
 
     async def pending(self, limit: int) -> list[int]:
         rows = await self.conn.execute(sql(self.conn, "pending"), {"limit": limit})

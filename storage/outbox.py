@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import OutboxItem, OutboxStatus, StoredMessage
@@ -19,9 +19,15 @@ class OutboxRepository:
         self.conn = conn
 
     async def enqueue(
-        self, message: StoredMessage, transport: str, body: str, now: datetime
+        self,
+        message: StoredMessage,
+        transport: str,
+        body: str,
+        now: datetime,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """Queue the reply to ``message``; once per message and transport."""
+        """Queue the reply to ``message``; once per message and transport. ``extra`` adds to
+        the message's meta what the transport needs (a Telegram keyboard)."""
         await self.conn.execute(
             sql(self.conn, "enqueue"),
             {
@@ -29,12 +35,30 @@ class OutboxRepository:
                 "channel": transport,
                 "recipient": message.sender,
                 "body": body,
-                "meta": message.meta,
+                "meta": {**(message.meta or {}), **extra} if extra else message.meta,
                 "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
                 "created_at": now,
             },
+        )
+
+    async def add(
+        self, transport: str, recipient: str, body: str, meta: Mapping[str, Any], now: datetime
+    ) -> None:
+        """Queue a message that answers no stored message (a bot command, a reminder); the
+        caller makes it once (in the transaction that records why it is sent)."""
+        await self.conn.execute(
+            insert(Outbox).values(
+                channel=transport,
+                recipient=recipient,
+                body=body,
+                meta=dict(meta),
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                created_at=now,
+            )
         )
 
     async def claim(

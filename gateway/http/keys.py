@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram import Bot
 from aiohttp import web
 
 from gateway.config import Config
+from gateway.service.chats import Chats
 from gateway.service.receive import Clock, Intake
+from gateway.service.reminders import Reminders
 from gateway.service.uow import UnitOfWorkFactory
 
 CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
@@ -16,3 +19,7 @@ UOW: web.AppKey[UnitOfWorkFactory] = web.AppKey("uow")
 INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 # raises when the database cannot be reached (``/readyz``)
 PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")
+CHATS: web.AppKey[Chats] = web.AppKey("chats", Chats)
+REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders", Reminders)
+# the Telegram bot, when ``telegram.token`` is set
+TELEGRAM_BOT: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)

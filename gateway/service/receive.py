@@ -9,9 +9,10 @@ the message is still stored, as ``pending``, and ``resume_pending`` finishes it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from gateway import metrics
@@ -33,6 +34,8 @@ from parsers import parse
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# what a transport adds to the meta of a reply it carries (a Telegram keyboard)
+ReplyExtra = Callable[[StoredMessage], Mapping[str, Any]]
 
 PENDING_REPLY = {
     "ru": "Сообщение получено, ответ придёт позже.",
@@ -75,8 +78,16 @@ Receive = Callable[[InboundMessage], Awaitable[Receipt]]
 
 
 class Intake:
-    def __init__(self, uow: UnitOfWorkFactory, rules: Rules, language: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        rules: Rules,
+        language: str,
+        clock: Clock,
+        reply_extras: Mapping[str, ReplyExtra] | None = None,
+    ) -> None:
         self.uow = uow
+        self.reply_extras = dict(reply_extras or {})
         self.rules = rules
         self.language = language
         self.tz = ZoneInfo(rules.timezone)
@@ -152,7 +163,10 @@ class Intake:
         await uow.messages.finish(message, parsed.uin, now)
         transport = (meta or {}).get("reply_via")
         if transport and message.reply:
-            await uow.outbox.enqueue(message, transport, message.reply, now)
+            extra = self.reply_extras.get(transport)
+            await uow.outbox.enqueue(
+                message, transport, message.reply, now, extra(message) if extra else None
+            )
         return message
 
     async def _rate_limited(self, uow: UnitOfWork, message: StoredMessage) -> bool:

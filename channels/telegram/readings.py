@@ -1,0 +1,26 @@
+"""Plain messages (readings, or the answer the bot waits for) and the account choice."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message, Update
+
+from channels.telegram.common import answered, callback_argument, callback_message, chat_message
+from gateway.domain.chat_replies import CHOOSE
+from gateway.service.chats import Chats
+
+router = Router(name="readings")
+
+
+@router.message(F.text)
+async def text(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.message(chat_message(event_update, message))
+
+
+@router.callback_query(F.data.startswith(f"{CHOOSE}:"))
+async def choose(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
+    msg = callback_message(event_update, callback)
+    draft_id, _, uin = callback_argument(callback).partition(":")
+    if msg is not None and draft_id.isdigit():
+        await chats.choose(msg, int(draft_id), uin)
+    await answered(callback)

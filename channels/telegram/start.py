@@ -1,0 +1,22 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message, Update
+
+from channels.telegram.common import chat_message
+from gateway.service.chats import Chats
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def start(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.start(chat_message(event_update, message))
+
+
+@router.message(Command("help"))
+async def help_(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.help(chat_message(event_update, message))
