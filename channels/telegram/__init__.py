@@ -39,6 +39,11 @@ def make_dispatcher(chats: Chats) -> Dispatcher:
     dp = Dispatcher()
     dp["chats"] = chats
     dp.include_routers(
-        start.router, link.router, history.router, review.router, photos.router, readings.router
+        start.router(),
+        link.router(),
+        history.router(),
+        review.router(),
+        photos.router(),
+        readings.router(),
     )
     return dp

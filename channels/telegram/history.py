@@ -9,9 +9,13 @@ from aiogram.types import Message, Update
 from channels.telegram.common import chat_message
 from gateway.service.chats import Chats
 
-router = Router(name="history")
 
-
-@router.message(Command("history"))
 async def history(message: Message, event_update: Update, chats: Chats) -> None:
     await chats.history(chat_message(event_update, message))
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="history")
+    r.message.register(history, Command("history"))
+    return r

@@ -9,18 +9,22 @@ from aiogram.types import Message, Update
 from channels.telegram.common import chat_message
 from gateway.service.chats import Chats
 
-router = Router(name="link")
 
-
-@router.message(Command("link"))
 async def link(
     message: Message, command: CommandObject, event_update: Update, chats: Chats
 ) -> None:
     await chats.link(chat_message(event_update, message), (command.args or "").strip())
 
 
-@router.message(Command("unlink"))
 async def unlink(
     message: Message, command: CommandObject, event_update: Update, chats: Chats
 ) -> None:
     await chats.unlink(chat_message(event_update, message), (command.args or "").strip() or None)
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="link")
+    r.message.register(link, Command("link"))
+    r.message.register(unlink, Command("unlink"))
+    return r

@@ -12,12 +12,9 @@ from channels.telegram.common import chat_message
 from gateway.domain.chats import Photo
 from gateway.service.chats import Chats
 
-router = Router(name="photos")
-
 MAX_PHOTO = 10 * 1024 * 1024
 
 
-@router.message(F.photo)
 async def photo(message: Message, event_update: Update, bot: Bot, chats: Chats) -> None:
     assert message.photo is not None
     largest = max(
@@ -29,3 +26,10 @@ async def photo(message: Message, event_update: Update, bot: Bot, chats: Chats) 
     await bot.download(largest.file_id, destination=buffer)
     stored = Photo(largest.file_id, buffer.getvalue())
     await chats.message(chat_message(event_update, message, message.caption or "", stored))
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="photos")
+    r.message.register(photo, F.photo)
+    return r

@@ -9,18 +9,22 @@ from channels.telegram.common import answered, callback_argument, callback_messa
 from gateway.domain.chat_replies import CHOOSE
 from gateway.service.chats import Chats
 
-router = Router(name="readings")
 
-
-@router.message(F.text)
 async def text(message: Message, event_update: Update, chats: Chats) -> None:
     await chats.message(chat_message(event_update, message))
 
 
-@router.callback_query(F.data.startswith(f"{CHOOSE}:"))
 async def choose(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
     msg = callback_message(event_update, callback)
     draft_id, _, uin = callback_argument(callback).partition(":")
     if msg is not None and draft_id.isdigit():
         await chats.choose(msg, int(draft_id), uin)
     await answered(callback)
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="readings")
+    r.message.register(text, F.text)
+    r.callback_query.register(choose, F.data.startswith(f"{CHOOSE}:"))
+    return r

@@ -9,10 +9,7 @@ from channels.telegram.common import answered, callback_argument, callback_messa
 from gateway.domain.chat_replies import CONFIRM, FIX
 from gateway.service.chats import Chats
 
-router = Router(name="review")
 
-
-@router.callback_query(F.data.startswith(f"{CONFIRM}:"))
 async def confirm(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
     msg, argument = callback_message(event_update, callback), callback_argument(callback)
     if msg is not None and argument.isdigit():
@@ -20,9 +17,16 @@ async def confirm(callback: CallbackQuery, event_update: Update, chats: Chats) -
     await answered(callback)
 
 
-@router.callback_query(F.data.startswith(f"{FIX}:"))
 async def fix(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
     msg, argument = callback_message(event_update, callback), callback_argument(callback)
     if msg is not None and argument.isdigit():
         await chats.fix(msg, int(argument))
     await answered(callback)
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="review")
+    r.callback_query.register(confirm, F.data.startswith(f"{CONFIRM}:"))
+    r.callback_query.register(fix, F.data.startswith(f"{FIX}:"))
+    return r

@@ -9,14 +9,18 @@ from aiogram.types import Message, Update
 from channels.telegram.common import chat_message
 from gateway.service.chats import Chats
 
-router = Router(name="start")
 
-
-@router.message(CommandStart())
 async def start(message: Message, event_update: Update, chats: Chats) -> None:
     await chats.start(chat_message(event_update, message))
 
 
-@router.message(Command("help"))
 async def help_(message: Message, event_update: Update, chats: Chats) -> None:
     await chats.help(chat_message(event_update, message))
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.message.register(help_, Command("help"))
+    return r
