@@ -118,7 +118,9 @@ class Chats:
                 return
             linked = await uow.chats.linked(msg.chat_id)
             text = msg.text.strip()
-            if text and parse(text).uin is None and len(linked) > 1:
+            # "05123 02010" parses as UIN 05123: a UIN no account has is no UIN here
+            without_uin = bool(text) and not await self._names_account(uow, text)
+            if without_uin and len(linked) > 1:
                 await self._ask_account(uow, msg, linked, now)
                 await uow.commit()
                 return
@@ -126,7 +128,7 @@ class Chats:
         fixing = state.awaiting.removeprefix("fix:") if state.awaiting else None
         if fixing:
             await self._correct(msg, int(fixing))
-        elif text and parse(text).uin is None and len(linked) == 1:
+        elif without_uin and len(linked) == 1:
             await self.receive_message(self._inbound(msg, f"{linked[0]} {text}"))
         else:
             await self.receive_message(self._inbound(msg, text))
@@ -225,12 +227,12 @@ class Chats:
 
     async def _correct(self, msg: ChatMessage, first_id: int) -> None:
         """The correction is a new message; the first one's readings are superseded."""
+        text = msg.text.strip()
         async with self.uow() as uow:
             first = await uow.messages.get(first_id)
-        uin = parse(first.text).uin if first is not None else None
-        text = msg.text.strip()
-        if uin and text and parse(text).uin is None:
-            text = f"{uin} {text}"
+            uin = parse(first.text).uin if first is not None else None
+            if uin and text and not await self._names_account(uow, text):
+                text = f"{uin} {text}"
         receipt = await self.receive_message(self._inbound(msg, text, corrects=first_id))
         async with self.uow() as uow:
             if receipt.status != Status.REJECTED:
@@ -274,6 +276,10 @@ class Chats:
             meta=meta,
             raw=msg.photo.content if msg.photo is not None else None,
         )
+
+    async def _names_account(self, uow: UnitOfWork, text: str) -> bool:
+        uin = parse(text).uin
+        return uin is not None and await uow.chats.account_id(uin) is not None
 
     async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
         if not await uow.chats.claim_update(msg.update_id, now):

@@ -85,7 +85,9 @@ async def bot(engine: AsyncEngine) -> AsyncIterator[Bot]:
 
 
 @pytest.mark.parametrize(
-    ("secret", "status"), [(None, 401), ("wrong", 403), ("", 401)], ids=["missing", "wrong", "empty"]
+    ("secret", "status"),
+    [(None, 401), ("wrong", 403), ("", 401)],
+    ids=["missing", "wrong", "empty"],
 )
 async def test_webhook_refuses_a_wrong_secret_and_stores_nothing(bot, secret, status) -> None:
     assert await bot.post(message_update(1, "1234567 05123 02010"), secret=secret) == status
