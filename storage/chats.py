@@ -96,9 +96,7 @@ class ChatRepository:
 
     async def add_attempt(self, chat_id: int, day: date, uin: str, ok: bool, now: datetime) -> None:
         await self.conn.execute(
-            insert(TelegramLinkAttempt).values(
-                chat_id=chat_id, day=day, uin=uin, ok=ok, at=now
-            )
+            insert(TelegramLinkAttempt).values(chat_id=chat_id, day=day, uin=uin, ok=ok, at=now)
         )
 
     async def link(self, chat_id: int, account_id: int, now: datetime) -> None:

@@ -64,6 +64,7 @@ class Reason(StrEnum):
     METER_VERIFICATION_EXPIRED = "meter_verification_expired"
     RATE_LIMITED = "rate_limited"
     AMBIGUOUS = "ambiguous"
+    PHOTO = "photo"  # a photo without readable text: staff read the meter from it
 
 
 SERVICES = ("electricity", "cold_water", "hot_water", "gas", "heating")

@@ -46,6 +46,7 @@ REASONS = {
         Reason.METER_VERIFICATION_EXPIRED: "Истёк срок поверки счётчика ({meter}): показание "
         "сохранено, но не будет учтено при расчёте. Замените или поверьте счётчик.",
         Reason.RATE_LIMITED: "Слишком много сообщений с вашего номера. Повторите через час.",
+        Reason.PHOTO: "Фото получено: специалист прочитает показания с него, отвечать не нужно.",
         Reason.AMBIGUOUS: "Показание «{detail}» можно прочитать по-разному ({options}): "
         "сообщение передано специалисту, отвечать не нужно. В следующий раз ставьте "
         "пробел между показаниями, а дробную часть отделяйте точкой.",
@@ -72,6 +73,8 @@ REASONS = {
         Reason.METER_VERIFICATION_EXPIRED: "The meter's verification has expired ({meter}): "
         "the reading is stored but not used for billing. Please replace or verify the meter.",
         Reason.RATE_LIMITED: "Too many messages from your number. Please retry in an hour.",
+        Reason.PHOTO: "Photo received: a specialist will read the meter from it, no need to "
+        "resend.",
         Reason.AMBIGUOUS: 'The reading "{detail}" can be read more than one way '
         "({options}): a specialist will check it, no need to resend. Next time please put a "
         "space between readings and a dot before the decimals.",

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from gateway import metrics
 from gateway.domain.model import (
     InboundMessage,
+    NeedsReview,
     Outcome,
     Reason,
     Rejected,
@@ -145,6 +146,8 @@ class Intake:
         outcome: Outcome
         if await self._rate_limited(uow, message):
             outcome = Rejected(reason=Reason.RATE_LIMITED)
+        elif not message.text.strip() and (message.meta or {}).get("photo"):
+            outcome = NeedsReview(reason=Reason.PHOTO)  # nothing to parse, a photo to read
         else:
             if parsed.uin is not None:
                 found = await uow.accounts.load(parsed.uin, period)

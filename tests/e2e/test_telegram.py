@@ -14,8 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import OUTBOX, init_app
-from gateway.config import load_config
+from gateway.bootstrap import OUTBOX, init_app, telegram_settings
+from gateway.config import ConfigError, load_config
 from storage.db import make_sessionmaker
 from storage.models import Message, Outbox, Reading, TelegramChat
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
@@ -190,3 +190,30 @@ async def test_readings_are_never_counted_twice_for_a_photo_update(bot) -> None:
     assert await bot.post(update) == 200
     assert await bot.count(Message) == 1
     assert await bot.count(Reading) == len(HISTORY) + 2
+
+
+async def test_a_photo_without_text_goes_to_review(bot) -> None:
+    reply = await bot.send(message_update(70, photo="ph3"))
+    assert reply.startswith("Показания получены и переданы на проверку. Фото получено")
+    [message] = await bot.rows(Message)
+    assert (message.status, message.reason, message.raw) == ("review", "photo", PHOTO)
+    assert "reply_markup" not in bot.api.sent()[-1]  # no confirmation keyboard for a photo
+
+
+@pytest.mark.parametrize(
+    ("env", "error"),
+    [
+        ({"METER_GATEWAY_TELEGRAM_MODE": "polling"}, "telegram.token is empty"),
+        ({"METER_GATEWAY_TELEGRAM_WEBHOOK_SECRET": "s"}, "telegram.token is empty"),
+        ({"METER_GATEWAY_TELEGRAM_TOKEN": TOKEN}, "telegram.webhook_secret is required"),
+        ({"METER_GATEWAY_TELEGRAM_TOKEN": TOKEN, "METER_GATEWAY_TELEGRAM_MODE": "x"}, "mode"),
+    ],
+    ids=["polling-without-token", "secret-without-token", "webhook-without-secret", "mode"],
+)
+def test_telegram_config_errors(env, error) -> None:
+    with pytest.raises(ConfigError, match=error):
+        telegram_settings(load_config(environ=env))
+
+
+def test_the_bot_is_off_without_token() -> None:
+    assert telegram_settings(load_config(environ={})) is None
