@@ -11,17 +11,36 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
+from aiogram import Dispatcher
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_imap, email_out, email_smtp, sms
+from channels import email_imap, email_out, email_smtp, sms, telegram
+from channels.telegram.polling import LOCK_NAME as POLLING_LOCK
+from channels.telegram.polling import TelegramPoller
+from channels.telegram.sender import TelegramSender
+from channels.telegram.webhook import TelegramWebhook
 from channels.web.form import WebForm, WebSettings
 from gateway.aio import raise_if_cancelling, stop_tasks
-from gateway.config import Config
+from gateway.config import Config, ConfigError
+from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.model import Register
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
-from gateway.http.keys import CLOCK, CONFIG, INTAKE, PING, REVIEW, UOW
+from gateway.http.keys import (
+    CHATS,
+    CLOCK,
+    CONFIG,
+    INTAKE,
+    PING,
+    REMINDERS,
+    REVIEW,
+    TELEGRAM_BOT,
+    UOW,
+)
+from gateway.service import reminders
+from gateway.service.chats import TRANSPORT as TELEGRAM
+from gateway.service.chats import Chats
 from gateway.service.forms import registers_of
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
@@ -47,7 +66,20 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
 
 
 def intake(config: Config, db: Database, clock: Clock) -> Intake:
-    return Intake(db.uow, config.rules, config.language, clock)
+    return Intake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
+
+
+def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
+    """The bot's settings; None when it is off (no token and nothing else configured)."""
+    c = config.telegram
+    token, mode, secret = c.token, c.mode, c.webhook_secret
+    if not token:
+        if mode == "polling" or secret:
+            raise ConfigError("telegram.token is empty but the Telegram bot is configured")
+        return None
+    if mode == "webhook" and not secret:
+        raise ConfigError("telegram.webhook_secret is required with telegram.mode = webhook")
+    return telegram.TelegramSettings(token, mode, c.api_base, secret)
 
 
 def sms_settings(config: Config) -> sms.SmsSettings:
@@ -146,12 +178,24 @@ def init_app(
     app[PING] = db.ping
     app[INTAKE] = intake(config, db, clock)
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
+    app[CHATS] = Chats(db.uow, app[INTAKE].receive, config.rules, clock)
+    app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
     health.setup(app)
     pages.setup(app, config)
     staff.setup(app)
     sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
     WebForm(app[INTAKE].receive, form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
+    bot_senders: dict[str, Sender] = {}
+    tg = telegram_settings(config)
+    if tg is not None:
+        app[TELEGRAM_BOT] = telegram.make_bot(tg)
+        bot_senders[TELEGRAM] = TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)
+        dispatcher = telegram.make_dispatcher(app[CHATS])
+        if tg.mode == "webhook":
+            webhook = TelegramWebhook(dispatcher, app[TELEGRAM_BOT], tg.webhook_secret)
+            webhook.setup(app, telegram.WEBHOOK_PATH)
+        app.cleanup_ctx.append(telegram_bot(tg, db, dispatcher, background))
 
     async def open_database(app: web.Application) -> AsyncIterator[None]:
         await db.open()
@@ -160,7 +204,7 @@ def init_app(
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as client:
-            transports = {**outbox_senders(config, client), **(senders or {})}
+            transports = {**outbox_senders(config, client), **bot_senders, **(senders or {})}
             app[OUTBOX] = OutboxWorker(db.uow, transports, clock)
             tasks = []
             if background:
@@ -174,6 +218,32 @@ def init_app(
     if background:
         app.cleanup_ctx.append(email_channels(config, db))
     return app
+
+
+def telegram_bot(
+    settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher, background: bool
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
+    process), both under advisory locks; the bot's HTTP session closed at the end."""
+
+    async def ctx(app: web.Application) -> AsyncIterator[None]:
+        bot = app[TELEGRAM_BOT]
+        tasks: list[asyncio.Task[None]] = []
+        if settings.mode == "polling":
+            log.info("Telegram bot: long polling %s (one gateway process polls)", settings.api_base)
+        else:
+            log.info("Telegram bot: webhook at POST %s", telegram.WEBHOOK_PATH)
+        if background:
+            if settings.mode == "polling":
+                poller = TelegramPoller(dispatcher, bot, db.lock(POLLING_LOCK))
+                tasks.append(asyncio.create_task(poller.run_forever()))
+            lock = db.lock(reminders.LOCK_NAME)
+            tasks.append(asyncio.create_task(app[REMINDERS].run_forever(lock)))
+        yield
+        await stop_tasks(tasks)
+        await bot.session.close()
+
+    return ctx
 
 
 def email_channels(

@@ -151,6 +151,8 @@ class TelegramConfig(_Section):
     mode: Literal["webhook", "polling"] = "webhook"
     api_base: str = "https://api.telegram.org"
     webhook_secret: str = ""
+    # reminders go out from this day of the month to rules.cutoff_day
+    reminder_day: Annotated[int, _within(1, 31)] = 20
 
 
 class ApiConfig(_Section):

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import (
@@ -94,6 +94,11 @@ class MessageRepository:
             )
         ).one_or_none()
         return _stored(row) if row is not None else None
+
+    async def set_meta(self, message_id: int, meta: dict[str, Any]) -> None:
+        await self.conn.execute(
+            update(messages).where(messages.c.id == message_id).values(meta=meta)
+        )
 
     async def lock(self, message_id: int) -> StoredMessage:
         """The message, locked for this transaction: waits for whoever holds it, so what it

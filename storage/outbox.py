@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,9 +19,15 @@ class OutboxRepository:
         self.conn = conn
 
     async def enqueue(
-        self, message: StoredMessage, transport: str, body: str, now: datetime
+        self,
+        message: StoredMessage,
+        transport: str,
+        body: str,
+        now: datetime,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
-        """Queue the reply to ``message``; once per message and transport."""
+        """Queue the reply to ``message``; once per message and transport. ``extra`` adds to
+        the message's meta what the transport needs (a Telegram keyboard)."""
         await self.conn.execute(
             sql(self.conn, "enqueue"),
             {
@@ -29,7 +35,7 @@ class OutboxRepository:
                 "channel": transport,
                 "recipient": message.sender,
                 "body": body,
-                "meta": message.meta,
+                "meta": {**(message.meta or {}), **extra} if extra else message.meta,
                 "status": OutboxStatus.PENDING,
                 "attempts": 0,
                 "next_attempt_at": now,
@@ -37,24 +43,31 @@ class OutboxRepository:
             },
         )
 
-    async def enqueue_follow_up(
-        self, message: StoredMessage, transport: str, body: str, now: datetime
+    async def add(
+        self, transport: str, recipient: str, body: str, meta: Mapping[str, Any], now: datetime
     ) -> None:
-        """A later reply to ``message`` (a review decision): not bound by the one-reply-per-
-        message key of ``enqueue``; the message it answers is kept in ``meta``."""
+        """Queue a message that answers no stored message (a bot command, a reminder); the
+        caller makes it once (in the transaction that records why it is sent)."""
         await self.conn.execute(
             insert(Outbox).values(
-                message_id=None,
                 channel=transport,
-                recipient=message.sender,
+                recipient=recipient,
                 body=body,
-                meta={**(message.meta or {}), "follow_up_of": message.id},
+                meta=dict(meta),
                 status=OutboxStatus.PENDING,
                 attempts=0,
                 next_attempt_at=now,
                 created_at=now,
             )
         )
+
+    async def enqueue_follow_up(
+        self, message: StoredMessage, transport: str, body: str, now: datetime
+    ) -> None:
+        """A later reply to ``message`` (a review decision): not bound by the one-reply-per-
+        message key of ``enqueue``; the message it answers is kept in ``meta``."""
+        meta = {**(message.meta or {}), "follow_up_of": message.id}
+        await self.add(transport, message.sender, body, meta, now)
 
     async def claim(
         self, now: datetime, transports: Sequence[str], limit: int, lease: timedelta

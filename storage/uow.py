@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.service.uow import StorageUnavailable
 from storage.accounts import AccountRepository
+from storage.chats import ChatRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
@@ -43,6 +44,7 @@ class SqlUnitOfWork:
     staff: StaffRepository
     audit: AuditRepository
     review: ReviewRepository
+    chats: ChatRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -66,6 +68,7 @@ class SqlUnitOfWork:
         self.staff = StaffRepository(conn)
         self.audit = AuditRepository(conn)
         self.review = ReviewRepository(conn)
+        self.chats = ChatRepository(conn)
         return self
 
     async def __aexit__(

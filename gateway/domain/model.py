@@ -66,6 +66,7 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"
     # received and stored, the decision failed and is retried (status shown: review)
     PROCESSING = "processing"
+    PHOTO = "photo"  # a photo without readable text: staff read the meter from it
 
 
 class Service(StrEnum):

@@ -81,6 +81,9 @@ REASONS = {
         "will check it, no need to resend. Next time please put a space between readings and a "
         "dot before the decimals."
     ),
+    Reason.PHOTO: N_(
+        "Photo received: a specialist will read the meter from it, no need to resend."
+    ),
 }
 
 # ``ambiguous`` about the message rather than one number: a label between two numbers,

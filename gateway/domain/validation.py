@@ -25,7 +25,7 @@ from gateway.domain.rules import Rules
 from parsers import ParsedReading, ParseResult
 
 # Reasons that send a message to staff instead of rejecting it.
-REVIEW_REASONS = {Reason.IMPLAUSIBLE_JUMP, Reason.AMBIGUOUS}
+REVIEW_REASONS = {Reason.IMPLAUSIBLE_JUMP, Reason.AMBIGUOUS, Reason.PHOTO}
 
 # Zone labels -> (the zone, the zone counts of meters it may name). "day" is T1 only on a
 # two-zone meter: a three-zone meter's T1 is the peak, its day is T1 and T3.

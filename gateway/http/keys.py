@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from aiogram import Bot
 from aiohttp import web
 
 from gateway.config import Config
 from gateway.http.throttle import LoginThrottle
+from gateway.service.chats import Chats
 from gateway.service.receive import Clock, Intake
+from gateway.service.reminders import Reminders
 from gateway.service.review import Review
 from gateway.service.uow import UnitOfWorkFactory
 
@@ -20,3 +23,7 @@ INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
 PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")
 REVIEW: web.AppKey[Review] = web.AppKey("review", Review)
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
+CHATS: web.AppKey[Chats] = web.AppKey("chats", Chats)
+REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders", Reminders)
+# the Telegram bot, when ``telegram.token`` is set
+TELEGRAM_BOT: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)

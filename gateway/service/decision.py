@@ -4,8 +4,9 @@ register and period), its status, reason and reply, and the reply queued on its 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from gateway.domain.model import RegisterResult, StoredMessage
 from gateway.service.uow import UnitOfWork
@@ -20,14 +21,18 @@ async def record_decision(
     now: datetime,
     *,
     follow_up: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> None:
     """``message`` carries the decision (status, reason, reply, meta). ``follow_up``: a
     second reply to a message already answered once (a review decision). A channel with no
-    transport for later replies (``meta["reply_via"]`` unset) finds the reply on the message."""
+    transport for later replies (``meta["reply_via"]`` unset) finds the reply on the message.
+    ``extra`` adds to the queued reply's meta what its transport needs (a Telegram keyboard)."""
     if readings:
         await uow.readings.add(message, readings, message.status, taken_on, now)
     await uow.messages.finish(message, uin, now)
     transport = (message.meta or {}).get("reply_via")
     if transport and message.reply:
-        enqueue = uow.outbox.enqueue_follow_up if follow_up else uow.outbox.enqueue
-        await enqueue(message, str(transport), message.reply, now)
+        if follow_up:
+            await uow.outbox.enqueue_follow_up(message, str(transport), message.reply, now)
+        else:
+            await uow.outbox.enqueue(message, str(transport), message.reply, now, extra)

@@ -27,6 +27,19 @@ log = logging.getLogger(__name__)
 # (outbox id, recipient, body, meta) -> None; raises to ask for a retry
 Sender = Callable[[int, str, str, Any], Awaitable[None]]
 
+
+class RetryLater(Exception):
+    """Raised by a sender the provider asked to wait (Telegram's 429 ``retry_after``)."""
+
+    def __init__(self, seconds: float, detail: str = "") -> None:
+        super().__init__(detail or f"retry after {seconds} s")
+        self.seconds = seconds
+
+
+class Undeliverable(Exception):
+    """Raised by a sender when retrying cannot help (the bot was blocked): the row fails."""
+
+
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 12
 
@@ -78,6 +91,17 @@ class OutboxWorker:
         for item in claimed:
             try:
                 await self.senders[item.transport](item.id, item.recipient, item.body, item.meta)
+            except Undeliverable as e:
+                log.warning("outbox %s via %s undeliverable: %s", item.id, item.transport, e)
+                metrics.OUTBOX_SENT.labels(item.transport, "error").inc()
+                await self._mark(item.id, status=OutboxStatus.FAILED, last_error=repr(e))
+            except RetryLater as e:
+                metrics.OUTBOX_SENT.labels(item.transport, "error").inc()
+                await self._mark(
+                    item.id,
+                    next_attempt_at=self.clock() + timedelta(seconds=e.seconds),
+                    last_error=repr(e),
+                )
             except Exception as e:
                 log.warning("outbox %s via %s failed: %s", item.id, item.transport, e)
                 metrics.OUTBOX_SENT.labels(item.transport, "error").inc()

@@ -9,7 +9,7 @@ the message is still stored, as ``pending``, and ``resume_pending`` finishes it 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from gateway import metrics
 from gateway.domain.model import (
     InboundMessage,
+    NeedsReview,
     Outcome,
     Reason,
     Rejected,
@@ -35,6 +36,8 @@ from parsers import parse
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+# what a transport adds to the meta of a reply it carries (a Telegram keyboard)
+ReplyExtra = Callable[[StoredMessage], Mapping[str, Any]]
 
 
 def ambiguous_meta(outcome: Outcome) -> list[dict[str, object]]:
@@ -76,8 +79,16 @@ Receive = Callable[[InboundMessage], Awaitable[Receipt]]
 
 
 class Intake:
-    def __init__(self, uow: UnitOfWorkFactory, rules: Rules, language: str, clock: Clock) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        rules: Rules,
+        language: str,
+        clock: Clock,
+        reply_extras: Mapping[str, ReplyExtra] | None = None,
+    ) -> None:
         self.uow = uow
+        self.reply_extras = dict(reply_extras or {})
         self.rules = rules
         self.language = language
         self.tz = ZoneInfo(rules.timezone)
@@ -156,6 +167,11 @@ class Intake:
             outcome: Outcome = Rejected(reason=Reason.RATE_LIMITED)
             reply = render(outcome, message.id, None, message.language or self.language)
             return await self._finish(uow, message, outcome, None, reply, message.meta, now)
+        if not message.text.strip() and (message.meta or {}).get("photo"):
+            # nothing to parse, a photo to read: staff read the meter from it
+            photo: Outcome = NeedsReview(reason=Reason.PHOTO)
+            reply = render(photo, message.id, None, message.language or self.language)
+            return await self._finish(uow, message, photo, None, reply, message.meta, now)
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
         outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
@@ -185,7 +201,12 @@ class Intake:
             meta=meta,
         )
         taken_on = taken_on or message.received_at.astimezone(self.tz).date()
-        await record_decision(uow, message, outcome.readings, uin, taken_on, now)
+        transport = str((meta or {}).get("reply_via") or "")
+        extra = self.reply_extras.get(transport)
+        await record_decision(
+            uow, message, outcome.readings, uin, taken_on, now,
+            extra=extra(message) if extra else None,
+        )  # fmt: skip
         return message
 
     async def _recent_from_sender(self, uow: UnitOfWork, message: StoredMessage) -> int | None:

@@ -115,7 +115,10 @@ ALLOWED = {
     "gateway.service": ("gateway.service", "gateway.domain", "parsers", "gateway.metrics",
                         "gateway.aio", "gateway.i18n"),
     "storage": ("storage", "gateway.domain", "gateway.service.uow"),
+    # a channel hands messages to the receive use case; the bot's routers also call the chat
+    # use cases (linking, history) and its sender speaks the outbox's Sender contract
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
+                 "gateway.service.chats", "gateway.service.outbox",
                  "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
                      "gateway.metrics", "gateway.i18n", "channels.common", "channels.web",

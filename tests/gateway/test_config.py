@@ -57,6 +57,7 @@ DEFAULTS: dict[str, Any] = {
         "mode": "webhook",
         "api_base": "https://api.telegram.org",
         "webhook_secret": "",
+        "reminder_day": 20,
     },
     "api": {"tokens": []},
     "staff": {"session_secret": "", "session_max_age": 28800, "secure_cookies": False},

@@ -1,0 +1,30 @@
+"""Plain messages (readings, or the answer the bot waits for) and the account choice."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import CallbackQuery, Message, Update
+
+from channels.telegram.common import answered, callback_argument, callback_message, chat_message
+from gateway.domain.chat_replies import CHOOSE
+from gateway.service.chats import Chats
+
+
+async def text(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.message(chat_message(event_update, message))
+
+
+async def choose(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
+    msg = callback_message(event_update, callback)
+    draft_id, _, uin = callback_argument(callback).partition(":")
+    if msg is not None and draft_id.isdigit():
+        await chats.choose(msg, int(draft_id), uin)
+    await answered(callback)
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="readings")
+    r.message.register(text, F.text)
+    r.callback_query.register(choose, F.data.startswith(f"{CHOOSE}:"))
+    return r

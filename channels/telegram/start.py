@@ -1,0 +1,26 @@
+"""/start and /help."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import Message, Update
+
+from channels.telegram.common import chat_message
+from gateway.service.chats import Chats
+
+
+async def start(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.start(chat_message(event_update, message))
+
+
+async def help_(message: Message, event_update: Update, chats: Chats) -> None:
+    await chats.help(chat_message(event_update, message))
+
+
+def router() -> Router:
+    """A new router each time: an aiogram router belongs to one dispatcher."""
+    r = Router(name="start")
+    r.message.register(start, CommandStart())
+    r.message.register(help_, Command("help"))
+    return r

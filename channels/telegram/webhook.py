@@ -1,0 +1,62 @@
+"""``POST /telegram/webhook``: check the secret token, hand the update to the dispatcher,
+and answer 200 only once its handler has committed (not aiogram's SimpleRequestHandler,
+which may answer first and handle in the background)."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
+from aiogram.types import Update
+from aiohttp import web
+from pydantic import ValidationError
+
+from channels.common import json_error, unavailable
+from gateway import metrics
+from gateway.service.uow import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024
+# the update is not acknowledged: Telegram delivers it again (the webhook) or getUpdates
+# returns it again (polling)
+RETRYABLE = (StorageUnavailable, TelegramNetworkError, TelegramServerError, TelegramRetryAfter)
+
+
+class TelegramWebhook:
+    def __init__(self, dispatcher: Dispatcher, bot: Bot, secret: str) -> None:
+        self.dispatcher = dispatcher
+        self.bot = bot
+        self.secret = secret
+
+    def setup(self, app: web.Application, path: str) -> None:
+        app.router.add_post(path, self.handle)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER)
+        if not given:
+            metrics.REJECTED_REQUESTS.labels("telegram", "secret").inc()
+            return json_error(401, f"{SECRET_HEADER} is required")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            metrics.REJECTED_REQUESTS.labels("telegram", "secret").inc()
+            return json_error(403, f"invalid {SECRET_HEADER}")
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return json_error(413, f"body larger than {MAX_BODY} bytes")
+        try:
+            update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
+        except (ValueError, ValidationError):
+            return json_error(400, "not a Telegram update")
+        try:
+            await self.dispatcher.feed_update(self.bot, update)
+        except RETRYABLE as e:
+            log.warning("Telegram update %s not handled, to be retried: %s", update.update_id, e)
+            return unavailable()
+        except Exception:
+            # a bug: retrying would block every later update of the bot behind this one
+            log.exception("Telegram update %s failed", update.update_id)
+        return web.json_response({"ok": True})

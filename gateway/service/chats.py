@@ -1,0 +1,311 @@
+"""Chat-bot use cases (Telegram): commands, verified linking of a chat to accounts,
+readings with or without the UIN, the customer's answer to a review, reminders.
+
+Every reply goes through the outbox (transport ``telegram``) in the transaction that
+decides it. Commands and button presses record their ``update_id`` in that transaction too,
+so a repeated update changes nothing; readings are made idempotent by the intake itself
+(the message's external id is the update id).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from gateway.domain import chat_replies
+from gateway.domain.chat_replies import CHOOSE
+from gateway.domain.chats import (
+    MAX_LINK_FAILURES,
+    ChatMessage,
+    Draft,
+    Photo,
+    link_locked,
+    verification_matches,
+)
+from gateway.domain.model import Channel, InboundMessage, Reason, Status, StoredMessage
+from gateway.domain.rules import Rules
+from gateway.service.receive import Clock, Receive
+from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
+from parsers import parse
+
+TRANSPORT = "telegram"
+
+
+class Chats:
+    def __init__(
+        self, uow: UnitOfWorkFactory, receive: Receive, rules: Rules, clock: Clock
+    ) -> None:
+        self.uow = uow
+        self.receive_message = receive
+        self.rules = rules
+        self.tz = ZoneInfo(rules.timezone)
+        self.clock = clock
+
+    # --- commands -------------------------------------------------------------------------
+
+    async def start(self, msg: ChatMessage) -> None:
+        await self._answer(msg, "start")
+
+    async def help(self, msg: ChatMessage) -> None:
+        await self._answer(msg, "help")
+
+    async def link(self, msg: ChatMessage, uin: str) -> None:
+        """Ask for the bill's reading; the account is linked once it matches. Whether the
+        UIN exists is not told: a stranger guessing UINs learns nothing."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await self._claim(uow, msg, now):
+                return
+            if not uin:
+                await self._reply(uow, msg, chat_replies.text(msg.language, "link_usage"), now)
+            elif link_locked(await uow.chats.failures(msg.chat_id, self._today(now))):
+                await uow.chats.set_awaiting(msg.chat_id, None)
+                await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
+            else:
+                await uow.chats.set_awaiting(msg.chat_id, f"link:{uin}")
+                reply = chat_replies.text(msg.language, "link_ask", uin=uin)
+                await self._reply(uow, msg, reply, now)
+            await uow.commit()
+
+    async def unlink(self, msg: ChatMessage, uin: str | None) -> None:
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await self._claim(uow, msg, now):
+                return
+            removed = await uow.chats.unlink(msg.chat_id, uin)
+            if not removed:
+                key, fields = "unlink_none", dict[str, object]()
+            elif uin:
+                key, fields = "unlink_one", {"uin": uin}
+            else:
+                key, fields = "unlink_all", {"n": removed}
+            await self._reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
+            await uow.commit()
+
+    async def history(self, msg: ChatMessage) -> None:
+        """The last readings of the linked accounts only."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await self._claim(uow, msg, now):
+                return
+            if not await uow.chats.linked(msg.chat_id):
+                reply = chat_replies.text(msg.language, "history_none")
+            else:
+                lines = await uow.chats.history(msg.chat_id)
+                reply = (
+                    chat_replies.history(msg.language, lines)
+                    if lines
+                    else chat_replies.text(msg.language, "history_empty")
+                )
+            await self._reply(uow, msg, reply, now)
+            await uow.commit()
+
+    # --- plain messages -----------------------------------------------------------------
+
+    async def message(self, msg: ChatMessage) -> None:
+        """A message that is not a command: the answer the bot waits for (the bill's
+        reading, a correction), else readings, with the linked account where no UIN is."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if await uow.chats.handled(msg.update_id):
+                return
+            state = await uow.chats.touch(msg.chat_id, msg.language, now)
+            if state.awaiting and state.awaiting.startswith("link:"):
+                await uow.chats.claim_update(msg.update_id, now)
+                await self._verify(uow, msg, state.awaiting.removeprefix("link:"), now)
+                await uow.commit()
+                return
+            linked = await uow.chats.linked(msg.chat_id)
+            text = msg.text.strip()
+            # "05123 02010" parses as UIN 05123: a UIN no account has is no UIN here
+            without_uin = bool(text) and not await self._names_account(uow, text)
+            if without_uin and len(linked) > 1:
+                await self._ask_account(uow, msg, linked, now)
+                await uow.commit()
+                return
+            await uow.commit()
+        fixing = state.awaiting.removeprefix("fix:") if state.awaiting else None
+        if fixing:
+            await self._correct(msg, int(fixing))
+        elif without_uin and len(linked) == 1:
+            await self.receive_message(self._inbound(msg, f"{linked[0]} {text}"))
+        else:
+            await self.receive_message(self._inbound(msg, text))
+
+    async def choose(self, msg: ChatMessage, draft_id: int, uin: str) -> None:
+        """The answer to "which account?": the waiting message, completed with the UIN."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await uow.chats.claim_update(msg.update_id, now):
+                return
+            draft = await uow.chats.take_draft(draft_id, msg.chat_id)
+            if draft is None or uin not in await uow.chats.linked(msg.chat_id):
+                await self._reply(uow, msg, chat_replies.text(msg.language, "choice_gone"), now)
+                await uow.commit()
+                return
+            await uow.commit()
+        photo = Photo(str((draft.meta or {}).get("photo", {}).get("file_id", "")), draft.raw or b"")
+        original = ChatMessage(
+            draft.update_id, draft.chat_id, draft.language, draft.text, photo if draft.raw else None
+        )
+        await self.receive_message(self._inbound(original, f"{uin} {draft.text}"))
+
+    # --- the answer to a review ---------------------------------------------------------
+
+    async def confirm(self, msg: ChatMessage, message_id: int) -> None:
+        """ "Yes, correct": the review item is marked confirmed by the customer."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await self._claim(uow, msg, now):
+                return
+            message = await self._reviewed(uow, msg, message_id)
+            if message is None:
+                await self._reply(uow, msg, chat_replies.text(msg.language, "not_found"), now)
+            else:
+                meta = {**(message.meta or {}), "confirmed_by_customer": True}
+                await uow.messages.set_meta(message.id, meta)
+                await self._reply(uow, msg, chat_replies.text(msg.language, "confirmed"), now)
+            await uow.commit()
+
+    async def fix(self, msg: ChatMessage, message_id: int) -> None:
+        """ "Correct it": the chat's next message is the correction of ``message_id``."""
+        now = self.clock()
+        async with self.uow() as uow:
+            if not await self._claim(uow, msg, now):
+                return
+            if await self._reviewed(uow, msg, message_id) is None:
+                await self._reply(uow, msg, chat_replies.text(msg.language, "not_found"), now)
+            else:
+                await uow.chats.set_awaiting(msg.chat_id, f"fix:{message_id}")
+                await self._reply(uow, msg, chat_replies.text(msg.language, "fix_ask"), now)
+            await uow.commit()
+
+    async def blocked(self, chat_id: int) -> None:
+        """The customer blocked the bot: nothing more is sent until they write again."""
+        async with self.uow() as uow:
+            await uow.chats.set_active(chat_id, False)
+            await uow.commit()
+
+    # --- helpers --------------------------------------------------------------------------
+
+    async def _verify(self, uow: UnitOfWork, msg: ChatMessage, uin: str, now: datetime) -> None:
+        today = self._today(now)
+        failures = await uow.chats.failures(msg.chat_id, today)
+        if link_locked(failures):
+            await uow.chats.set_awaiting(msg.chat_id, None)
+            await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
+            return
+        account_id = await uow.chats.account_id(uin)
+        ok = account_id is not None and verification_matches(
+            msg.text, await uow.chats.last_values(account_id)
+        )
+        await uow.chats.add_attempt(msg.chat_id, today, uin, ok, now)
+        if ok and account_id is not None:
+            await uow.chats.link(msg.chat_id, account_id, now)
+            await uow.chats.set_awaiting(msg.chat_id, None)
+            reply = chat_replies.text(msg.language, "link_ok", uin=uin)
+        elif link_locked(failures + 1):
+            await uow.chats.set_awaiting(msg.chat_id, None)
+            reply = chat_replies.text(msg.language, "link_locked")
+        else:
+            left = MAX_LINK_FAILURES - failures - 1
+            reply = chat_replies.text(msg.language, "link_wrong", left=left)
+        await self._reply(uow, msg, reply, now)
+
+    async def _ask_account(
+        self, uow: UnitOfWork, msg: ChatMessage, linked: list[str], now: datetime
+    ) -> None:
+        await uow.chats.claim_update(msg.update_id, now)
+        meta = {"photo": {"file_id": msg.photo.file_id}} if msg.photo else None
+        draft = Draft(0, msg.chat_id, msg.update_id, msg.text.strip(), msg.language, meta,
+                      msg.photo.content if msg.photo else None)  # fmt: skip
+        draft_id = await uow.chats.add_draft(draft, now)
+        buttons = [[{"text": uin, "data": f"{CHOOSE}:{draft_id}:{uin}"}] for uin in linked]
+        question = chat_replies.text(msg.language, "choose")
+        await self._reply(uow, msg, question, now, buttons=buttons)
+
+    async def _correct(self, msg: ChatMessage, first_id: int) -> None:
+        """The correction is a new message; the first one's readings are superseded."""
+        text = msg.text.strip()
+        async with self.uow() as uow:
+            first = await uow.messages.get(first_id)
+            uin = parse(first.text).uin if first is not None else None
+            if uin and text and not await self._names_account(uow, text):
+                text = f"{uin} {text}"
+        receipt = await self.receive_message(self._inbound(msg, text, corrects=first_id))
+        async with self.uow() as uow:
+            if receipt.status != Status.REJECTED:
+                await uow.chats.supersede(first_id)
+                if first is not None:
+                    meta = {**(first.meta or {}), "superseded_by": receipt.message_id}
+                    await uow.messages.set_meta(first_id, meta)
+            await uow.chats.set_awaiting(msg.chat_id, None)
+            await uow.commit()
+
+    async def _reviewed(
+        self, uow: UnitOfWork, msg: ChatMessage, message_id: int
+    ) -> StoredMessage | None:
+        """The chat's own message in review for an implausible jump, else None."""
+        message = await uow.messages.get(message_id)
+        if (
+            message is None
+            or message.channel != Channel.TELEGRAM
+            or message.sender != str(msg.chat_id)
+            or message.reason != Reason.IMPLAUSIBLE_JUMP
+        ):
+            return None
+        return message
+
+    def _inbound(self, msg: ChatMessage, text: str, corrects: int | None = None) -> InboundMessage:
+        meta: dict[str, Any] = {"chat_id": msg.chat_id, **msg.extra}
+        if msg.text.strip() != text:
+            meta["typed"] = msg.text
+        if msg.photo is not None:
+            meta["photo"] = {"file_id": msg.photo.file_id, "size": len(msg.photo.content),
+                             "stored_in": "raw"}  # fmt: skip
+        if corrects is not None:
+            meta["corrects"] = corrects
+        return InboundMessage(
+            channel=Channel.TELEGRAM,
+            external_id=str(msg.update_id),
+            sender=str(msg.chat_id),
+            text=text,
+            language=msg.language,
+            reply_via=TRANSPORT,
+            meta=meta,
+            raw=msg.photo.content if msg.photo is not None else None,
+        )
+
+    async def _names_account(self, uow: UnitOfWork, text: str) -> bool:
+        uin = parse(text).uin
+        return uin is not None and await uow.chats.account_id(uin) is not None
+
+    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
+        if not await uow.chats.claim_update(msg.update_id, now):
+            return False
+        await uow.chats.touch(msg.chat_id, msg.language, now)
+        return True
+
+    async def _answer(self, msg: ChatMessage, key: str) -> None:
+        now = self.clock()
+        async with self.uow() as uow:
+            if await self._claim(uow, msg, now):
+                await self._reply(uow, msg, chat_replies.text(msg.language, key), now)
+                await uow.commit()
+
+    async def _reply(
+        self,
+        uow: UnitOfWork,
+        msg: ChatMessage,
+        body: str,
+        now: datetime,
+        buttons: list[list[dict[str, str]]] | None = None,
+    ) -> None:
+        meta: dict[str, Any] = {"chat_id": msg.chat_id}
+        if buttons:
+            meta["buttons"] = buttons
+        await uow.outbox.add(TRANSPORT, str(msg.chat_id), body, meta, now)
+
+    def _today(self, now: datetime) -> date:
+        return now.astimezone(self.tz).date()
