@@ -57,6 +57,25 @@ def hmac_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def same_signature(expected: str, given: str) -> bool:
+    """Constant-time comparison that treats any header (non-ASCII too) as just not matching."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
+
+
+async def read_bounded(request: web.Request, limit: int) -> bytes:
+    """The whole body, however many pieces it arrives in, but never more than ``limit`` + 1
+    bytes (a longer body is cut there: the caller answers 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def twiml(reply: str) -> web.Response:
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>'
@@ -84,7 +103,7 @@ class SmsWebhooks:
         params = [(k, v) for k, v in form.items() if isinstance(v, str)]
         url = self.settings.twilio_public_url or str(request.url)
         given = request.headers.get("X-Twilio-Signature", "")
-        if not hmac.compare_digest(twilio_signature(url, params, token), given):
+        if not same_signature(twilio_signature(url, params, token), given):
             metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
             raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
         sid = form.get("MessageSid") or form.get("SmsSid")
@@ -109,11 +128,11 @@ class SmsWebhooks:
         secret = self.settings.generic_secret
         if not secret:
             return json_error(503, "the generic SMS channel is not configured")
-        raw = await request.content.read(MAX_BODY + 1)
+        raw = await read_bounded(request, MAX_BODY)
         if len(raw) > MAX_BODY:
             return json_error(413, f"body larger than {MAX_BODY} bytes")
         given = request.headers.get("X-Signature", "")
-        if not hmac.compare_digest(hmac_signature(raw, secret), given):
+        if not same_signature(hmac_signature(raw, secret), given):
             metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
             return json_error(403, "invalid X-Signature")
         try:
