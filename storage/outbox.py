@@ -27,7 +27,7 @@ class OutboxRepository:
             {
                 "message_id": message.id,
                 "channel": transport,
-                "recipient": message.sender,
+                "recipient": message.reply_address,
                 "body": body,
                 "meta": message.meta,
                 "status": OutboxStatus.PENDING,
