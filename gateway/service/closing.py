@@ -80,7 +80,8 @@ def check_period(text: str) -> str:
 
 
 def current_period(today: date) -> str:
-    """The calendar month of ``today``: later periods have not begun and cannot be closed."""
+    """The calendar month of ``today`` (in the rules' time zone): later periods have not
+    begun; this one takes readings until its cut-off day and closes only after it."""
     return f"{today.year:04d}-{today.month:02d}"
 
 
@@ -104,6 +105,11 @@ async def close_period(
     check_period(period)
     if period > current_period(today):
         raise PeriodError(f"period {period} has not begun yet (today is {today.isoformat()})")
+    if period == current_period(today) and today.day <= rules.cutoff_day:
+        raise PeriodError(
+            f"period {period} is still open for readings until day {rules.cutoff_day} "
+            f"(today is {today.isoformat()}); close it after that"
+        )
     async with uow() as work:
         store = work.volumes
         if not await store.lock_close():
