@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.domain.model import MessageRecord, ReadingRecord, plain
-from gateway.http.api.paging import id_cursor, page_limit
+from gateway.http.api.paging import id_cursor, int64, page_limit
 from gateway.http.errors import json_error, json_response
 from gateway.http.keys import UOW
 
@@ -54,7 +54,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     try:
-        message_id = int(request.match_info["id"])
+        message_id = int64(request.match_info["id"])
     except ValueError:
         raise web.HTTPNotFound(text="no such message") from None
     async with request.app[UOW]() as uow:
