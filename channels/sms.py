@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -84,6 +84,28 @@ def twiml(reply: str) -> web.Response:
     return web.Response(text=text, content_type="text/xml")
 
 
+MAX_MEDIA = 10  # Twilio's own limit of media per MMS
+
+
+def twilio_meta(form: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An MMS's media (``NumMedia``, ``MediaUrl0``, ``MediaContentType0``, ...) as
+    ``{"media": [{"url", "content_type"}]}``: the photo of the meter is the evidence staff
+    review. The files stay at the provider (fetching them needs the account's API key)."""
+    try:
+        count = min(int(str(form.get("NumMedia", "0"))), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = [
+        {
+            "url": clean_text(str(form.get(f"MediaUrl{i}", "")))[:1000],
+            "content_type": clean_text(str(form.get(f"MediaContentType{i}", "")))[:100],
+        }
+        for i in range(count)
+        if form.get(f"MediaUrl{i}")
+    ]
+    return {"media": media} if media else None
+
+
 class SmsWebhooks:
     """The inbound webhooks of both providers, handing messages to ``receive``."""
 
@@ -106,6 +128,8 @@ class SmsWebhooks:
         if not same_signature(twilio_signature(url, params, token), given):
             metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
             raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
+        if "MessageStatus" in form and "Body" not in form:
+            return self.status_callback(form)
         sid = form.get("MessageSid") or form.get("SmsSid")
         sender = form.get("From")
         if not isinstance(sid, str) or not sid or not isinstance(sender, str):
@@ -117,12 +141,29 @@ class SmsWebhooks:
             sender=sender,
             recipient=str(form.get("To", "")),
             text=clean_text(body if isinstance(body, str) else ""),
+            meta=twilio_meta(form),
         )
         try:
             receipt = await self.receive(inbound)
         except StorageUnavailable:
             return unavailable()
         return twiml(receipt.reply)
+
+    def status_callback(self, form: Mapping[str, Any]) -> web.Response:
+        """Twilio reporting on a message it sent for us (``MessageStatus``, no ``Body``): not a
+        customer's message. Our replies travel as TwiML, whose SID we never learn, so there
+        is no row to record it against: it is logged, counted, and answered empty."""
+        status = str(form.get("MessageStatus", ""))[:32]
+        metrics.REJECTED_REQUESTS.labels("sms_twilio", "status_callback").inc()
+        log.info(
+            "Twilio status %s for %s (error %s)",
+            status,
+            str(form.get("MessageSid", ""))[:64],
+            str(form.get("ErrorCode", "-"))[:16],
+        )
+        return web.Response(
+            text='<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
+        )
 
     async def generic_webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.generic_secret
