@@ -71,8 +71,7 @@ def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
         # an export reads production data: it never changes the schema under a running gateway
         if not await schema_is_current(db.engine):
             raise CliError(
-                "the database schema is not at the current version; "
-                "run: meter-gateway db upgrade"
+                "the database schema is not at the current version; run: meter-gateway db upgrade"
             )
         return await export_period(db.uow, args.period, args.format, out, datetime.now(UTC))
 

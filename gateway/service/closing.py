@@ -176,9 +176,15 @@ async def export_period(
     out: IO[str],
     now: datetime,
 ) -> int:
-    """Write the period's volumes as CSV or JSON and mark the period exported (final)."""
+    """Write the period's volumes as CSV or JSON and mark the period exported (final).
+
+    One transaction under the close lock reads the volumes and marks them final: a close of
+    the period cannot slip in between (it is refused while the export runs, and an export
+    is refused while a close runs)."""
     count = 0
     async with uow() as work:
+        if not await work.volumes.lock_close():
+            raise PeriodError("a period close is running; export when it is done")
         await closed_period(work.volumes, period)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -192,8 +198,7 @@ async def export_period(
                 out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
                 count += 1
             out.write("\n]\n")
-    out.flush()
-    async with uow() as work:
+        out.flush()
         await work.volumes.mark_exported(period, now)
         await work.commit()
     return count
