@@ -56,9 +56,9 @@ def msg_ids(value: str) -> list[str]:
     return [f"<{value.strip()}>"] if value.strip() and " " not in value.strip() else []
 
 
-def from_address(msg: Message) -> str:
-    """The From addr-spec, lower-case; "" when there is none."""
-    value = header(msg, "from")
+def from_address(msg: Message, name: str = "from") -> str:
+    """The addr-spec of an address header (From, Reply-To), lower-case; "" when none."""
+    value = header(msg, name)
     try:
         addresses = [addr for _, addr in getaddresses([value]) if "@" in addr]
     except Exception:

@@ -70,6 +70,8 @@ class ParsedEmail:
     references: tuple[str, ...] = ()  # References, else In-Reply-To
     auto: str | None = None  # why this must not be answered, when it must not
     attachments: tuple[Attachment, ...] = field(default=())
+    reply_to: str = ""  # the Reply-To addr-spec, lower-case; "" when there is none
+    return_path: str | None = None  # the envelope sender an MTA recorded, when one did
     received: datetime | None = None  # the date of the topmost Received: header
 
 
@@ -123,6 +125,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         auto=auto_reason(msg, sender),
         attachments=tuple(_safe(lambda: attachments(msg), [])),
         received=_safe(lambda: _received(msg), None),
+        reply_to=from_address(msg, "reply-to"),
+        return_path=header(msg, "return-path") if "return-path" in msg else None,
     )
 
 
@@ -139,9 +143,12 @@ def to_inbound(
     mail = parse_email(raw)
     own = {a.strip().lower() for a in own_addresses if a.strip()}
     no_reply = mail.auto
+    if envelope_from is None:  # IMAP: what the delivering MTA recorded, if anything
+        envelope_from = mail.return_path
     if no_reply is None and envelope_from is not None and envelope_from.strip("<> ") == "":
         no_reply = "null_envelope_sender"
-    if no_reply is None and mail.sender in own:
+    reply_to = reply_address(mail, envelope_from)
+    if no_reply is None and (mail.sender in own or reply_to in own):
         no_reply = "own_address"
     if no_reply is None and not mail.sender:
         no_reply = "no_sender"
@@ -150,6 +157,8 @@ def to_inbound(
         "references": list(mail.references),
         "subject": clean_text(mail.subject)[:500],
     }
+    if reply_to and reply_to != mail.sender:
+        meta["reply_to"] = clean_text(reply_to)[:255]
     if mail.attachments:
         meta["attachments"] = [a.as_json() for a in mail.attachments]
     if no_reply:
@@ -165,6 +174,13 @@ def to_inbound(
         meta=meta,
         raw=raw,
     )
+
+
+def reply_address(mail: ParsedEmail, envelope_from: str | None) -> str:
+    """Where a reply goes: Reply-To, else the envelope sender, else From. The envelope
+    sender is the one the receiving MTA saw, so a forged From gets no backscatter."""
+    envelope = (envelope_from or "").strip().strip("<>").strip().lower()
+    return mail.reply_to or (envelope if "@" in envelope else mail.sender)
 
 
 def external_id(message_id: str | None, raw: bytes) -> str:

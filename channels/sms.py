@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.sax.saxutils import escape
@@ -57,12 +57,53 @@ def hmac_signature(body: bytes, secret: str) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+def same_signature(expected: str, given: str) -> bool:
+    """Constant-time comparison that treats any header (non-ASCII too) as just not matching."""
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
+
+
+async def read_bounded(request: web.Request, limit: int) -> bytes:
+    """The whole body, however many pieces it arrives in, but never more than ``limit`` + 1
+    bytes (a longer body is cut there: the caller answers 413)."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def twiml(reply: str) -> web.Response:
     text = (
         '<?xml version="1.0" encoding="UTF-8"?>'
         f"<Response><Message>{escape(reply)}</Message></Response>"
     )
     return web.Response(text=text, content_type="text/xml")
+
+
+MAX_MEDIA = 10  # Twilio's own limit of media per MMS
+
+
+def twilio_meta(form: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An MMS's media (``NumMedia``, ``MediaUrl0``, ``MediaContentType0``, ...) as
+    ``{"media": [{"url", "content_type"}]}``: the photo of the meter is the evidence staff
+    review. The files stay at the provider (fetching them needs the account's API key)."""
+    try:
+        count = min(int(str(form.get("NumMedia", "0"))), MAX_MEDIA)
+    except ValueError:
+        count = 0
+    media = [
+        {
+            "url": clean_text(str(form.get(f"MediaUrl{i}", "")))[:1000],
+            "content_type": clean_text(str(form.get(f"MediaContentType{i}", "")))[:100],
+        }
+        for i in range(count)
+        if form.get(f"MediaUrl{i}")
+    ]
+    return {"media": media} if media else None
 
 
 class SmsWebhooks:
@@ -84,9 +125,11 @@ class SmsWebhooks:
         params = [(k, v) for k, v in form.items() if isinstance(v, str)]
         url = self.settings.twilio_public_url or str(request.url)
         given = request.headers.get("X-Twilio-Signature", "")
-        if not hmac.compare_digest(twilio_signature(url, params, token), given):
+        if not same_signature(twilio_signature(url, params, token), given):
             metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
             raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
+        if "MessageStatus" in form and "Body" not in form:
+            return self.status_callback(form)
         sid = form.get("MessageSid") or form.get("SmsSid")
         sender = form.get("From")
         if not isinstance(sid, str) or not sid or not isinstance(sender, str):
@@ -98,6 +141,7 @@ class SmsWebhooks:
             sender=sender,
             recipient=str(form.get("To", "")),
             text=clean_text(body if isinstance(body, str) else ""),
+            meta=twilio_meta(form),
         )
         try:
             receipt = await self.receive(inbound)
@@ -105,15 +149,31 @@ class SmsWebhooks:
             return unavailable()
         return twiml(receipt.reply)
 
+    def status_callback(self, form: Mapping[str, Any]) -> web.Response:
+        """Twilio reporting on a message it sent for us (``MessageStatus``, no ``Body``): not a
+        customer's message. Our replies travel as TwiML, whose SID we never learn, so there
+        is no row to record it against: it is logged, counted, and answered empty."""
+        status = str(form.get("MessageStatus", ""))[:32]
+        metrics.REJECTED_REQUESTS.labels("sms_twilio", "status_callback").inc()
+        log.info(
+            "Twilio status %s for %s (error %s)",
+            status,
+            str(form.get("MessageSid", ""))[:64],
+            str(form.get("ErrorCode", "-"))[:16],
+        )
+        return web.Response(
+            text='<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
+        )
+
     async def generic_webhook(self, request: web.Request) -> web.Response:
         secret = self.settings.generic_secret
         if not secret:
             return json_error(503, "the generic SMS channel is not configured")
-        raw = await request.content.read(MAX_BODY + 1)
+        raw = await read_bounded(request, MAX_BODY)
         if len(raw) > MAX_BODY:
             return json_error(413, f"body larger than {MAX_BODY} bytes")
         given = request.headers.get("X-Signature", "")
-        if not hmac.compare_digest(hmac_signature(raw, secret), given):
+        if not same_signature(hmac_signature(raw, secret), given):
             metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
             return json_error(403, "invalid X-Signature")
         try:

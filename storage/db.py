@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
@@ -16,7 +23,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from storage.locks import AdvisoryLock
+from storage.locks import AdvisoryLock, lock_key
 from storage.uow import SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -103,6 +110,17 @@ def alembic_config(url: str = "") -> AlembicConfig:
     return cfg
 
 
+async def schema_is_current(engine: AsyncEngine) -> bool:
+    """True when the database's schema is at the head revision of our migrations."""
+
+    def check(connection: Connection) -> bool:
+        heads = set(ScriptDirectory.from_config(alembic_config()).get_heads())
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
+
+    async with engine.connect() as conn:
+        return await conn.run_sync(check)
+
+
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (Alembic, on the engine's own connection)."""
 
@@ -111,5 +129,28 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as conn:
+    async with migration_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # held until this transaction ends: a second process waits here, then finds the
+            # schema at head (READ COMMITTED reads what the first one committed)
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_KEY})
         await conn.run_sync(run)
+
+
+MIGRATION_KEY = lock_key("meter-gateway:migrations")
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(engine: AsyncEngine) -> AsyncIterator[None]:
+    """SQLite: processes migrating one file take turns on an exclusive flock beside it
+    (PostgreSQL takes its advisory lock inside the migration's transaction)."""
+    path = AdvisoryLock(engine, "meter-gateway:migrations").lock_file()
+    if engine.dialect.name == "postgresql" or path is None:
+        yield
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -33,7 +33,7 @@ class OutboxRepository:
             {
                 "message_id": message.id,
                 "channel": transport,
-                "recipient": message.sender,
+                "recipient": message.reply_address,
                 "body": body,
                 "meta": {**(message.meta or {}), **extra} if extra else message.meta,
                 "status": OutboxStatus.PENDING,

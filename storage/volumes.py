@@ -52,8 +52,11 @@ class VolumeRepository:
 
     async def lock_close(self) -> bool:
         """Take the period-close advisory lock for this transaction (PostgreSQL); False when
-        another process holds it. SQLite has one writer at a time anyway."""
+        another process holds it. SQLite has one writer at a time: a write that touches
+        nothing makes this transaction that writer now (not at its first real write), so a
+        close or export waits for the one before it instead of interleaving with it."""
         if not self._postgresql:
+            await self.conn.execute(delete(Period).where(Period.period == ""))
             return True
         got = await self.conn.execute(
             text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": LOCK_KEY}

@@ -13,6 +13,7 @@ from gateway.bootstrap import run_with_database
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.service.closing import PeriodError, close_period, export_period
+from storage.db import Database, schema_is_current
 
 CLOSE_PROGRESS_FROM = 100_000  # registers: a close this large reports its progress
 
@@ -66,11 +67,16 @@ def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
+    async def work(db: Database, out: IO[str]) -> int:
+        # an export reads production data: it never changes the schema under a running gateway
+        if not await schema_is_current(db.engine):
+            raise CliError(
+                "the database schema is not at the current version; run: meter-gateway db upgrade"
+            )
+        return await export_period(db.uow, args.period, args.format, out, datetime.now(UTC))
+
     def write(out: IO[str]) -> int:
-        return run_with_database(
-            config,
-            lambda db: export_period(db.uow, args.period, args.format, out, datetime.now(UTC)),
-        )
+        return run_with_database(config, lambda db: work(db, out), migrate=False)
 
     try:
         if args.output is None:

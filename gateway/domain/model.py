@@ -205,6 +205,12 @@ class StoredMessage:
     def decided(self, **changes: Any) -> StoredMessage:
         return replace(self, **changes)
 
+    @property
+    def reply_address(self) -> str:
+        """Where a reply goes: the channel's ``reply_to`` (an email's Reply-To or envelope
+        sender) when it gave one, else the sender."""
+        return str((self.meta or {}).get("reply_to") or self.sender)
+
 
 def public_status(status: str, reason: str | None) -> tuple[str, str | None]:
     """A message's status and reason as they leave the gateway: ``pending`` (stored, the

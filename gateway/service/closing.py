@@ -80,7 +80,8 @@ def check_period(text: str) -> str:
 
 
 def current_period(today: date) -> str:
-    """The calendar month of ``today``: later periods have not begun and cannot be closed."""
+    """The calendar month of ``today`` (in the rules' time zone): later periods have not
+    begun; this one takes readings until its cut-off day and closes only after it."""
     return f"{today.year:04d}-{today.month:02d}"
 
 
@@ -104,6 +105,11 @@ async def close_period(
     check_period(period)
     if period > current_period(today):
         raise PeriodError(f"period {period} has not begun yet (today is {today.isoformat()})")
+    if period == current_period(today) and today.day <= rules.cutoff_day:
+        raise PeriodError(
+            f"period {period} is still open for readings until day {rules.cutoff_day} "
+            f"(today is {today.isoformat()}); close it after that"
+        )
     async with uow() as work:
         store = work.volumes
         if not await store.lock_close():
@@ -170,9 +176,15 @@ async def export_period(
     out: IO[str],
     now: datetime,
 ) -> int:
-    """Write the period's volumes as CSV or JSON and mark the period exported (final)."""
+    """Write the period's volumes as CSV or JSON and mark the period exported (final).
+
+    One transaction under the close lock reads the volumes and marks them final: a close of
+    the period cannot slip in between (it is refused while the export runs, and an export
+    is refused while a close runs)."""
     count = 0
     async with uow() as work:
+        if not await work.volumes.lock_close():
+            raise PeriodError("a period close is running; export when it is done")
         await closed_period(work.volumes, period)
         if fmt == "csv":
             writer = csv.writer(out, lineterminator="\n")
@@ -186,8 +198,7 @@ async def export_period(
                 out.write(("\n" if count == 0 else ",\n") + json.dumps(record, ensure_ascii=False))
                 count += 1
             out.write("\n]\n")
-    out.flush()
-    async with uow() as work:
+        out.flush()
         await work.volumes.mark_exported(period, now)
         await work.commit()
     return count

@@ -129,6 +129,19 @@ def test_a_null_envelope_sender_is_a_bounce_and_not_answered() -> None:
     assert (inbound.meta or {})["no_reply"] == "null_envelope_sender"
 
 
+def test_imap_mail_uses_return_path_as_envelope_sender() -> None:
+    """IMAP has no SMTP session: the Return-Path the delivering MTA wrote stands for it."""
+    bounce = to_inbound(b"Return-Path: <>\r\n" + load("no_message_id"), OWN)
+    assert bounce.reply_via is None and (bounce.meta or {})["no_reply"] == "null_envelope_sender"
+    routed = to_inbound(b"Return-Path: <Real@Example.net>\r\n" + load("no_message_id"), OWN)
+    assert routed.reply_via == "email" and (routed.meta or {})["reply_to"] == "real@example.net"
+
+
+def test_a_reply_to_our_own_address_is_never_sent() -> None:
+    raw = b"Reply-To: readings@example.org\r\n" + load("no_message_id")
+    assert to_inbound(raw, ["readings@example.org"]).reply_via is None
+
+
 @pytest.mark.parametrize(
     "raw",
     [

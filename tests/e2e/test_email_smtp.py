@@ -92,7 +92,7 @@ def simple(
 
 async def test_reading_by_mail_is_stored_then_250_and_answered_in_thread(gateway: Gateway) -> None:
     raw = (FIXTURES / "thunderbird_utf8_subject.eml").read_bytes()
-    refused = await send_mail(gateway.smtp_port, raw, TO)
+    refused = await send_mail(gateway.smtp_port, raw, TO, mail_from="ivan.petrov@mail.example.ru")
     assert refused == {}
     msgid = "<7c1e2a40-1111-4f2e-9a3b-5a9e1c0d1e01@mail.example.ru>"
     [msg] = await gateway.messages(channel="email", external_id=msgid)
@@ -176,6 +176,28 @@ async def test_bounce_with_null_envelope_sender_is_not_answered(gateway: Gateway
     [msg] = await gateway.messages(channel="email")
     assert msg["status"] == "accepted"
     assert await gateway.outbox_rows() == 0
+
+
+@pytest.mark.parametrize(
+    ("reply_to", "mail_from", "expected"),
+    [
+        pytest.param("Ivan <ivan.home@example.com>", "bounces@lists.example.net",
+                     "ivan.home@example.com", id="reply-to"),
+        pytest.param(None, "Bounces@Lists.Example.net", "bounces@lists.example.net",
+                     id="envelope-sender"),
+    ],
+)  # fmt: skip
+async def test_reply_goes_to_reply_to_else_the_envelope_sender(
+    gateway: Gateway, reply_to: str | None, mail_from: str, expected: str
+) -> None:
+    raw = simple("1234567 5123 2010", sender="spoofed@victim.example")
+    if reply_to:
+        raw = f"Reply-To: {reply_to}\r\n".encode() + raw
+    await send_mail(gateway.smtp_port, raw, TO, mail_from=mail_from)
+    [reply] = await gateway.sink.wait_for(1)
+    assert reply.rcpt_tos == [expected] and reply.message["To"] == expected
+    [msg] = await gateway.messages(channel="email")
+    assert msg["sender"] == "spoofed@victim.example"  # who wrote it, as the From says
 
 
 # Every fixture through the real SMTP intake: (status, reason) after the commit.

@@ -120,16 +120,22 @@ async def test_refuses_a_future_period_and_an_exported_one_unless_reopened(sessi
         await close_period(uow_of(sessions), "2027-02", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
     with pytest.raises(PeriodError, match="YYYY-MM"):
         await close_period(uow_of(sessions), "2026-13", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    with pytest.raises(PeriodError, match="still open"):  # the current one before its cut-off
+        await close_period(uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+    cutoff = date(2027, 1, DEFAULT.cutoff_day)
+    with pytest.raises(PeriodError, match="still open"):
+        await close_period(uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=cutoff, now=NOW)
+    today = date(2027, 1, DEFAULT.cutoff_day + 1)
     summary = await close_period(
-        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW
+        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=today, now=NOW
     )
     assert summary.by_method()["normative"] == 1
     async with sessions() as session, session.begin():
         await VolumeRepository(await session.connection()).mark_exported("2027-01", NOW)
     with pytest.raises(PeriodError, match="--reopen"):
-        await close_period(uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW)
+        await close_period(uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=today, now=NOW)
     await close_period(
-        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=TODAY, now=NOW, reopen=True
+        uow_of(sessions), "2027-01", DEFAULT, NORMATIVES, today=today, now=NOW, reopen=True
     )
     async with sessions() as session:
         period = await session.get(Period, "2027-01")

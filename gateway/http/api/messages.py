@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.http.api.answers import answer, error
-from gateway.http.api.paging import id_cursor, page_limit
+from gateway.http.api.paging import id_cursor, int64, page_limit
 from gateway.http.api.schemas import Message, Page
 from gateway.http.keys import UOW
 
@@ -22,7 +22,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 async def get_message(request: web.Request) -> web.Response:
     try:
-        message_id = int(request.match_info["id"])
+        message_id = int64(request.match_info["id"])
     except ValueError:
         return error(404, "no such message")
     async with request.app[UOW]() as uow:

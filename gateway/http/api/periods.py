@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from gateway.http.api.answers import answer, error
-from gateway.http.api.paging import id_cursor, page_limit
+from gateway.http.api.paging import INT32, id_cursor, int64, page_limit
 from gateway.http.api.schemas import Inspection, Page, Volume
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.service import closing
@@ -23,7 +23,7 @@ def _volume_cursor(request: web.Request) -> tuple[int, int] | None:
         return None
     meter_id, _, zone = cursor.partition(".")
     try:
-        return int(meter_id), int(zone)
+        return int64(meter_id), int64(zone, INT32)
     except ValueError:
         raise web.HTTPBadRequest(text="cursor must be one returned as next") from None
 
