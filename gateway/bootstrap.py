@@ -20,11 +20,20 @@ from channels.telegram.polling import LOCK_NAME as POLLING_LOCK
 from channels.telegram.polling import TelegramPoller
 from channels.telegram.sender import TelegramSender
 from channels.telegram.webhook import TelegramWebhook
-from channels.web.form import WebForm, WebSettings
+from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
-from gateway.config import Config, ConfigError
+from gateway.channel_settings import (
+    form_registers,
+    imap_settings,
+    own_addresses,
+    smarthost,
+    sms_settings,
+    smtp_settings,
+    telegram_settings,
+    web_settings,
+)
+from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
-from gateway.domain.model import Register
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import (
@@ -41,7 +50,6 @@ from gateway.http.keys import (
 from gateway.service import reminders
 from gateway.service.chats import TRANSPORT as TELEGRAM
 from gateway.service.chats import Chats
-from gateway.service.forms import registers_of
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -67,84 +75,6 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
 
 def intake(config: Config, db: Database, clock: Clock) -> Intake:
     return Intake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
-
-
-def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
-    """The bot's settings; None when it is off (no token and nothing else configured)."""
-    c = config.telegram
-    token, mode, secret = c.token, c.mode, c.webhook_secret
-    if not token:
-        if mode == "polling" or secret:
-            raise ConfigError("telegram.token is empty but the Telegram bot is configured")
-        return None
-    if mode == "webhook" and not secret:
-        raise ConfigError("telegram.webhook_secret is required with telegram.mode = webhook")
-    return telegram.TelegramSettings(token, mode, c.api_base, secret)
-
-
-def sms_settings(config: Config) -> sms.SmsSettings:
-    twilio, generic = config.sms.twilio, config.sms.generic
-    return sms.SmsSettings(
-        twilio_auth_token=twilio.auth_token,
-        twilio_public_url=twilio.public_url,
-        generic_secret=generic.secret,
-        generic_send_url=generic.send_url,
-    )
-
-
-def web_settings(config: Config) -> WebSettings:
-    return WebSettings(rate_limit_per_hour=config.web.rate_limit_per_hour)
-
-
-def form_registers(
-    db: Database, config: Config, clock: Clock
-) -> Callable[[str], Awaitable[tuple[Register, ...] | None]]:
-    async def registers(uin: str) -> tuple[Register, ...] | None:
-        return await registers_of(db.uow, uin, clock(), config.rules.cutoff_day)
-
-    return registers
-
-
-def own_addresses(config: Config) -> tuple[str, ...]:
-    return tuple(email_smtp.own_addresses(config.smtp.recipients, config.smtp_out.sender))
-
-
-def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
-    c = config.smtp
-    return email_smtp.SmtpSettings(
-        host=c.host,
-        port=c.port,
-        recipients=tuple(c.recipients),
-        max_size=c.max_size,
-        own=own_addresses(config),
-    )
-
-
-def imap_settings(config: Config) -> email_imap.ImapSettings:
-    c = config.imap
-    return email_imap.ImapSettings(
-        host=c.host,
-        port=c.port,
-        ssl=c.ssl,
-        user=c.user,
-        password=c.password,
-        folder=c.folder or "INBOX",
-        processed_folder=c.processed_folder,
-        poll_seconds=float(c.poll_seconds),
-        max_size=config.smtp.max_size,
-    )
-
-
-def smarthost(config: Config) -> email_out.Smarthost:
-    c = config.smtp_out
-    return email_out.Smarthost(
-        host=c.host,
-        port=c.port,
-        starttls=c.starttls,
-        user=c.user,
-        password=c.password,
-        sender=c.sender,
-    )
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:

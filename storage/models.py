@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     LargeBinary,
-    Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.domain.billing import Method
 from gateway.domain.model import (
@@ -37,46 +31,7 @@ from gateway.domain.model import (
     Service,
     Status,
 )
-
-# SQLite has no BIGINT autoincrement: it must be exactly INTEGER PRIMARY KEY.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
-VALUE = Numeric(18, 4)
-
-
-def enum(values: type[StrEnum], name: str) -> SqlEnum:
-    """A status column: VARCHAR with a CHECK constraint (named ``ck_<name>``) on both
-    databases, read back as the enum. Adding a value needs a migration of the constraint."""
-    return SqlEnum(
-        values,
-        native_enum=False,
-        create_constraint=True,
-        length=16,
-        name=f"ck_{name}",
-        values_callable=lambda e: [m.value for m in e],
-    )
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on both databases (SQLite stores them naive)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    pass
+from storage.base import VALUE, Base, BigId, UTCDateTime, enum
 
 
 class Account(Base):
@@ -249,72 +204,31 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
-class TelegramChat(Base):
-    """A Telegram chat the bot has heard from: its language, whether it still takes our
-    messages (a blocked bot makes it inactive) and what the bot waits for next."""
+# the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
+from storage.telegram_models import (  # noqa: E402
+    TelegramChat,
+    TelegramDraft,
+    TelegramLink,
+    TelegramLinkAttempt,
+    TelegramReminder,
+    TelegramUpdate,
+)
 
-    __tablename__ = "telegram_chats"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    language: Mapped[str] = mapped_column(String(8), default="ru")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    # "link:<UIN>" (waiting for the bill's reading), "fix:<message id>" (a correction)
-    awaiting: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramLink(Base):
-    __tablename__ = "telegram_links"
-
-    chat_id: Mapped[int] = mapped_column(
-        ForeignKey("telegram_chats.chat_id", ondelete="CASCADE"), primary_key=True
-    )
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
-    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramLinkAttempt(Base):
-    __tablename__ = "telegram_link_attempts"
-    __table_args__ = (Index("ix_telegram_link_attempts_chat_day", "chat_id", "day"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    day: Mapped[date] = mapped_column(Date)  # the utility's local day
-    uin: Mapped[str] = mapped_column(String(32))
-    ok: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramReminder(Base):
-    __tablename__ = "telegram_reminders"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramUpdate(Base):
-    """Updates already handled (commands, buttons): a repeated update_id changes nothing."""
-
-    __tablename__ = "telegram_updates"
-
-    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    handled_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramDraft(Base):
-    """A message without a UIN from a chat with several accounts, waiting for the answer
-    to "which account?"; it becomes the message once the customer picks one."""
-
-    __tablename__ = "telegram_drafts"
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    update_id: Mapped[int] = mapped_column(BigInteger, unique=True)
-    text: Mapped[str] = mapped_column(Text)
-    language: Mapped[str] = mapped_column(String(8))
-    meta: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+__all__ = [
+    "Account",
+    "AuditEntry",
+    "Base",
+    "Message",
+    "Meter",
+    "Outbox",
+    "Period",
+    "PeriodVolume",
+    "Reading",
+    "StaffUser",
+    "TelegramChat",
+    "TelegramDraft",
+    "TelegramLink",
+    "TelegramLinkAttempt",
+    "TelegramReminder",
+    "TelegramUpdate",
+]
