@@ -67,6 +67,7 @@ def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
         recipients=tuple(str(r) for r in c["recipients"]),
         max_size=int(c["max_size"]),
         own=own_addresses(config),
+        max_sessions=int(c["max_sessions"]),
     )
 
 
