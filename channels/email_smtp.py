@@ -103,8 +103,8 @@ class CountedSMTP(SMTP):
         self._release: Callable[[], None] | None = release
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._release is not None:
-            self._release, release = None, self._release
+        release, self._release = self._release, None
+        if release is not None:
             release()
         super().connection_lost(exc)
 

@@ -186,3 +186,18 @@ class PeriodVolume(Base):
     correction: Mapped[Decimal] = mapped_column(VALUE)
     reading_start: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
     reading_end: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
+
+
+class ImapFolder(Base):
+    """How far the IMAP poller got in one folder: every UID up to ``last_uid`` of this
+    ``uidvalidity`` is stored (or quarantined); ``failures`` counts failed attempts at
+    ``failing_uid``, the mail it is stuck on."""
+
+    __tablename__ = "imap_folders"
+
+    mailbox: Mapped[str] = mapped_column(String(512), primary_key=True)  # user@host:port/folder
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    failing_uid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

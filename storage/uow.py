@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.service.uow import StorageUnavailable
 from storage.accounts import AccountRepository
+from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
@@ -30,6 +31,7 @@ class SqlUnitOfWork:
     readings: ReadingRepository
     outbox: OutboxRepository
     volumes: VolumeRepository
+    imap_folders: ImapFolderRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -48,6 +50,7 @@ class SqlUnitOfWork:
         self.readings = ReadingRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.volumes = VolumeRepository(conn)
+        self.imap_folders = ImapFolderRepository(conn)
         return self
 
     async def __aexit__(
