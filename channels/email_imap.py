@@ -4,12 +4,16 @@ imapclient is synchronous, so every IMAP call runs in one dedicated worker threa
 single-thread executor: one connection, used by one thread, never blocking the event loop);
 the receive use case runs in the event loop as for every other channel.
 
-A message is fetched with ``BODY.PEEK[]`` (which leaves it unseen), stored, and only after
-the commit flagged ``\\Seen`` and moved to ``imap.processed_folder`` (SPEC §7). A crash in
-between leaves it unseen: the next pass fetches it again and the intake recognises its
-Message-ID, so nothing is stored twice. The server may come and go: the poller reconnects
+What was taken is tracked in the database, not by ``\\Seen`` (a person may read a mail
+first): per folder its UIDVALIDITY and the last UID stored. Each pass asks for the UIDs
+after it and takes them one at a time (sizes first, then one body: ``BODY.PEEK[]`` up to
+``max_size``, else the headers), so one message at most is in memory. A message is stored,
+then flagged ``\\Seen`` and moved to ``imap.processed_folder`` (SPEC §7), then its UID is
+recorded. A crash in between fetches it again and the intake recognises its Message-ID, so
+nothing is stored twice. A mail that fails ``MAX_FAILURES`` passes is quarantined: flagged
+``\\Flagged``, logged, skipped. The server may come and go: the poller reconnects
 with back-off. It waits with IDLE when the server offers it, else polls every
-``imap.poll_seconds``. On PostgreSQL one process polls at a time (an advisory lock).
+``imap.poll_seconds``. One process polls at a time (the singleton lock).
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
 from imapclient import IMAPClient
@@ -30,6 +35,7 @@ from imapclient.exceptions import IMAPClientError
 from channels.email_mime import to_inbound
 from gateway.aio import raise_if_cancelling
 from gateway.service.receive import Receive
+from gateway.service.uow import FolderState, StorageUnavailable, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,8 @@ T = TypeVar("T")
 
 LOCK_NAME = "meter-gateway:imap-poller"
 SEEN = b"\\Seen"
+QUARANTINED = b"\\Flagged"  # a person sees it; the poller has skipped it
+MAX_FAILURES = 3  # passes a mail may fail before it is quarantined
 NEWS = frozenset({b"EXISTS", b"RECENT"})
 BATCH = 20
 # Re-issue IDLE, and search once, this often (RFC 2177 asks for less than 29 min). Short on
@@ -80,6 +88,8 @@ class ImapPoller:
         own_addresses: Iterable[str],
         lock: SingletonLock | None = None,
         idle_seconds: float = IDLE_SECONDS,
+        uow: UnitOfWorkFactory | None = None,
+        max_failures: int = MAX_FAILURES,
     ) -> None:
         self.settings = settings
         self.receive = receive
@@ -89,6 +99,10 @@ class ImapPoller:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="imap")
         self.stopping = threading.Event()
         self.client: IMAPClient | None = None  # touched only in the executor's thread
+        self.uow = uow  # where the folder state is kept; None: in memory only (tools, tests)
+        self.max_failures = max_failures
+        self.state: FolderState | None = None
+        self.uidvalidity = 0
 
     async def run_forever(self) -> None:
         delay = 1.0
@@ -113,21 +127,85 @@ class ImapPoller:
             await self.close()
 
     async def poll_once(self) -> int:
-        """Store every unseen message and flag it; returns how many were new. Raises
-        ``StorageUnavailable`` (the rest stays unseen) or the IMAP error."""
+        """Store every message after the last one stored, one at a time, and flag it;
+        returns how many were new. Raises ``StorageUnavailable`` (the rest waits for the
+        next pass), the IMAP error, or the error of a mail that failed (counted: after
+        ``max_failures`` passes it is quarantined and the pass goes on without it)."""
         await self._call(self._connect)
-        uids = await self._call(self._unseen)
+        state = await self._load()
+        uids = await self._call(self._new_uids, state.last_uid)
         new = 0
         for start in range(0, len(uids), BATCH):
-            fetched = await self._call(self._fetch, uids[start : start + BATCH])
-            for uid, raw in fetched:
-                inbound = await asyncio.to_thread(
-                    to_inbound, raw, self.own, recipient=self.settings.user
-                )
-                receipt = await self.receive(inbound)
-                await self._call(self._processed, uid)
-                new += not receipt.duplicate
+            chunk = uids[start : start + BATCH]
+            sizes = await self._call(self._sizes, chunk)
+            for uid in chunk:
+                if uid in sizes:  # else expunged meanwhile
+                    try:
+                        # one message in memory at a time (max_size, or its headers)
+                        raw, arrived = await self._call(self._fetch_one, uid, sizes[uid])
+                        inbound = await asyncio.to_thread(
+                            to_inbound,
+                            raw,
+                            self.own,
+                            recipient=self.settings.user,
+                            received_at=arrived,
+                        )
+                        receipt = await self.receive(inbound)
+                    except StorageUnavailable:
+                        raise
+                    except Exception as e:
+                        state = await self._failed(state, uid, e)
+                        continue
+                    await self._call(self._processed, uid)
+                    new += not receipt.duplicate
+                state = replace(state, last_uid=uid, failing_uid=None, failures=0)
+                await self._save(state)
         return new
+
+    @property
+    def mailbox(self) -> str:
+        s = self.settings
+        return f"{s.user}@{s.host}:{s.port}/{s.folder}"
+
+    async def _load(self) -> FolderState:
+        """Where to go on from: the stored state, unless the folder's UIDVALIDITY changed
+        (its UIDs were renumbered: start over, the intake recognises what it has)."""
+        validity = self.uidvalidity
+        state = self.state
+        if self.uow is not None:
+            async with self.uow() as uow:
+                state = await uow.imap_folders.get(self.mailbox)
+        if state is not None and state.uidvalidity == validity:
+            self.state = state
+            return state
+        if state is not None:
+            log.warning("IMAP %s: UIDVALIDITY changed, reading the folder again", self.mailbox)
+        self.state = FolderState(self.mailbox, validity, 0)
+        return self.state
+
+    async def _save(self, state: FolderState) -> None:
+        self.state = state
+        if self.uow is not None:
+            async with self.uow() as uow:
+                await uow.imap_folders.save(state, datetime.now(UTC))
+                await uow.commit()
+
+    async def _failed(self, state: FolderState, uid: int, error: Exception) -> FolderState:
+        """Count a failure of mail ``uid``; re-raise it (the pass stops and is retried)
+        until ``max_failures``, then quarantine the mail: flagged, left where it is,
+        skipped from now on."""
+        failures = state.failures + 1 if state.failing_uid == uid else 1
+        if failures < self.max_failures:
+            await self._save(replace(state, failing_uid=uid, failures=failures))
+            raise error
+        log.error(
+            "IMAP %s: mail UID %d failed %d times (%s); quarantined: flagged and skipped",
+            self.mailbox, uid, failures, error,
+        )  # fmt: skip
+        await self._call(self._quarantine, uid)
+        state = replace(state, last_uid=uid, failing_uid=None, failures=0)
+        await self._save(state)
+        return state
 
     async def close(self) -> None:
         self.stopping.set()
@@ -154,9 +232,11 @@ class ImapPoller:
             return self.client
         s = self.settings
         client = IMAPClient(s.host, port=s.port, ssl=s.ssl, timeout=s.timeout)
+        client.normalise_times = False  # INTERNALDATE with its zone, not naive local time
         try:
             client.login(s.user, s.password)
-            client.select_folder(s.folder)
+            selected = client.select_folder(s.folder)
+            self.uidvalidity = int(selected.get(b"UIDVALIDITY", 0))
             if s.processed_folder and not client.folder_exists(s.processed_folder):
                 client.create_folder(s.processed_folder)
         except BaseException:
@@ -177,27 +257,34 @@ class ImapPoller:
             else:
                 client.shutdown()
 
-    def _unseen(self) -> list[int]:
+    def _new_uids(self, after: int) -> list[int]:
         assert self.client is not None
-        return sorted(self.client.search(["UNSEEN"]))
+        # "n:*" always matches the highest UID, also when it is below n
+        return sorted(u for u in self.client.search(["UID", f"{after + 1}:*"]) if u > after)
 
-    def _fetch(self, uids: list[int]) -> list[tuple[int, bytes]]:
+    def _sizes(self, uids: list[int]) -> dict[int, int]:
         assert self.client is not None
-        sizes = self.client.fetch(uids, ["RFC822.SIZE"])
-        small = [
-            u for u in uids if sizes.get(u, {}).get(b"RFC822.SIZE", 0) <= self.settings.max_size
-        ]
-        large = [u for u in uids if u in sizes and u not in small]
-        out: dict[int, bytes] = {}
-        if small:
-            for uid, data in self.client.fetch(small, ["BODY.PEEK[]"]).items():
-                out[uid] = data.get(b"BODY[]") or b""
-        if large:
-            # A mailbox cannot refuse mail as SMTP does (552): keep the headers, whose
-            # subject may still carry the readings; the full message stays on the server.
-            for uid, data in self.client.fetch(large, ["BODY.PEEK[HEADER]"]).items():
-                out[uid] = data.get(b"BODY[HEADER]") or b""
-        return [(uid, out[uid]) for uid in uids if uid in out]
+        data = self.client.fetch(uids, ["RFC822.SIZE"])
+        return {uid: int(d.get(b"RFC822.SIZE", 0)) for uid, d in data.items()}
+
+    def _fetch_one(self, uid: int, size: int) -> tuple[bytes, datetime | None]:
+        """The message (or, over ``max_size``, its headers) and its INTERNALDATE: when the
+        mailbox got it, which is when it arrived for the billing period, however late the
+        poller comes to it."""
+        assert self.client is not None
+        # A mailbox cannot refuse mail as SMTP does (552): keep the headers, whose subject
+        # may still carry the readings; the full message stays on the server.
+        part = "BODY[]" if size <= self.settings.max_size else "BODY[HEADER]"
+        peek = part.replace("BODY", "BODY.PEEK")
+        data = self.client.fetch([uid], [peek, "INTERNALDATE"]).get(uid, {})
+        arrived = data.get(b"INTERNALDATE")
+        if not isinstance(arrived, datetime) or arrived.tzinfo is None:
+            arrived = None
+        return data.get(part.encode()) or b"", arrived
+
+    def _quarantine(self, uid: int) -> None:
+        assert self.client is not None
+        self.client.add_flags([uid], [QUARANTINED])
 
     def _processed(self, uid: int) -> None:
         assert self.client is not None

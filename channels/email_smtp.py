@@ -4,6 +4,8 @@ Courier's order, in SMTP's words: RCPT checks the address (550 for anything not 
 ``smtp.recipients``), aiosmtpd enforces ``smtp.max_size`` (552), DATA builds one
 ``InboundMessage`` and hands it to the intake; ``250`` is answered only after the commit,
 ``451`` (try later) when the database is unavailable, so the sending MTA keeps the mail.
+At most ``smtp.max_sessions`` connections at a time (each may buffer ``max_size`` bytes);
+one more is answered ``421`` and closed, and the MTA retries it later.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -37,6 +40,7 @@ class SmtpSettings:
     recipients: tuple[str, ...]
     max_size: int
     own: tuple[str, ...]  # see ``own_addresses``
+    max_sessions: int = 100  # concurrent connections; more get 421 (each may hold max_size)
 
 
 class SmtpHandler:
@@ -92,6 +96,29 @@ class SmtpHandler:
         return f"250 2.0.0 OK: stored as message {receipt.message_id}"
 
 
+class TooBusy(asyncio.Protocol):
+    """A connection beyond ``max_sessions``: 421 (the sending MTA retries later), closed."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(b"421 4.3.2 too many connections, try again later\r\n")
+        transport.close()
+
+
+class CountedSMTP(SMTP):
+    """An SMTP session that gives its place back when its connection ends."""
+
+    def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._release: Callable[[], None] | None = release
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        release, self._release = self._release, None
+        if release is not None:
+            release()
+        super().connection_lost(exc)
+
+
 async def start_smtp_server(
     receive: Receive,
     settings: SmtpSettings,
@@ -104,15 +131,30 @@ async def start_smtp_server(
     loop = asyncio.get_running_loop()
     # once, off the loop: getfqdn may wait on DNS, and the factory runs for every connection
     hostname = await asyncio.to_thread(socket.getfqdn)
-    server = await loop.create_server(
-        lambda: SMTP(
+    active = 0
+
+    def release() -> None:
+        nonlocal active
+        active -= 1
+
+    def session() -> asyncio.Protocol:
+        nonlocal active
+        if active >= settings.max_sessions:
+            log.warning("SMTP: %d sessions open, refusing one more with 421", active)
+            return TooBusy()
+        active += 1
+        return CountedSMTP(
             handler,
+            release=release,
             data_size_limit=settings.max_size,
             enable_SMTPUTF8=True,
             hostname=hostname,
             ident="meter-gateway ESMTP",
             timeout=300,
-        ),
+        )
+
+    server = await loop.create_server(
+        session,
         host=settings.host,
         port=settings.port,
     )

@@ -195,6 +195,7 @@ def email_channels(
                 receive,
                 own_addresses(config),
                 lock=db.lock(email_imap.LOCK_NAME),
+                uow=db.uow,
             )
             tasks.append(asyncio.create_task(poller.run_forever()))
         yield

@@ -62,6 +62,7 @@ def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
         recipients=tuple(c.recipients),
         max_size=c.max_size,
         own=own_addresses(config),
+        max_sessions=c.max_sessions,
     )
 
 

@@ -109,6 +109,7 @@ class SmtpConfig(_Section):
     port: ListenPort = 8025
     recipients: Names = ("readings@example.org",)
     max_size: Positive = 10485760
+    max_sessions: Positive = 100  # concurrent SMTP sessions; one more gets 421
 
 
 class SmtpOutConfig(_Section):

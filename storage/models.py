@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -204,6 +205,21 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+class ImapFolder(Base):
+    """How far the IMAP poller got in one folder: every UID up to ``last_uid`` of this
+    ``uidvalidity`` is stored (or quarantined); ``failures`` counts failed attempts at
+    ``failing_uid``, the mail it is stuck on."""
+
+    __tablename__ = "imap_folders"
+
+    mailbox: Mapped[str] = mapped_column(String(512), primary_key=True)  # user@host:port/folder
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger)
+    failing_uid: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
@@ -217,6 +233,7 @@ from storage.telegram_models import (  # noqa: E402
 __all__ = [
     "Account",
     "AuditEntry",
+    "ImapFolder",
     "Base",
     "Message",
     "Meter",

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.service.uow import StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
+from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
@@ -45,6 +46,7 @@ class SqlUnitOfWork:
     audit: AuditRepository
     review: ReviewRepository
     chats: ChatRepository
+    imap_folders: ImapFolderRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -69,6 +71,7 @@ class SqlUnitOfWork:
         self.audit = AuditRepository(conn)
         self.review = ReviewRepository(conn)
         self.chats = ChatRepository(conn)
+        self.imap_folders = ImapFolderRepository(conn)
         return self
 
     async def __aexit__(

@@ -1,8 +1,9 @@
 """Delivers queued replies (email, Telegram, an SMS provider's send API) with retries.
 
 A row is claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-gateway processes share the work) by pushing its ``next_attempt_at`` a lease ahead; it is sent
-outside any transaction and then marked sent. A crash between sending and marking resends it
+gateway processes share the work) by pushing its ``next_attempt_at`` a lease ahead, long enough
+for the whole batch with each send bounded by ``send_timeout``; it is sent outside any
+transaction and then marked sent. A crash between sending and marking resends it
 once the lease runs out: delivery is at least once, and each send carries the outbox id so
 a provider can drop the repeat.
 """
@@ -40,8 +41,16 @@ class Undeliverable(Exception):
     """Raised by a sender when retrying cannot help (the bot was blocked): the row fails."""
 
 
-LEASE = timedelta(minutes=5)
+SEND_TIMEOUT = 30.0  # seconds one send may take; a slower one counts as failed
+LEASE_MARGIN = timedelta(minutes=5)  # the marking after the sends, a slow database
 MAX_ATTEMPTS = 12
+
+
+def lease_for(batch: int, send_timeout: float) -> timedelta:
+    """How long claimed rows stay ours: the worst case of the batch sent one after the
+    other, each up to its timeout, and a margin. Shorter, and another worker would claim
+    rows this one is still about to send, and send them again."""
+    return timedelta(seconds=batch * send_timeout) + LEASE_MARGIN
 
 
 def backoff(attempts: int) -> timedelta:
@@ -56,12 +65,15 @@ class OutboxWorker:
         clock: Clock,
         interval: float = 1.0,
         batch: int = 50,
+        send_timeout: float = SEND_TIMEOUT,
     ) -> None:
         self.uow = uow
         self.senders = senders
         self.clock = clock
         self.interval = interval
         self.batch = batch
+        self.send_timeout = send_timeout
+        self.lease = lease_for(batch, send_timeout)
         self.wakeup = asyncio.Event()
 
     async def run_forever(self) -> None:
@@ -86,11 +98,16 @@ class OutboxWorker:
         if not self.senders:
             return 0
         async with self.uow() as uow:
-            claimed = await uow.outbox.claim(self.clock(), list(self.senders), self.batch, LEASE)
+            claimed = await uow.outbox.claim(
+                self.clock(), list(self.senders), self.batch, self.lease
+            )
             await uow.commit()
         for item in claimed:
             try:
-                await self.senders[item.transport](item.id, item.recipient, item.body, item.meta)
+                async with asyncio.timeout(self.send_timeout):
+                    await self.senders[item.transport](
+                        item.id, item.recipient, item.body, item.meta
+                    )
             except Undeliverable as e:
                 log.warning("outbox %s via %s undeliverable: %s", item.id, item.transport, e)
                 metrics.OUTBOX_SENT.labels(item.transport, "error").inc()

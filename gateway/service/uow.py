@@ -8,6 +8,7 @@ rolls back unless ``commit()`` is called.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -156,6 +157,22 @@ class Volumes(Protocol):
     ) -> list[StaleMeter]: ...
 
 
+@dataclass(frozen=True)
+class FolderState:
+    """How far the IMAP poller got in one folder (see ``channels.email_imap``)."""
+
+    mailbox: str  # user@host:port/folder
+    uidvalidity: int
+    last_uid: int  # every UID up to this one is stored or quarantined
+    failing_uid: int | None = None  # the mail the poller is stuck on, if any
+    failures: int = 0  # failed attempts at ``failing_uid``
+
+
+class ImapFolders(Protocol):
+    async def get(self, mailbox: str) -> FolderState | None: ...
+    async def save(self, state: FolderState, now: datetime) -> None: ...
+
+
 class Staff(Protocol):
     async def add(self, login: str, password_hash: str, role: Role, now: datetime) -> bool: ...
     async def get(self, login: str) -> StaffUser | None: ...
@@ -207,6 +224,8 @@ class UnitOfWork(Protocol):
     def review(self) -> ReviewQueue: ...
     @property
     def chats(self) -> Chats: ...
+    @property
+    def imap_folders(self) -> ImapFolders: ...
 
     async def __aenter__(self) -> Self: ...
     async def __aexit__(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -62,9 +63,13 @@ class Mailbox:
             client.logout()
 
     async def append(
-        self, raw: bytes, folder: str = "INBOX", flags: tuple[bytes, ...] = ()
+        self,
+        raw: bytes,
+        folder: str = "INBOX",
+        flags: tuple[bytes, ...] = (),
+        when: datetime | None = None,
     ) -> None:
-        await asyncio.to_thread(self._run, lambda c: c.append(folder, raw, flags))
+        await asyncio.to_thread(self._run, lambda c: c.append(folder, raw, flags, when))
 
     async def flags(self, folder: str = "INBOX") -> list[set[bytes]]:
         def go(c: IMAPClient) -> list[set[bytes]]:
@@ -117,7 +122,7 @@ async def intake(engine: AsyncEngine) -> Intake:
 
 @pytest.fixture
 async def poller(dovecot: Dovecot, intake: Intake) -> AsyncIterator[ImapPoller]:
-    p = ImapPoller(settings(dovecot.port), intake.receive, OWN)
+    p = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
     yield p
     await p.close()
 
@@ -134,22 +139,23 @@ async def wait_count(engine: AsyncEngine, n: int, timeout: float = 30) -> None:
         await asyncio.sleep(0.1)
 
 
-async def test_unseen_mail_is_stored_then_flagged_seen(
+async def test_new_mail_is_stored_then_flagged_seen_even_if_read_first(
     mailbox: Mailbox, poller: ImapPoller, engine: AsyncEngine
 ) -> None:
     await mailbox.append(fixture("outlook_cp1251_qp"))
     await mailbox.append(fixture("mailru_koi8r_base64"))
     await mailbox.append(fixture("thunderbird_utf8_subject"), flags=(SEEN,))  # read by staff
-    assert await poller.poll_once() == 2
+    assert await poller.poll_once() == 3
     assert all(SEEN in f for f in await mailbox.flags())
     async with make_sessionmaker(engine)() as session:
         rows = (await session.execute(select(Message).order_by(Message.id))).scalars().all()
     assert [(m.channel, m.sender, m.status) for m in rows] == [
         ("email", "sergey@corp.example.ru", "accepted"),
         ("email", "nina.s@mail.example.ru", "accepted"),
+        ("email", "ivan.petrov@mail.example.ru", "accepted"),
     ]
     assert rows[0].raw == fixture("outlook_cp1251_qp")
-    assert await count(engine, Outbox) == 2  # replies queued for smtp_out
+    assert await count(engine, Outbox) == 3  # replies queued for smtp_out
     assert await poller.poll_once() == 0
 
 
@@ -270,3 +276,70 @@ async def test_survives_the_server_going_away_and_coming_back(
         with pytest.raises(asyncio.CancelledError):
             await task
         server.cleanup()
+
+
+async def test_the_folder_state_is_kept_in_the_database_across_restarts(
+    dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
+) -> None:
+    await mailbox.append(fixture("outlook_cp1251_qp"))
+    first = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
+    try:
+        assert await first.poll_once() == 1
+    finally:
+        await first.close()
+    async with intake.uow() as uow:
+        state = await uow.imap_folders.get(first.mailbox)
+    assert state is not None and state.last_uid > 0 and state.uidvalidity > 0
+    # while no gateway runs, a person reads a new mail and marks the old one unread again
+    await mailbox.append(fixture("mailru_koi8r_base64"), flags=(SEEN,))
+    await asyncio.to_thread(
+        mailbox._run,
+        lambda c: (c.select_folder("INBOX"), c.remove_flags([state.last_uid], [SEEN])),
+    )
+    second = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
+    try:
+        assert await second.poll_once() == 1  # the new one; the old one is not fetched again
+    finally:
+        await second.close()
+    assert await count(engine) == 2
+
+
+async def test_a_mail_failing_again_and_again_is_quarantined_and_the_rest_go_on(
+    dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
+) -> None:
+    bad = fixture("gmail_html_only")
+    await mailbox.append(bad)
+    await mailbox.append(fixture("outlook_cp1251_qp"))
+
+    async def receive(inbound):  # type: ignore[no-untyped-def]
+        if inbound.raw == bad:  # a bug of ours this mail alone triggers
+            raise ValueError("cannot take this one")
+        return await intake.receive(inbound)
+
+    p = ImapPoller(settings(dovecot.port), receive, OWN, uow=intake.uow, max_failures=3)
+    try:
+        for _ in range(2):
+            with pytest.raises(ValueError):
+                await p.poll_once()
+        assert await count(engine) == 0  # stuck on it, counted
+        assert await p.poll_once() == 1  # third failure: quarantined, the next one stored
+        assert await p.poll_once() == 0
+    finally:
+        await p.close()
+    assert await mailbox.flags() == [{b"\\Flagged"}, {SEEN}]
+    async with intake.uow() as uow:
+        state = await uow.imap_folders.get(p.mailbox)
+    assert state is not None and state.failing_uid is None and state.failures == 0
+
+
+async def test_mail_is_filed_under_the_time_the_mailbox_got_it(
+    mailbox: Mailbox, poller: ImapPoller, engine: AsyncEngine
+) -> None:
+    """Defect 9: mail that waited in the mailbox (the gateway down across the 25th) was
+    filed under the day the poller took it. Now its INTERNALDATE counts."""
+    got = datetime(2026, 11, 18, 21, 30, tzinfo=UTC)
+    await mailbox.append(fixture("outlook_cp1251_qp"), when=got)
+    assert await poller.poll_once() == 1
+    async with make_sessionmaker(engine)() as session:
+        message = (await session.execute(select(Message))).scalar_one()
+    assert message.received_at == got

@@ -29,6 +29,7 @@ DEFAULTS: dict[str, Any] = {
         "port": 8025,
         "recipients": ["readings@example.org"],
         "max_size": 10485760,
+        "max_sessions": 100,
     },
     "smtp_out": {
         "host": "",

@@ -1,0 +1,105 @@
+"""The outbox sends a reply once: its lease covers the slowest batch, and a resend after a
+crash carries the same Idempotency-Key and text, so the provider can drop it."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from channels.sms import GenericSmsSender, SmsSettings
+from gateway.bootstrap import intake
+from gateway.config import load_config
+from gateway.domain.model import Channel, InboundMessage
+from gateway.service.outbox import OutboxWorker
+from storage.db import Database
+from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
+from tests.helpers import seed
+
+
+async def queue_replies(engine: AsyncEngine, clock: Any, count: int) -> Database:
+    await seed(engine, ACCOUNTS, HISTORY)
+    db = Database.of(engine)
+    receiver = intake(load_config(environ=ENV), db, clock)
+    for i in range(count):
+        await receiver.receive(
+            InboundMessage(Channel.SMS, f"o-{i}", f"+7{i}", "1234567 05123 02010",
+                           reply_via="sms_generic")
+        )  # fmt: skip
+    return db
+
+
+async def test_a_slow_batch_is_not_claimed_again_by_another_worker(engine: AsyncEngine) -> None:
+    now = [NOW]
+    db = await queue_replies(engine, lambda: now[0], 2)
+    sent: list[int] = []
+    release = asyncio.Event()
+
+    async def slow(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        sent.append(outbox_id)
+        await release.wait()  # the provider takes its time: up to the send timeout each
+
+    first = OutboxWorker(db.uow, {"sms_generic": slow}, lambda: now[0], batch=50)
+    running = asyncio.create_task(first.run_once())
+    while not sent:
+        await asyncio.sleep(0.01)
+    # well within a worst-case batch (50 sends x the send timeout), past the old 5 minutes
+    now[0] = NOW + timedelta(minutes=10)
+
+    async def fast(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        sent.append(outbox_id)
+
+    second = OutboxWorker(db.uow, {"sms_generic": fast}, lambda: now[0], batch=50)
+    try:
+        assert await second.run_once() == 0
+    finally:
+        release.set()
+    assert await running == 2
+    assert sorted(sent) == sorted(set(sent))
+
+
+async def test_a_send_that_hangs_ends_at_the_send_timeout_and_is_retried(
+    engine: AsyncEngine,
+) -> None:
+    db = await queue_replies(engine, lambda: NOW, 1)
+
+    async def hangs(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        await asyncio.sleep(3600)
+
+    worker = OutboxWorker(db.uow, {"sms_generic": hangs}, lambda: NOW, send_timeout=0.2)
+    assert await asyncio.wait_for(worker.run_once(), 10) == 1
+    async with db.uow() as uow:
+        assert await uow.outbox.claim(NOW + timedelta(minutes=1), ["sms_generic"], 5, timedelta(1))
+
+
+async def test_a_resend_after_a_crash_carries_the_same_key_and_text(engine: AsyncEngine) -> None:
+    now = [NOW]
+    db = await queue_replies(engine, lambda: now[0], 1)
+    received: list[tuple[str, bytes]] = []
+
+    async def provider(request: web.Request) -> web.Response:
+        received.append((request.headers["Idempotency-Key"], await request.read()))
+        return web.json_response({"ok": True})
+
+    app = web.Application()
+    app.router.add_post("/send", provider)
+    async with TestServer(app) as server, aiohttp.ClientSession() as client:
+        settings = SmsSettings(generic_secret="s", generic_send_url=str(server.make_url("/send")))
+        real = GenericSmsSender(settings, client)
+
+        async def then_crash(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+            await real(outbox_id, recipient, body, meta)
+            raise asyncio.CancelledError  # the process dies before marking it sent
+
+        with pytest.raises(asyncio.CancelledError):
+            await OutboxWorker(db.uow, {"sms_generic": then_crash}, lambda: now[0]).run_once()
+        now[0] = NOW + timedelta(days=1)  # the lease ran out; a restarted gateway resends
+        assert await OutboxWorker(db.uow, {"sms_generic": real}, lambda: now[0]).run_once() == 1
+    assert len(received) == 2
+    assert received[0] == received[1] and received[0][0].startswith("reply-")
