@@ -11,15 +11,10 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
-from aiogram import Dispatcher
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_imap, email_out, email_smtp, sms, telegram
-from channels.telegram.polling import LOCK_NAME as POLLING_LOCK
-from channels.telegram.polling import TelegramPoller
-from channels.telegram.sender import TelegramSender
-from channels.telegram.webhook import TelegramWebhook
+from channels import email_imap, email_out, email_smtp, sms
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
@@ -44,7 +39,6 @@ from gateway.http.keys import (
     PING,
     REMINDERS,
     REVIEW,
-    TELEGRAM_BOT,
     UOW,
 )
 from gateway.service import reminders
@@ -119,13 +113,11 @@ def init_app(
     bot_senders: dict[str, Sender] = {}
     tg = telegram_settings(config)
     if tg is not None:
-        app[TELEGRAM_BOT] = telegram.make_bot(tg)
-        bot_senders[TELEGRAM] = TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)
-        dispatcher = telegram.make_dispatcher(app[CHATS])
-        if tg.mode == "webhook":
-            webhook = TelegramWebhook(dispatcher, app[TELEGRAM_BOT], tg.webhook_secret)
-            webhook.setup(app, telegram.WEBHOOK_PATH)
-        app.cleanup_ctx.append(telegram_bot(tg, db, dispatcher, background))
+        # aiogram takes seconds to import: only a gateway with the bot on pays for it, not
+        # every one-shot CLI command
+        from gateway import telegram_wiring
+
+        bot_senders = telegram_wiring.setup(app, tg, db, background)
 
     async def open_database(app: web.Application) -> AsyncIterator[None]:
         await db.open()
@@ -148,32 +140,6 @@ def init_app(
     if background:
         app.cleanup_ctx.append(email_channels(config, db))
     return app
-
-
-def telegram_bot(
-    settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher, background: bool
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
-    process), both under advisory locks; the bot's HTTP session closed at the end."""
-
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        bot = app[TELEGRAM_BOT]
-        tasks: list[asyncio.Task[None]] = []
-        if settings.mode == "polling":
-            log.info("Telegram bot: long polling %s (one gateway process polls)", settings.api_base)
-        else:
-            log.info("Telegram bot: webhook at POST %s", telegram.WEBHOOK_PATH)
-        if background:
-            if settings.mode == "polling":
-                poller = TelegramPoller(dispatcher, bot, db.lock(POLLING_LOCK))
-                tasks.append(asyncio.create_task(poller.run_forever()))
-            lock = db.lock(reminders.LOCK_NAME)
-            tasks.append(asyncio.create_task(app[REMINDERS].run_forever(lock)))
-        yield
-        await stop_tasks(tasks)
-        await bot.session.close()
-
-    return ctx
 
 
 def email_channels(

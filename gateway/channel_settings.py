@@ -4,14 +4,18 @@ configuration themselves): part of the composition root, ``gateway.bootstrap``."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from channels import email_imap, email_out, email_smtp, sms, telegram
+from channels import email_imap, email_out, email_smtp, sms
 from channels.web.form import WebSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
 from gateway.service.forms import registers_of
 from gateway.service.receive import Clock
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from channels import telegram
 
 
 def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
@@ -24,6 +28,8 @@ def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
         return None
     if mode == "webhook" and not secret:
         raise ConfigError("telegram.webhook_secret is required with telegram.mode = webhook")
+    from channels import telegram  # aiogram: only when the bot is on (see bootstrap)
+
     return telegram.TelegramSettings(token, mode, c.api_base, secret)
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
-from aiogram import Bot
 from aiohttp import web
 
 from gateway.config import Config
@@ -14,6 +14,9 @@ from gateway.service.receive import Clock, Intake
 from gateway.service.reminders import Reminders
 from gateway.service.review import Review
 from gateway.service.uow import UnitOfWorkFactory
+
+if TYPE_CHECKING:  # aiogram is imported only where the bot runs
+    from aiogram import Bot
 
 CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
@@ -26,4 +29,4 @@ LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginTh
 CHATS: web.AppKey[Chats] = web.AppKey("chats", Chats)
 REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders", Reminders)
 # the Telegram bot, when ``telegram.token`` is set
-TELEGRAM_BOT: web.AppKey[Bot] = web.AppKey("telegram_bot", Bot)
+TELEGRAM_BOT: web.AppKey[Bot] = web.AppKey("telegram_bot")
