@@ -161,6 +161,8 @@ def to_inbound(
         meta["reply_to"] = clean_text(reply_to)[:255]
     if mail.attachments:
         meta["attachments"] = [a.as_json() for a in mail.attachments]
+    if any(a.content_type.startswith("image/") for a in mail.attachments):
+        meta["photo"] = True  # a photo of the meter: staff can read it if the text cannot
     if no_reply:
         meta["no_reply"] = no_reply
     return InboundMessage(

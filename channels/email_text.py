@@ -59,8 +59,8 @@ def own_lines(body: str) -> list[str]:
 
 
 def _reading_block(lines: list[str]) -> list[str]:
-    """From the first line that names an account, take the following non-empty lines as
-    long as together they still parse (``ЛС 1234567`` / ``Т1 5123`` / ``Т2 2010``).
+    """From the first line that names an account, take the following lines (across single
+    blank lines) as long as together they still parse (``ЛС 1234567`` / ``Т1 5123`` / ``Т2 2010``).
 
     A line that reads cleanly wins over an earlier one that only starts with a number (a
     bounce's ``... said: 550 5.1.1``); failing both, the first line with a number, so the
@@ -68,10 +68,21 @@ def _reading_block(lines: list[str]) -> list[str]:
     starts = [i for i, line in enumerate(lines) if line and parse(line).uin is not None]
     clean = [i for i in starts if parse(lines[i]).error in (None, "reading_count_mismatch")]
     for i in clean[:1] or starts[:1]:
-        block = [lines[i]]
+        block, blank = [lines[i]], False
         for nxt in lines[i + 1 : i + MAX_TEXT_LINES]:
-            if not nxt or parse("\n".join([*block, nxt])).error is not None:
+            if not nxt:
+                # one paragraph or <div> per line (Outlook, Gmail, phone mail apps) leaves a
+                # blank line between the lines a person reads as one message; two end it
+                if blank:
+                    break
+                blank = True
+                continue
+            joined = parse("\n".join([*block, nxt]))
+            if joined.error is not None:
                 break
+            if blank and len(joined.readings) <= len(parse("\n".join(block)).readings):
+                break  # past a blank line only readings join: not "Спасибо!"
             block.append(nxt)
+            blank = False
         return block
     return []

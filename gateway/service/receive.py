@@ -167,8 +167,8 @@ class Intake:
             outcome: Outcome = Rejected(reason=Reason.RATE_LIMITED)
             reply = render(outcome, message.id, None, message.language or self.language)
             return await self._finish(uow, message, outcome, None, reply, message.meta, now)
-        if not message.text.strip() and (message.meta or {}).get("photo"):
-            # nothing to parse, a photo to read: staff read the meter from it
+        if parsed.uin is None and (message.meta or {}).get("photo"):
+            # no account in the text, a photo to read: staff read the meter from it
             photo: Outcome = NeedsReview(reason=Reason.PHOTO)
             reply = render(photo, message.id, None, message.language or self.language)
             return await self._finish(uow, message, photo, None, reply, message.meta, now)

@@ -58,6 +58,9 @@ CASES = [
         [],
     ),
     ("no_message_id", "someone@example.net", "1111111 00410", None, []),
+    # one <div> per line: the blank lines between them do not cut the readings off
+    ("gmail_div_per_line", "anna.k@gmail.example.com", "ЛС 1234567\nТ1 5123 Т2 2010", None, []),
+    ("photo_only", "pavel@mail.example.ru", "Показания", None, [("meter.jpg", "image/jpeg", 206)]),
     (
         "auto_reply_vacation",
         "ivan.petrov@mail.example.ru",

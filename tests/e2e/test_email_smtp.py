@@ -213,6 +213,8 @@ OUTCOMES = [
     ("yandex_html_blockquote", "rejected", "meter_verification_expired"),
     ("old_client_raw_8bit_cp1251", "rejected", "unknown_uin"),
     ("no_message_id", "rejected", "unknown_uin"),
+    ("gmail_div_per_line", "accepted", None),
+    ("photo_only", "review", "photo"),  # staff read the meter from the photo
 ]
 
 
