@@ -49,6 +49,11 @@ _PLAIN = re.compile(
 _PLAIN_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
+# a day and month at the very end, after the readings: "… 2010 25.11", "… 2010 25/11"
+_DATE_ENDS = frozenset("0123456789. \t\n")
+_DATE_TAIL = re.compile(r"[ \t\n]+((?:0?[1-9]|[12][0-9]|3[01])[./](?:0?[1-9]|1[0-2]))[ \t\n.]*\Z")
+
+
 def parse(text: str, default_uin: str | None = None) -> ParseResult:
     """Read ``text``. ``default_uin`` is the account a chat is linked to: with it, the
     message may omit the UIN (a leading number is the UIN only if it is this one)."""
@@ -66,8 +71,20 @@ def parse(text: str, default_uin: str | None = None) -> ParseResult:
             # "1234567 05123 02010": what eight messages in ten look like (built with
             # tuple.__new__, which skips the NamedTuple defaults: half the cost)
             readings = tuple([_new(ParsedReading, (None, v, "", ())) for v in numbers[1:]])
-            return _new(ParseResult, (numbers[0], readings, None, None, ()))
+            result = _new(ParseResult, (numbers[0], readings, None, None, (), None))
+            # only "25.11" can be a date here: the plain forms have no "/"
+            return _dated(text, result) if "." in numbers[-1] else result
     return _parse(text, default_uin)
+
+
+def _dated(text: str, result: ParseResult) -> ParseResult:
+    """Mark a day and month typed after the readings (``… 2010 25.11``): it was read as
+    one more reading (two for ``25/11``), which the validator may take back."""
+    if result.error is None and len(result.readings) >= 2 and text[-1:] in _DATE_ENDS:
+        tail = _DATE_TAIL.search(text)
+        if tail is not None:
+            return result._replace(maybe_date=tail.group(1))
+    return result
 
 
 def _parse(text: str, default_uin: str | None) -> ParseResult:
@@ -119,7 +136,7 @@ def _assemble(
         readings.append(parsed)
     if not readings:
         return ParseResult(uin, (), "reading_count_mismatch", notes=tuple(notes))
-    return ParseResult(uin, tuple(readings), notes=tuple(notes))
+    return _dated(text, ParseResult(uin, tuple(readings), notes=tuple(notes)))
 
 
 def _as_typed(text: str, low: str, token: str) -> str:

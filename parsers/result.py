@@ -27,6 +27,9 @@ class ParseResult(NamedTuple):
     error: str | None = None
     token: str | None = None  # the part of the text the error is about, as typed
     notes: tuple[str, ...] = ()  # what was recognised and left out, for ``parse`` in words
+    # a date at the end (``… 25.11``, ``… 25/11``), left out of the readings: the validator
+    # decides whether it can only be a date or might have been meant as readings
+    maybe_date: str | None = None
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -59,6 +59,14 @@ def validate(
     if parsed.error is not None:
         return _fail(Reason(parsed.error), expected, parsed.token)
     readings = parsed.readings
+    if parsed.maybe_date is not None:
+        # "… 2010 25.11": a date after the readings is left out when the account's
+        # registers make that the only sensible reading; when it may be either, staff decide
+        typed = 2 if "/" in parsed.maybe_date else 1
+        if len(readings) - typed == len(expected):
+            readings = readings[:-typed]
+        elif len(readings) - typed < len(expected) < len(readings):
+            return _fail(Reason.AMBIGUOUS, expected, parsed.maybe_date)
     pairs = match_registers(readings, account.registers, rules.allow_partial)
     if pairs is None:
         split = _ambiguous_split(readings, expected)

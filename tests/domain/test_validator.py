@@ -65,6 +65,20 @@ def account(registers: tuple[Register, ...], status: str = "open") -> AccountVie
 CASES = [
     # id, text, registers, rules, expected status, reason, consumptions
     ("accepted-two-zone", "1234567 05123 02010", TWO_ZONE, {}, "accepted", None, ["123", "35"]),
+    # a date typed after the readings is never silently one more reading
+    ("date-after", "1234567 05123 02010 25.11", TWO_ZONE, {}, "accepted", None, ["123", "35"]),
+    ("date-slash", "1234567 05123 02010 25/11", TWO_ZONE, {}, "accepted", None, ["123", "35"]),
+    ("date-or-two", "1234567 05123 25/11", TWO_ZONE, {}, "review", "ambiguous", []),
+    # the count needs it: 12.05 is hot water's reading (lower than its last one, 40)
+    (
+        "decimal-not-date",
+        "1234567 104.25 12.05",
+        WATER,
+        {},
+        "rejected",
+        "decreasing",
+        ["4.25", None],
+    ),
     (
         "accepted-labels-reordered",
         "1234567 T2 2010 T1 5123",
