@@ -27,12 +27,13 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
 from channels.email_mime import to_inbound
+from channels.singleton import LockLost, SingletonLock
 from gateway.aio import raise_if_cancelling
 from gateway.service.receive import Receive
 from gateway.service.uow import FolderState, StorageUnavailable, UnitOfWorkFactory
@@ -52,18 +53,6 @@ BATCH = 20
 # response and never again, so IDLE may not wake for it; the next pass finds it anyway.
 IDLE_SECONDS = 20.0
 MAX_BACKOFF = 60.0
-
-
-class SingletonLock(Protocol):
-    """Held by one gateway process at a time (a PostgreSQL advisory lock)."""
-
-    async def acquire(self) -> bool: ...
-    async def still_held(self) -> bool: ...
-    async def release(self) -> None: ...
-
-
-class LockLost(Exception):
-    """Another process may poll now; stop and try to take the lock again."""
 
 
 @dataclass(frozen=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
 
 from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 
+from channels.singleton import LockLost, SingletonLock
 from channels.telegram.webhook import RETRYABLE
 from gateway.aio import raise_if_cancelling
 
@@ -22,16 +22,6 @@ log = logging.getLogger(__name__)
 
 LOCK_NAME = "meter-gateway:telegram-polling"
 MAX_BACKOFF = 60.0
-
-
-class SingletonLock(Protocol):
-    async def acquire(self) -> bool: ...
-    async def still_held(self) -> bool: ...
-    async def release(self) -> None: ...
-
-
-class LockLost(Exception):
-    """Another process may poll now."""
 
 
 class TelegramPoller:
