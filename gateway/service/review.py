@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway import i18n
 from gateway.domain.model import (
     Accepted,
     AccountView,
@@ -33,11 +34,6 @@ from gateway.service.decision import record_decision
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import ParsedReading, ParseResult, parse
-
-REJECT_REPLY = {
-    "ru": "Показания не приняты: {reason} Квитанция № {receipt}.",
-    "en": "Readings not accepted: {reason} Receipt No. {receipt}.",
-}
 
 # What a reviewer may accept despite the validator: the doubts staff exist to resolve.
 OVERRIDABLE = {None, Reason.IMPLAUSIBLE_JUMP}
@@ -126,7 +122,7 @@ class Review:
             lang = lang_of(stored.language or self.language)
             decided = stored.decided(
                 status=Status.REJECTED,
-                reply=REJECT_REPLY[lang].format(reason=reason, receipt=message_id),
+                reply=_reject_reply(reason, message_id, lang),
             )
             day = stored.received_at.astimezone(self.tz).date()
             await uow.review.settle_readings(message_id, Status.REJECTED)
@@ -188,6 +184,13 @@ class Review:
                 raise NeedsValues(f"{reg.meter} zone {reg.zone}: {value}: {result.reason}")
             results.append(replace(result, reason=None))
         return tuple(results)
+
+
+def _reject_reply(reason: str, receipt: int, lang: str) -> str:
+    t = i18n.translations(lang)
+    # TRANSLATORS: reason is the reviewer's own sentence, receipt the message number
+    text = t.gettext("Readings not accepted: %(reason)s Receipt No. %(receipt)s.")
+    return text % {"reason": reason, "receipt": receipt}
 
 
 def _value(r: RegisterResult) -> dict[str, Any]:
