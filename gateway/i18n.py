@@ -15,6 +15,7 @@ DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).with_name("locale")
 SUPPORTED = ("ru", "en")
 DEFAULT = "ru"
+NAMES = {"ru": "Русский", "en": "English"}  # each language in itself, for a switch to it
 
 
 def language(requested: str | None) -> str:

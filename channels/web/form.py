@@ -21,9 +21,9 @@ from aiohttp import web
 
 from channels.common import unavailable
 from channels.web.csrf import check_csrf, csrf_token
-from channels.web.texts import LANGUAGE_NAMES, STATUS, register_label
+from channels.web.texts import STATUS, register_label
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
-from gateway.i18n import language, translations
+from gateway.i18n import NAMES, language, translations
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 
@@ -137,7 +137,7 @@ class WebForm:
         context = {
             "lang": lang,
             "other": other,
-            "other_name": LANGUAGE_NAMES[other],
+            "other_name": NAMES[other],
             "status": STATUS,
             "uin": uin,
             "fields": fields,

@@ -15,9 +15,6 @@ ZONES = {2: {1: N_("T1 (day)"), 2: N_("T2 (night)")},
 STATUS = {"accepted": N_("Readings accepted"), "review": N_("Readings sent for review"),
           "rejected": N_("Readings not accepted")}  # fmt: skip
 
-# Each language's name in itself, for the switch to it (not translated).
-LANGUAGE_NAMES = {"ru": "Русский", "en": "English"}
-
 
 def register_label(service: str, zone: int, zones: int, lang: str) -> str:
     """``Электроэнергия, Т1 (день)``; a single-zone register is just its service."""
