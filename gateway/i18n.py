@@ -15,6 +15,7 @@ DOMAIN = "messages"
 LOCALE_DIR = Path(__file__).with_name("locale")
 SUPPORTED = ("ru", "en")
 DEFAULT = "ru"
+NAMES = {"ru": "Русский", "en": "English"}  # each language in itself, for a switch to it
 
 
 def language(requested: str | None) -> str:
@@ -32,3 +33,8 @@ def _catalogue(lang: str) -> gettext.NullTranslations:
     # No fallback: a supported language without its .mo is a packaging bug, and answering
     # Russian customers with the English msgids would hide it.
     return gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+
+
+def N_(message: str) -> str:
+    """Marks a text kept in a table for ``pybabel extract``; translated where it is used."""
+    return message

@@ -21,8 +21,9 @@ from aiohttp import web
 
 from channels.common import unavailable
 from channels.web.csrf import check_csrf, csrf_token
-from channels.web.texts import PAGE, lang_of, register_label
+from channels.web.texts import STATUS, register_label
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
+from gateway.i18n import NAMES, language, translations
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 
@@ -74,13 +75,13 @@ class WebForm:
         app.router.add_post("/submit", self.submit)
 
     async def show(self, request: web.Request) -> web.Response:
-        lang = lang_of(request.query.get("lang"))
+        lang = language(request.query.get("lang"))
         uin = request.query.get("uin", "").strip()
         return await self._page(request, lang, uin, {}, None)
 
     async def submit(self, request: web.Request) -> web.Response:
         form = await check_csrf(request)
-        lang = lang_of(form.get("lang"))
+        lang = language(form.get("lang"))
         uin = form.get("uin", "").strip()
         typed = {k: v.strip() for k, v in form.items() if FIELD.match(k)}
         if not UIN.match(uin):
@@ -112,15 +113,15 @@ class WebForm:
         receipt: Any,
         limited: bool = False,
     ) -> web.Response:
-        t = PAGE[lang]
+        t = translations(lang)
         error = None
         fields: list[dict[str, str]] = []
         if uin and not UIN.match(uin):
-            error = t["bad_uin"]
+            error = t.gettext("A UIN is digits only, 5 to 20 of them.")
         elif uin:
             registers = await self.registers(uin)
             if registers is None:
-                error = t["unknown_uin"]
+                error = t.gettext("No account with this UIN. Please check the number on the bill.")
             else:
                 fields = [
                     {
@@ -130,13 +131,17 @@ class WebForm:
                     }
                     for r in registers
                 ]
+        if limited:
+            error = t.gettext("Too many attempts. Please retry in an hour.")
+        other = "en" if lang == "ru" else "ru"
         context = {
-            "t": t,
             "lang": lang,
-            "other": "en" if lang == "ru" else "ru",
+            "other": other,
+            "other_name": NAMES[other],
+            "status": STATUS,
             "uin": uin,
             "fields": fields,
-            "error": t["rate_limited"] if limited else error,
+            "error": error,
             "receipt": receipt,
             "csrf": await csrf_token(request),
             "submission": uuid.uuid4().hex,

@@ -15,6 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
+from gateway import i18n
 from gateway.config import Config
 from gateway.domain.model import plain
 from gateway.http.errors import Handler
@@ -79,6 +80,17 @@ def session_key(config: Config) -> bytes:
     return hashlib.sha256(secret.encode()).digest()
 
 
+# A template's texts: {{ _("English text") }}, in the language of the page's ``lang``.
+@jinja2.pass_context
+def _gettext(context: jinja2.runtime.Context, message: str) -> str:
+    return i18n.translations(context.get("lang")).gettext(message)
+
+
+@jinja2.pass_context
+def _ngettext(context: jinja2.runtime.Context, singular: str, plural: str, n: int) -> str:
+    return i18n.translations(context.get("lang")).ngettext(singular, plural, n)
+
+
 async def home(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("home.html", request, {})
 
@@ -88,8 +100,10 @@ def setup(app: web.Application, config: Config) -> None:
         app,
         loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
         autoescape=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters["plain"] = plain
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     staff = config.staff
     storage = EncryptedCookieStorage(
         session_key(config),  # 32 raw bytes (the storage base64-encodes them)

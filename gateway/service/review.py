@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from gettext import NullTranslations
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from gateway import i18n
 from gateway.domain.model import (
     Accepted,
     AccountView,
@@ -29,15 +31,11 @@ from gateway.domain.replies import lang_of, render
 from gateway.domain.rules import Rules
 from gateway.domain.staff import ReviewItem
 from gateway.domain.validation import check_register, match_registers
+from gateway.i18n import N_
 from gateway.service.decision import record_decision
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import ParsedReading, ParseResult, parse
-
-REJECT_REPLY = {
-    "ru": "Показания не приняты: {reason} Квитанция № {receipt}.",
-    "en": "Readings not accepted: {reason} Receipt No. {receipt}.",
-}
 
 # What a reviewer may accept despite the validator: the doubts staff exist to resolve.
 OVERRIDABLE = {None, Reason.IMPLAUSIBLE_JUMP}
@@ -56,7 +54,18 @@ class AlreadyHandled(ReviewError):
 
 
 class NeedsValues(ReviewError):
-    """Nothing acceptable to accept: the reviewer must give (other) values or a UIN."""
+    """Nothing acceptable to accept: the reviewer must give (other) values or a UIN.
+
+    ``str(e)`` is English (the API's error); ``e.text(t)`` the same in a catalogue's language.
+    """
+
+    def __init__(self, message: str, **values: object) -> None:
+        super().__init__(message % values)
+        self.message = message
+        self.values = values
+
+    def text(self, t: NullTranslations) -> str:
+        return t.gettext(self.message) % self.values
 
 
 @dataclass(frozen=True)
@@ -89,13 +98,13 @@ class Review:
             parsed = parse(item.text)
             target = (uin or "").strip() or item.uin or parsed.uin
             if not target:
-                raise NeedsValues("the message has no UIN: give one")
+                raise NeedsValues(N_("the message has no UIN: give one"))
             found = await uow.accounts.load(target, period_of(day, self.rules.cutoff_day))
             if found is None:
-                raise NeedsValues(f"no account with UIN {target}")
+                raise NeedsValues(N_("no account with UIN %(uin)s"), uin=target)
             account = found[1]
             if account.status != "open":
-                raise NeedsValues(f"the account {target} is closed")
+                raise NeedsValues(N_("the account %(uin)s is closed"), uin=target)
             reassigned = target != (item.uin or parsed.uin)
             results = self._results(parsed, account, corrections, day, use_parse=not reassigned)
             lang = lang_of(stored.language or self.language)
@@ -117,7 +126,7 @@ class Review:
     async def reject(self, message_id: int, actor: str, reason: str) -> MessageRecord:
         reason = " ".join(reason.split())
         if not reason:
-            raise NeedsValues("give the reason for the customer")
+            raise NeedsValues(N_("give the reason for the customer"))
         if reason[-1] not in ".!?":
             reason += "."
         now = self.clock()
@@ -126,7 +135,7 @@ class Review:
             lang = lang_of(stored.language or self.language)
             decided = stored.decided(
                 status=Status.REJECTED,
-                reply=REJECT_REPLY[lang].format(reason=reason, receipt=message_id),
+                reply=_reject_reply(reason, message_id, lang),
             )
             day = stored.received_at.astimezone(self.tz).date()
             await uow.review.settle_readings(message_id, Status.REJECTED)
@@ -172,12 +181,16 @@ class Review:
         known = {(reg.meter, reg.zone) for reg in account.registers}
         for c in corrections:
             if (c.meter, c.zone) not in known:
-                raise NeedsValues(f"the account has no register {c.meter} zone {c.zone}")
+                raise NeedsValues(
+                    N_("the account has no register %(meter)s zone %(zone)s"),
+                    meter=c.meter,
+                    zone=c.zone,
+                )
             values[(c.meter, c.zone)] = c.value.strip().replace(",", ".")
         if unresolved - values.keys():
-            raise NeedsValues("the message is ambiguous: give the values to accept")
+            raise NeedsValues(N_("the message is ambiguous: give the values to accept"))
         if not values:
-            raise NeedsValues("no readings to accept: give the values")
+            raise NeedsValues(N_("no readings to accept: give the values"))
         results = []
         for reg in account.registers:
             value = values.get((reg.meter, reg.zone))
@@ -185,9 +198,23 @@ class Review:
                 continue
             result = check_register(reg, ParsedReading(None, value), day, self.rules)
             if result.reason not in OVERRIDABLE:
-                raise NeedsValues(f"{reg.meter} zone {reg.zone}: {value}: {result.reason}")
+                raise NeedsValues(
+                    # TRANSLATORS: reason is a reason code (SPEC), e.g. decreasing
+                    N_("%(meter)s zone %(zone)s: %(value)s: %(reason)s"),
+                    meter=reg.meter,
+                    zone=reg.zone,
+                    value=value,
+                    reason=result.reason,
+                )
             results.append(replace(result, reason=None))
         return tuple(results)
+
+
+def _reject_reply(reason: str, receipt: int, lang: str) -> str:
+    t = i18n.translations(lang)
+    # TRANSLATORS: reason is the reviewer's own sentence, receipt the message number
+    text = t.gettext("Readings not accepted: %(reason)s Receipt No. %(receipt)s.")
+    return text % {"reason": reason, "receipt": receipt}
 
 
 def _value(r: RegisterResult) -> dict[str, Any]:

@@ -16,6 +16,8 @@ from babel.messages.pofile import read_po
 from gateway import i18n
 from gateway.domain.model import Accepted, Reason, RegisterResult, Rejected
 from gateway.domain.replies import expected_format, pending_reply, render
+from gateway.i18n import N_
+from gateway.service.review import NeedsValues
 from tests.domain.test_validator import TWO_ZONE, WATER, reg
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -190,3 +192,10 @@ def test_catalogues_are_read_once_per_language() -> None:
     assert i18n.translations("ru") is i18n.translations("ru")
     assert i18n.translations("xx") is i18n.translations(None) is i18n.translations("ru")
     assert i18n.translations("en") is not i18n.translations("ru")
+
+
+def test_a_review_problem_reads_in_the_reviewers_language() -> None:
+    problem = NeedsValues(N_("no account with UIN %(uin)s"), uin="7654321")
+    assert str(problem) == "no account with UIN 7654321"  # the API's error
+    assert problem.text(i18n.translations("ru")) == "лицевого счёта с УИН 7654321 нет"
+    assert problem.text(i18n.translations("en")) == str(problem)

@@ -1,4 +1,5 @@
-"""The staff UI in a real browser: login, the queue, a correction, escaping, keyboard."""
+"""The staff UI in a real browser: login, the queue, a correction, escaping, keyboard; in
+Russian, as a reviewer sees it, and in English when chosen."""
 
 from __future__ import annotations
 
@@ -25,11 +26,11 @@ async def test_reviewer_corrects_a_reading_and_the_reply_is_queued(
     assert message["status"] == "review"
     await log_in(page, live)
     card = page.locator(f"#m{message['id']}")
-    await card.get_by_label("Value for E-1 Электроэнергия, Т1 (день)").fill("5100")
+    await card.get_by_label("Показание для E-1 Электроэнергия, Т1 (день)").fill("5100")
     await screenshot(page, "queue", engine.dialect.name)
-    await card.get_by_role("button", name="Accept these values").click()
+    await card.get_by_role("button", name="Принять эти показания").click()
     await page.wait_for_url(f"{live}/staff/review")
-    assert await page.locator(".flash").inner_text() == f"Message {message['id']} accepted."
+    assert await page.locator(".flash").inner_text() == f"Сообщение {message['id']} принято."
     assert await page.locator(f"#m{message['id']}").count() == 0
     async with make_sessionmaker(engine)() as s:
         replies = (await s.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
@@ -58,16 +59,16 @@ async def test_queue_works_with_the_keyboard_alone(page: Page, live) -> None:
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{live}/staff/review")
     assert await page.locator(".error").count() == 0, await page.content()
-    target = page.locator(f"#m{message['id']} button", has_text="Accept as parsed")
+    target = page.locator(f"#m{message['id']} button", has_text="Принять как разобрано")
     for _ in range(60):
         await page.keyboard.press("Tab")
         if await target.evaluate("b => b === document.activeElement"):
             break
     else:
-        raise AssertionError("Tab never reached 'Accept as parsed'")
+        raise AssertionError("Tab never reached 'Принять как разобрано'")
     await page.keyboard.press("Enter")
     await page.wait_for_url(f"{live}/staff/review")
-    assert "accepted" in await page.locator(".flash").inner_text()
+    assert "принято" in await page.locator(".flash").inner_text()
 
 
 async def test_login_is_required_and_wrong_password_refused(page: Page, live) -> None:
@@ -76,7 +77,7 @@ async def test_login_is_required_and_wrong_password_refused(page: Page, live) ->
     await page.fill("#login", "rita")
     await page.fill("#password", "wrong password")
     await page.click("button[type=submit]")
-    assert "Wrong login or password" in await page.locator(".error").inner_text()
+    assert "Неверный логин или пароль" in await page.locator(".error").inner_text()
 
 
 async def test_dashboard_and_account_pages(page: Page, live, engine) -> None:
@@ -90,6 +91,26 @@ async def test_dashboard_and_account_pages(page: Page, live, engine) -> None:
         await close_period(uow_of(engine), period, rules, {"electricity": Decimal(100)},
                            today=NOW.date(), now=NOW)  # fmt: skip
     await page.goto(f"{live}/staff/accounts/1234567")
-    assert "Account 1234567" in await page.locator("h1").inner_text()
+    assert "Лицевой счёт 1234567" in await page.locator("h1").inner_text()
     assert await page.locator("svg.chart rect").count() > 2
     await screenshot(page, "account", engine.dialect.name)
+
+
+async def test_english_is_chosen_once_and_kept_through_login(page: Page, live) -> None:
+    message = await sms(live, JUMP, "e1")
+    await page.goto(f"{live}/staff/review")
+    assert await page.locator("h1").inner_text() == "Вход для сотрудников"
+    await page.get_by_role("link", name="English").click()
+    assert await page.locator("h1").inner_text() == "Staff login"
+    assert await page.locator("html").get_attribute("lang") == "en"
+    await page.fill("#login", "rita")
+    await page.fill("#password", "correct horse battery")
+    await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_url(f"{live}/staff/review")
+    card = page.locator(f"#m{message['id']}")
+    await card.get_by_label("Value for E-1 Electricity, T1 (day)").fill("5100")
+    await card.get_by_role("button", name="Accept these values").click()
+    await page.wait_for_url(f"{live}/staff/review")
+    assert await page.locator(".flash").inner_text() == f"Message {message['id']} accepted."
+    await page.get_by_role("link", name="Русский").click()
+    assert await page.locator("h1").inner_text() == "Очередь проверки (0)"

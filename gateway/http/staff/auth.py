@@ -12,9 +12,13 @@ from aiohttp_session import get_session, new_session
 from channels.web.csrf import check_csrf, csrf_token
 from gateway.domain.staff import StaffUser
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE, UOW
+from gateway.http.staff.lang import language_context, staff_language
+from gateway.i18n import N_, translations
 from gateway.service.staff import active_user, authenticate
 
 LOGIN_URL = "/staff/login"
+THROTTLED = N_("Too many failed attempts; wait 15 minutes.")
+WRONG = N_("Wrong login or password.")
 
 
 async def current_user(request: web.Request) -> StaffUser | None:
@@ -46,12 +50,13 @@ async def login_form(request: web.Request) -> web.Response:
 async def _render_login(
     request: web.Request, error: str | None, status: int, login: str = ""
 ) -> web.Response:
-    context = {
-        "csrf": await csrf_token(request),
-        "next": _safe_next(request.query.get("next", "/staff/")),
-        "error": error,
-        "login": login,
-    }
+    context = await language_context(request)
+    context.update(
+        csrf=await csrf_token(request),
+        next=_safe_next(request.query.get("next", "/staff/")),
+        error=translations(context["lang"]).gettext(error) if error else None,
+        login=login,
+    )
     response = aiohttp_jinja2.render_template("staff/login.html", request, context)
     response.set_status(status)
     return response
@@ -63,15 +68,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     throttle = request.app[LOGIN_THROTTLE]
     keys = (f"login:{login_name}", f"addr:{request.remote}")
     if throttle.blocked(*keys):
-        return await _render_login(
-            request, "Too many failed attempts; wait 15 minutes.", 429, login_name
-        )
+        return await _render_login(request, THROTTLED, 429, login_name)
     user = await authenticate(request.app[UOW], login_name, form.get("password", ""))
     if user is None:
         throttle.fail(*keys)
-        return await _render_login(request, "Wrong login or password.", 401, login_name)
+        return await _render_login(request, WRONG, 401, login_name)
     throttle.clear(keys[0])
+    lang = await staff_language(request)
     session = await new_session(request)  # a fresh session id: no fixation
+    session["lang"] = lang
     session["login"] = user.login
     session["since"] = request.app[CLOCK]().isoformat()
     raise web.HTTPSeeOther(_safe_next(form.get("next", "/staff/")))
@@ -79,6 +84,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
+    lang = await staff_language(request)
     session = await get_session(request)
     session.invalidate()
-    raise web.HTTPSeeOther(LOGIN_URL)
+    raise web.HTTPSeeOther(f"{LOGIN_URL}?lang={lang}")

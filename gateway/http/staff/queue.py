@@ -17,6 +17,8 @@ from gateway.domain.staff import ReviewFilter, ReviewItem
 from gateway.domain.validation import match_registers
 from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
 from gateway.http.staff.auth import require_user
+from gateway.http.staff.lang import language_context, staff_language
+from gateway.i18n import translations
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound
 from gateway.service.uow import UnitOfWork
 from parsers import parse
@@ -50,7 +52,7 @@ async def registers_of(uow: UnitOfWork, uin: str | None, period: str) -> tuple[R
     return found[1].registers if found else ()
 
 
-def view(item: ReviewItem, registers: tuple[Register, ...]) -> dict[str, Any]:
+def view(item: ReviewItem, registers: tuple[Register, ...], lang: str) -> dict[str, Any]:
     """What the template shows of one item; the values prefilled from the parse."""
     parsed = parse(item.text)
     prefill: dict[tuple[str, int], str] = {}
@@ -66,7 +68,7 @@ def view(item: ReviewItem, registers: tuple[Register, ...]) -> dict[str, Any]:
             {
                 "meter": reg.meter,
                 "zone": reg.zone,
-                "label": register_label(reg.service, reg.zone, reg.zones, "ru"),
+                "label": register_label(reg.service, reg.zone, reg.zones, lang),
                 "last": f"{plain(reg.last.value)} ({reg.last.taken_on})" if reg.last else "—",
                 "value": prefill.get((reg.meter, reg.zone), ""),
                 "candidates": candidates.get((reg.meter, reg.zone)) or [],
@@ -78,15 +80,17 @@ def view(item: ReviewItem, registers: tuple[Register, ...]) -> dict[str, Any]:
 
 async def queue_page(request: web.Request) -> web.Response:
     user = await require_user(request)
+    page = await language_context(request)
     f = filter_of(request.query)
     period = period_of(request.app[CLOCK]().date(), request.app[CONFIG].rules.cutoff_day)
     async with request.app[UOW]() as uow:
         items = await uow.review.page(f, None, QUEUE_LIMIT)
         if f.confirmed_first:
             items.sort(key=lambda i: not i.confirmed)
-        views = [view(i, await registers_of(uow, i.uin, period)) for i in items]
+        views = [view(i, await registers_of(uow, i.uin, period), page["lang"]) for i in items]
     session = await get_session(request)
     context = {
+        **page,
         "user": user,
         "csrf": await csrf_token(request),
         "views": views,
@@ -110,27 +114,31 @@ def corrections_of(form: Any) -> list[Correction]:
 async def decide(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     form = await check_csrf(request)
+    t = translations(await staff_language(request))
     try:
         message_id = int(request.match_info["id"])
     except ValueError:
-        raise web.HTTPNotFound(text="no such message") from None
+        raise web.HTTPNotFound(text=t.gettext("No such message.")) from None
+    number = {"id": message_id}
     action = request.match_info["action"]
     review = request.app[REVIEW]
     try:
         if action == "reject":
             await review.reject(message_id, user.login, form.get("reason", ""))
-            note = f"Message {message_id} rejected."
+            note = t.gettext("Message %(id)s rejected.") % number
         else:
             corrections = corrections_of(form) if form.get("mode") == "values" else []
             uin = form.get("uin", "").strip() or None
             await review.accept(message_id, user.login, uin=uin, corrections=corrections)
-            note = f"Message {message_id} accepted."
+            note = t.gettext("Message %(id)s accepted.") % number
     except NotFound:
-        raise web.HTTPNotFound(text=f"no message {message_id}") from None
+        raise web.HTTPNotFound(text=t.gettext("No message %(id)s.") % number) from None
     except AlreadyHandled:
-        raise web.HTTPConflict(text=f"Message {message_id} is already handled.") from None
+        text = t.gettext("Message %(id)s is already handled.") % number
+        raise web.HTTPConflict(text=text) from None
     except NeedsValues as e:
-        note = f"Message {message_id}: {e}."
+        # TRANSLATORS: problem says why the message cannot be accepted as it is
+        note = t.gettext("Message %(id)s: %(problem)s.") % {**number, "problem": e.text(t)}
     session = await get_session(request)
     session["flash"] = note
     raise web.HTTPSeeOther("/staff/review")

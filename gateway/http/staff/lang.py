@@ -1,0 +1,41 @@
+"""The staff UI's language: Russian unless the reviewer chose English with ``?lang=en`` on
+any page (kept in the session until ``?lang=ru``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from aiohttp_session import get_session
+
+from gateway import i18n
+from gateway.i18n import N_
+
+# What a status (of a message, reading or account) reads as; the codes of channels and
+# reasons stay as in the API and the filters.
+STATUS_NAMES = {"accepted": N_("accepted"), "review": N_("in review"),
+                "rejected": N_("rejected"), "pending": N_("pending"),
+                "superseded": N_("superseded"), "open": N_("open"),
+                "closed": N_("closed")}  # fmt: skip
+
+
+async def staff_language(request: web.Request) -> str:
+    session = await get_session(request)
+    asked = request.query.get("lang")
+    if asked in i18n.SUPPORTED:
+        session["lang"] = asked
+    chosen = session.get("lang")
+    return chosen if isinstance(chosen, str) and chosen in i18n.SUPPORTED else i18n.DEFAULT
+
+
+async def language_context(request: web.Request) -> dict[str, Any]:
+    """What every staff template needs for its texts and the switch to the other language."""
+    lang = await staff_language(request)
+    other = "en" if lang == "ru" else "ru"
+    return {
+        "lang": lang,
+        "other": other,
+        "other_name": i18n.NAMES[other],
+        "switch": str(request.rel_url.update_query(lang=other)),
+        "status_names": STATUS_NAMES,
+    }
