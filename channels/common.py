@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from typing import Any
 
 from aiohttp import web
 
@@ -24,3 +25,11 @@ def unavailable() -> web.Response:
     response = json_error(503, "storage unavailable, retry later")
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
+
+
+async def read_form(request: web.Request) -> Any:
+    """The posted form; a body that is not one (a broken multipart) is 400, not 500."""
+    try:
+        return await request.post()
+    except (ValueError, UnicodeDecodeError, AssertionError) as e:
+        raise web.HTTPBadRequest(text=f"the body is not a form: {e}") from None

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 import aiohttp
 from aiohttp import web
 
-from channels.common import json_error, json_response, unavailable
+from channels.common import json_error, json_response, read_form, unavailable
 from gateway import metrics
 from gateway.domain.model import Channel, InboundMessage, clean_text
 from gateway.service.receive import Receive
@@ -121,7 +121,7 @@ class SmsWebhooks:
         token = self.settings.twilio_auth_token
         if not token:
             raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
-        form = await request.post()
+        form = await read_form(request)
         params = [(k, v) for k, v in form.items() if isinstance(v, str)]
         url = self.settings.twilio_public_url or str(request.url)
         given = request.headers.get("X-Twilio-Signature", "")

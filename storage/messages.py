@@ -17,6 +17,7 @@ from gateway.domain.model import (
     ReadingRecord,
     Status,
     StoredMessage,
+    clean_text,
 )
 from storage.models import Meter, Reading
 from storage.statements import messages, sql
@@ -25,6 +26,7 @@ from storage.statements import messages, sql
 def fit(text: str, size: int = 255) -> str:
     """``text`` cut to a column of ``size``: a provider's over-long value is stored, not
     refused; a cut id keeps a digest of the whole, so two long ids stay two."""
+    text = clean_text(text)  # a lone surrogate from bad JSON cannot be stored
     if len(text) <= size:
         return text
     return text[: size - 17] + "#" + hashlib.sha256(text.encode()).hexdigest()[:16]

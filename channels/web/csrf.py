@@ -11,6 +11,8 @@ from html import escape
 from aiohttp import web
 from aiohttp_session import get_session
 
+from channels.common import read_form
+
 FIELD = "csrf"
 
 
@@ -30,7 +32,7 @@ def forbidden(text: str) -> web.HTTPForbidden:
 
 async def check_csrf(request: web.Request) -> dict[str, str]:
     """The posted form, once its token matches the session's; raises 403 otherwise."""
-    form = await request.post()
+    form = await read_form(request)
     given = form.get(FIELD)
     session = await get_session(request)
     expected = session.get(FIELD)
