@@ -125,9 +125,12 @@ def init_app(
         await db.close()
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as client:
+        timeout = aiohttp.ClientTimeout(total=config.outbox.send_timeout)
+        async with aiohttp.ClientSession(timeout=timeout) as client:
             transports = {**outbox_senders(config, client), **bot_senders, **(senders or {})}
-            app[OUTBOX] = OutboxWorker(db.uow, transports, clock)
+            app[OUTBOX] = OutboxWorker(
+                db.uow, transports, clock, send_timeout=config.outbox.send_timeout
+            )
             tasks = []
             if background:
                 tasks.append(asyncio.create_task(resume_forever(app[INTAKE])))

@@ -27,6 +27,7 @@ from gateway.config_sections import (
     HttpConfig,
     ImapConfig,
     NormativesConfig,
+    OutboxConfig,
     RepliesConfig,
     RulesConfig,
     SmsConfig,
@@ -47,6 +48,7 @@ class Config(_Section):
     http: HttpConfig = HttpConfig()
     smtp: SmtpConfig = SmtpConfig()
     smtp_out: SmtpOutConfig = SmtpOutConfig()
+    outbox: OutboxConfig = OutboxConfig()
     imap: ImapConfig = ImapConfig()
     sms: SmsConfig = SmsConfig()
     telegram: TelegramConfig = TelegramConfig()

@@ -121,6 +121,10 @@ class SmtpOutConfig(_Section):
     sender: str = Field(default="readings@example.org", alias="from")
 
 
+class OutboxConfig(_Section):
+    send_timeout: Positive = 30  # seconds one reply's send may take; also sizes the lease
+
+
 class ImapConfig(_Section):
     host: str = ""
     port: Port = 993

@@ -98,6 +98,14 @@ class OutboxRepository:
             OutboxItem(r.id, r.channel, r.recipient, r.body, r.meta, r.attempts + 1) for r in rows
         ]
 
+    async def extend(self, ids: Sequence[int], until: datetime) -> None:
+        """Renew the lease of claimed rows still waiting to be sent."""
+        await self.conn.execute(
+            update(Outbox)
+            .where(Outbox.id.in_(list(ids)), Outbox.status == OutboxStatus.PENDING)
+            .values(next_attempt_at=until)
+        )
+
     async def mark(self, item_id: int, **values: Any) -> None:
         """Record the result of an attempt: ``status``, ``sent_at``, ``next_attempt_at``,
         ``last_error``."""

@@ -1,11 +1,13 @@
 """Delivers queued replies (email, Telegram, an SMS provider's send API) with retries.
 
 A row is claimed in a short transaction (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
-gateway processes share the work) by pushing its ``next_attempt_at`` a lease ahead, long enough
-for the whole batch with each send bounded by ``send_timeout``; it is sent outside any
-transaction and then marked sent. A crash between sending and marking resends it
-once the lease runs out: delivery is at least once, and each send carries the outbox id so
-a provider can drop the repeat.
+gateway processes share the work) by pushing its ``next_attempt_at`` a short lease ahead (three
+send timeouts); before each send the worker renews the lease of the rows it still holds when
+less than two send timeouts are left, so a slow batch is never claimed by another worker, and
+rows held by a process that died are free again within one lease. A row is sent outside any
+transaction and then marked sent. A crash between sending and marking resends it once the
+lease runs out: delivery is at least once, and each send carries the outbox id so a provider
+can drop the repeat.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from gateway import metrics
@@ -42,15 +44,14 @@ class Undeliverable(Exception):
 
 
 SEND_TIMEOUT = 30.0  # seconds one send may take; a slower one counts as failed
-LEASE_MARGIN = timedelta(minutes=5)  # the marking after the sends, a slow database
 MAX_ATTEMPTS = 12
 
 
-def lease_for(batch: int, send_timeout: float) -> timedelta:
-    """How long claimed rows stay ours: the worst case of the batch sent one after the
-    other, each up to its timeout, and a margin. Shorter, and another worker would claim
-    rows this one is still about to send, and send them again."""
-    return timedelta(seconds=batch * send_timeout) + LEASE_MARGIN
+def lease_for(send_timeout: float) -> timedelta:
+    """How long claimed rows stay ours without a renewal: three sends at their timeout.
+    The worker renews while it works through a batch; a dead worker's rows come back
+    after this long."""
+    return timedelta(seconds=3 * send_timeout)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -73,7 +74,7 @@ class OutboxWorker:
         self.interval = interval
         self.batch = batch
         self.send_timeout = send_timeout
-        self.lease = lease_for(batch, send_timeout)
+        self.lease = lease_for(send_timeout)
         self.wakeup = asyncio.Event()
 
     async def run_forever(self) -> None:
@@ -102,7 +103,16 @@ class OutboxWorker:
                 self.clock(), list(self.senders), self.batch, self.lease
             )
             await uow.commit()
-        for item in claimed:
+        held_until = self.clock() + self.lease
+        for n, item in enumerate(claimed):
+            if held_until - self.clock() < timedelta(seconds=2 * self.send_timeout):
+                try:
+                    held_until = await self._renew([i.id for i in claimed[n:]])
+                except Exception:
+                    raise_if_cancelling()
+                    # the rest go back to the queue when their lease runs out
+                    log.exception("outbox lease renewal failed; %d left", len(claimed) - n)
+                    return n
             try:
                 async with asyncio.timeout(self.send_timeout):
                     await self.senders[item.transport](
@@ -129,6 +139,13 @@ class OutboxWorker:
                     item.id, status=OutboxStatus.SENT, sent_at=self.clock(), last_error=None
                 )
         return len(claimed)
+
+    async def _renew(self, ids: list[int]) -> datetime:
+        until = self.clock() + self.lease
+        async with self.uow() as uow:
+            await uow.outbox.extend(ids, until)
+            await uow.commit()
+        return until
 
     async def _mark_failed(self, item_id: int, attempts: int, error: str) -> None:
         if attempts >= MAX_ATTEMPTS:

@@ -17,7 +17,7 @@ from channels.sms import GenericSmsSender, SmsSettings
 from gateway.bootstrap import intake
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage
-from gateway.service.outbox import OutboxWorker
+from gateway.service.outbox import SEND_TIMEOUT, OutboxWorker, lease_for
 from storage.db import Database
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
 from tests.helpers import seed
@@ -36,32 +36,47 @@ async def queue_replies(engine: AsyncEngine, clock: Any, count: int) -> Database
 
 
 async def test_a_slow_batch_is_not_claimed_again_by_another_worker(engine: AsyncEngine) -> None:
+    """Five sends, each taking its whole timeout: past the first lease (three timeouts)
+    the worker has renewed what it still holds, and another worker claims nothing."""
     now = [NOW]
-    db = await queue_replies(engine, lambda: now[0], 2)
+    db = await queue_replies(engine, lambda: now[0], 5)
     sent: list[int] = []
-    release = asyncio.Event()
+    stolen: list[int] = []
+
+    async def fast(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        stolen.append(outbox_id)
+
+    second = OutboxWorker(db.uow, {"sms_generic": fast}, lambda: now[0], batch=50)
 
     async def slow(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
         sent.append(outbox_id)
-        await release.wait()  # the provider takes its time: up to the send timeout each
+        now[0] += timedelta(seconds=SEND_TIMEOUT)  # the provider took all of its time
+        assert await second.run_once() == 0  # meanwhile, another worker looks
 
     first = OutboxWorker(db.uow, {"sms_generic": slow}, lambda: now[0], batch=50)
-    running = asyncio.create_task(first.run_once())
-    while not sent:
-        await asyncio.sleep(0.01)
-    # well within a worst-case batch (50 sends x the send timeout), past the old 5 minutes
-    now[0] = NOW + timedelta(minutes=10)
+    assert await first.run_once() == 5
+    assert now[0] - NOW > lease_for(SEND_TIMEOUT)  # the first lease alone had run out
+    assert len(sent) == 5 and stolen == []
 
-    async def fast(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+
+async def test_rows_of_a_dead_worker_come_back_after_one_lease(engine: AsyncEngine) -> None:
+    now = [NOW]
+    db = await queue_replies(engine, lambda: now[0], 3)
+
+    async def dies(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
+        raise asyncio.CancelledError  # killed in its first send
+
+    with pytest.raises(asyncio.CancelledError):
+        await OutboxWorker(db.uow, {"sms_generic": dies}, lambda: now[0]).run_once()
+    sent: list[int] = []
+
+    async def real(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
         sent.append(outbox_id)
 
-    second = OutboxWorker(db.uow, {"sms_generic": fast}, lambda: now[0], batch=50)
-    try:
-        assert await second.run_once() == 0
-    finally:
-        release.set()
-    assert await running == 2
-    assert sorted(sent) == sorted(set(sent))
+    other = OutboxWorker(db.uow, {"sms_generic": real}, lambda: now[0])
+    assert await other.run_once() == 0
+    now[0] += lease_for(SEND_TIMEOUT)
+    assert await other.run_once() == 3 and len(sent) == 3
 
 
 async def test_a_send_that_hangs_ends_at_the_send_timeout_and_is_retried(

@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "password": "",
         "from": "readings@example.org",
     },
+    "outbox": {"send_timeout": 30},
     "imap": {
         "host": "",
         "port": 993,
