@@ -121,6 +121,11 @@ class SmtpOutConfig(_Section):
     sender: str = Field(default="readings@example.org", alias="from")
 
 
+class IntakeConfig(_Section):
+    batch_size: Positive = 100  # messages decided and committed in one transaction at most
+    queue_limit: Positive = 2000  # messages waiting for the database; one more gets 503/451
+
+
 class OutboxConfig(_Section):
     send_timeout: Positive = 30  # seconds one reply's send may take; also sizes the lease
 
