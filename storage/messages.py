@@ -109,18 +109,17 @@ class MessageRepository:
         return [created.pop((p["channel"], p["external_id"]), None) for p in params]
 
     async def sender_counts(
-        self, senders: Sequence[tuple[str, str]], since: datetime
+        self, senders: Sequence[tuple[str, str]], since: datetime, cap: int
     ) -> dict[tuple[str, str], tuple[int, int]]:
         """Per (channel, sender): messages received after ``since`` and how many of them
-        were answered ``unknown_uin``."""
-        rows = await self.conn.execute(
-            sql(self.conn, "sender_counts"),
-            {
-                "channels": sorted({c for c, _ in senders}),
-                "senders": sorted({s for _, s in senders}),
-                "since": since,
-            },
-        )
+        were answered ``unknown_uin``, each counted up to ``cap``."""
+        params: dict[str, Any] = {"since": since, "cap": cap}
+        if self.conn.dialect.name == "postgresql":
+            params |= {"channels": [c for c, _ in senders], "senders": [s for _, s in senders]}
+        else:
+            params |= {"channels": sorted({c for c, _ in senders}),
+                       "senders": sorted({s for _, s in senders})}  # fmt: skip
+        rows = await self.conn.execute(sql(self.conn, "sender_counts"), params)
         return {(c, s): (int(n), int(failed)) for c, s, n, failed in rows}
 
     async def finish_many(

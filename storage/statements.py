@@ -10,7 +10,18 @@ from __future__ import annotations
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, or_, select, tuple_, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,6 +77,22 @@ def _history() -> Executable:
     )
 
 
+# Per (channel, sender) pair, each counted through the (channel, sender, received_at) index
+# and capped: the plan does not depend on the table's statistics (a fresh table, a flood)
+_SENDER_COUNTS_PG = text(
+    """
+    SELECT s.channel, s.sender,
+      (SELECT count(*) FROM (SELECT 1 FROM messages m
+        WHERE m.channel = s.channel AND m.sender = s.sender AND m.received_at > :since
+        LIMIT :cap) a),
+      (SELECT count(*) FROM (SELECT 1 FROM messages m
+        WHERE m.channel = s.channel AND m.sender = s.sender AND m.received_at > :since
+          AND m.reason = 'unknown_uin' LIMIT :cap) b)
+    FROM unnest(CAST(:channels AS text[]), CAST(:senders AS text[])) AS s(channel, sender)
+    """
+)
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(messages)
@@ -99,7 +126,9 @@ def _statements(dialect: str) -> dict[str, Executable]:
             index_elements=["channel", "external_id"]
         ).returning(*STORED, messages.c.external_id),
         "accounts": many.with_for_update(of=accounts) if lock else many,
-        "sender_counts": select(
+        "sender_counts": _SENDER_COUNTS_PG
+        if lock
+        else select(
             messages.c.channel,
             messages.c.sender,
             func.count(),

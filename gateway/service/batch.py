@@ -105,7 +105,7 @@ class BatchIntake(Intake):
         if flood <= 0 and guesses <= 0:
             return set(batch)
         since = min(m.received_at for m in messages) - timedelta(hours=1)
-        counts = await uow.messages.sender_counts(sorted(batch), since)
+        counts = await uow.messages.sender_counts(sorted(batch), since, max(flood, guesses))
         return {
             sender
             for sender, mine in batch.items()

@@ -53,7 +53,7 @@ class Messages(Protocol):
         self, inbounds: Sequence[InboundMessage], received_at: datetime
     ) -> list[StoredMessage | None]: ...
     async def sender_counts(
-        self, senders: Sequence[tuple[str, str]], since: datetime
+        self, senders: Sequence[tuple[str, str]], since: datetime, cap: int
     ) -> dict[tuple[str, str], tuple[int, int]]: ...
     async def finish_many(
         self, decided: Sequence[tuple[StoredMessage, str | None]], now: datetime
