@@ -20,10 +20,10 @@ from sqlalchemy import func, select
 
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import Message, Reading
-from tests.e2e.dovecot import PASSWORD, USER, Dovecot
+from tests.e2e.dovecot import Dovecot
 from tests.e2e.mail import send_mail
-from tests.e2e.test_crash import Provider
 from tests.e2e.test_email_imap import Mailbox
+from tests.guarantees.outside import Provider
 from tests.guarantees.pgcluster import Cluster
 from tests.helpers import meter, seed
 from tests.process import free_port, signed_sms, start_gateway, wait_ready
@@ -120,12 +120,7 @@ async def test_the_database_crashes_under_load_and_comes_back(
         "METER_GATEWAY_RULES_RATE_LIMIT_PER_HOUR": "0",
         "METER_GATEWAY_SMTP_ENABLED": "true",
         "METER_GATEWAY_SMTP_PORT": str(smtp_port),
-        "METER_GATEWAY_IMAP_HOST": "127.0.0.1",
-        "METER_GATEWAY_IMAP_PORT": str(dovecot.port),
-        "METER_GATEWAY_IMAP_SSL": "false",
-        "METER_GATEWAY_IMAP_USER": USER,
-        "METER_GATEWAY_IMAP_PASSWORD": PASSWORD,
-        "METER_GATEWAY_IMAP_POLL_SECONDS": "1",
+        **dovecot.gateway_env(),
     }
     gateway = start_gateway(tmp_path, port, cluster.url, env)
     mailbox = Mailbox(dovecot.port)

@@ -28,7 +28,7 @@ from channels.email_imap import LOCK_NAME
 from gateway.domain.periods import add_months, parse_period
 from storage.locks import lock_key
 from storage.models import Message, Outbox, Period, PeriodVolume, Reading
-from tests.e2e.dovecot import PASSWORD, USER, Dovecot
+from tests.e2e.dovecot import Dovecot
 from tests.e2e.mail import start_sink
 from tests.guarantees.outside import (
     Provider,
@@ -213,12 +213,7 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
                 "METER_GATEWAY_SMTP_RECIPIENTS": TO[0],
                 "METER_GATEWAY_SMTP_OUT_HOST": "127.0.0.1",
                 "METER_GATEWAY_SMTP_OUT_PORT": str(sink.port),
-                "METER_GATEWAY_IMAP_HOST": "127.0.0.1",
-                "METER_GATEWAY_IMAP_PORT": str(dovecot.port),
-                "METER_GATEWAY_IMAP_SSL": "false",
-                "METER_GATEWAY_IMAP_USER": USER,
-                "METER_GATEWAY_IMAP_PASSWORD": PASSWORD,
-                "METER_GATEWAY_IMAP_POLL_SECONDS": "1",
+                **dovecot.gateway_env(),
             }
             procs.append(start_gateway(tmp_path, ports[n], db_url, env, log=f"gateway{n}.log"))
         await asyncio.gather(*(wait_ready(p) for p in ports))
