@@ -41,6 +41,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         init_app(config),
         host=config.http.host,
         port=config.http.port,
+        shutdown_timeout=config.http.shutdown_timeout,
         print=lambda text: print(text, flush=True),
     )
     return 0
