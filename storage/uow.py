@@ -5,6 +5,13 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
+from asyncpg.exceptions import (
+    AdminShutdownError,
+    CannotConnectNowError,
+    CrashShutdownError,
+    InsufficientResourcesError,
+    PostgresConnectionError,
+)
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,14 +27,34 @@ from storage.review import ReviewRepository
 from storage.staff import AuditRepository, StaffRepository
 from storage.volumes import VolumeRepository
 
+# PostgreSQL refusing a new connection: too many clients (max_connections, a role's limit),
+# starting up, shutting down. asyncpg raises these from connect, and SQLAlchemy's pool
+# passes them on as they are (it translates the errors of statements only).
+REFUSED = (
+    InsufficientResourcesError,
+    PostgresConnectionError,
+    CannotConnectNowError,
+    AdminShutdownError,
+    CrashShutdownError,
+)
 # What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted. Bad data
 # (DataError, IntegrityError) is not "unavailable": retrying it would fail forever.
-UNAVAILABLE = (PoolTimeout, OSError, TimeoutError, OperationalError, InterfaceError, DBAPIError)
+UNAVAILABLE = (
+    PoolTimeout,
+    OSError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+    DBAPIError,
+    *REFUSED,
+)
 
 
 def unavailable(exc: BaseException) -> bool:
     """A failure of the connection (the sender should retry), not of the statement."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
+        return True
+    if isinstance(exc, REFUSED):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
