@@ -101,6 +101,7 @@ class DatabaseConfig(_Section):
 class HttpConfig(_Section):
     host: str = "127.0.0.1"
     port: ListenPort = 8080
+    shutdown_timeout: Positive = 10  # seconds in-flight requests get after SIGTERM
 
 
 class SmtpConfig(_Section):

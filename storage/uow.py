@@ -9,8 +9,8 @@ from asyncpg.exceptions import (
     AdminShutdownError,
     CannotConnectNowError,
     CrashShutdownError,
+    InsufficientResourcesError,
     PostgresConnectionError,
-    TooManyConnectionsError,
 )
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -27,21 +27,27 @@ from storage.review import ReviewRepository
 from storage.staff import AuditRepository, StaffRepository
 from storage.volumes import VolumeRepository
 
-# A PostgreSQL that refuses a new connection for now: full (max_connections, which two
-# gateways under load can reach), starting up, shutting down. SQLAlchemy does not wrap what
-# asyncpg raises while connecting, so these arrive as asyncpg's own exceptions.
+# PostgreSQL refusing a new connection: too many clients (max_connections, a role's limit),
+# starting up, shutting down. asyncpg raises these from connect, and SQLAlchemy's pool
+# passes them on as they are (it translates the errors of statements only).
 REFUSED = (
-    TooManyConnectionsError,
+    InsufficientResourcesError,
+    PostgresConnectionError,
     CannotConnectNowError,
     AdminShutdownError,
     CrashShutdownError,
-    PostgresConnectionError,
 )
 # What asyncpg/aiosqlite raise when the server is gone or the pool is exhausted. Bad data
 # (DataError, IntegrityError) is not "unavailable": retrying it would fail forever.
 UNAVAILABLE = (
-    PoolTimeout, OSError, TimeoutError, OperationalError, InterfaceError, DBAPIError, *REFUSED
-)  # fmt: skip
+    PoolTimeout,
+    OSError,
+    TimeoutError,
+    OperationalError,
+    InterfaceError,
+    DBAPIError,
+    *REFUSED,
+)
 
 
 def unavailable(exc: BaseException) -> bool:

@@ -1,8 +1,9 @@
-"""The period close benchmark runs end to end (a small run: the figure itself is in bench/)."""
+"""The benchmarks run end to end (small runs: the figures themselves are in bench/)."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -25,3 +26,41 @@ def test_period_close_bench_prints_one_json_line() -> None:
     assert result["bench"] == "period_close" and result["registers"] == 2000
     assert result["target_seconds"] == 60 and result["seconds"] > 0
     assert sum(result["by_method"].values()) == 2000
+
+
+INTAKE = BENCH.with_name("intake.py")
+
+
+def test_intake_bench_without_wrk_says_how_to_install_it(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(INTAKE)],
+        env={**os.environ, "PATH": str(tmp_path)},  # no wrk on this PATH
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line == "bench/intake.py: wrk is not installed: apt-get install wrk"
+    assert done.stdout == ""
+
+
+def test_intake_bench_prints_one_json_line_per_configuration() -> None:
+    """A short run of both configurations (wrk comes with scripts/test, like PostgreSQL)."""
+    done = subprocess.run(
+        [sys.executable, str(INTAKE), "--workers", "1", "2", "--seconds", "1",
+         "--messages", "2000", "--rate", "50", "--seconds-at-rate", "1", "--pg", PG_ADMIN_URL],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["workers"] for r in results] == [1, 2]
+    for r in results:
+        assert r["bench"] == "intake" and r["gateway_errors"] == {} and r["repeats"] == 0
+        assert r["accepted_per_second"] > 0 and r["bare_per_second"] > 0 and r["ratio"] > 0
+        assert r["failed_at_rate"] == 0 and 0 < r["p50_ms_at_rate"] <= r["p99_ms_at_rate"]
+        # the parent and each worker (one process with --workers 1)
+        assert len(r["peak_rss_mb_by_process"]) == (1 if r["workers"] == 1 else 3)
+        assert r["accepted_stored"] >= 50

@@ -1,4 +1,4 @@
-"""``run [--demo]``: migrate, then serve HTTP (and the mail channels)."""
+"""``run [--demo] [--workers N]``: migrate, then serve HTTP (and the mail channels)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from aiohttp import web
 
 from channels.sms import hmac_signature
 from gateway.bootstrap import init_app, run_with_database
+from gateway.cli import workers
+from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.service.demo import load_demo
 from storage.db import Database
@@ -23,9 +25,29 @@ DEMO_TOKEN = "demo-token"
 def add_commands(sub: Any, config_opt: argparse.ArgumentParser) -> None:
     run = sub.add_parser("run", parents=[config_opt], help="start the gateway")
     run.add_argument("--demo", action="store_true", help="load demo accounts, print a first curl")
+    run.add_argument(
+        "--workers",
+        type=_count,
+        default=1,
+        metavar="N",
+        help="N processes serving one port (SO_REUSEPORT; PostgreSQL only; default 1)",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return value
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if args.workers > 1 and not config.database_url.startswith("postgresql"):
+        # several processes writing one SQLite file take turns on its lock: slower than one
+        raise CliError("--workers needs PostgreSQL (database.url is SQLite)")
     if args.demo:
         config = demo_config(config)
         run_with_database(config, lambda db: load_demo(db.uow, config.rules, datetime.now(UTC)))
@@ -37,10 +59,13 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         run_with_database(config, migrated)
     if args.demo:
         print(demo_instructions(config))
+    if args.workers > 1:
+        return workers.supervise(config, args.workers)
     web.run_app(
         init_app(config),
         host=config.http.host,
         port=config.http.port,
+        shutdown_timeout=config.http.shutdown_timeout,
         print=lambda text: print(text, flush=True),
     )
     return 0
