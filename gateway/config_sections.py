@@ -102,6 +102,7 @@ class HttpConfig(_Section):
     host: str = "127.0.0.1"
     port: ListenPort = 8080
     shutdown_timeout: Positive = 10  # seconds in-flight requests get after SIGTERM
+    access_log: Flag = True  # one log line per request (off where a load balancer logs them)
 
 
 class SmtpConfig(_Section):
