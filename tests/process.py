@@ -50,6 +50,7 @@ def start_gateway(
         cwd=tmp_path,
         stdout=out,
         stderr=out,
+        start_new_session=True,  # its own process group: a test can kill it with its workers
     )
 
 

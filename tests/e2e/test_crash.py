@@ -13,6 +13,7 @@ import signal
 from pathlib import Path
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from storage.models import Message, Reading
@@ -44,7 +45,9 @@ async def send(session: aiohttp.ClientSession, port: int, i: int) -> str | None:
 
 
 async def load_then_kill(port: int, pid: int, kill_after: int | None) -> dict[int, str]:
-    """Send all N messages at once; SIGKILL the gateway once ``kill_after`` are answered."""
+    """Send all N messages at once; SIGKILL the gateway (and its workers: its whole process
+    group, as a power cut or the OOM killer on the machine) once ``kill_after`` are
+    answered."""
     answered: dict[int, str] = {}
     async with aiohttp.ClientSession() as session:
 
@@ -57,7 +60,7 @@ async def load_then_kill(port: int, pid: int, kill_after: int | None) -> dict[in
         if kill_after is not None:
             while len(answered) < kill_after and not all(t.done() for t in tasks):
                 await asyncio.sleep(0.005)
-            os.kill(pid, signal.SIGKILL)
+            os.killpg(pid, signal.SIGKILL)
         await asyncio.gather(*tasks)
     return answered
 
@@ -65,6 +68,18 @@ async def load_then_kill(port: int, pid: int, kill_after: int | None) -> dict[in
 async def test_killed_twice_under_load_loses_nothing_and_doubles_nothing(
     tmp_path: Path, db_url, sessions
 ) -> None:
+    await killed_twice(tmp_path, db_url, sessions, ())
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_two_workers_killed_twice_lose_nothing_and_double_nothing(
+    tmp_path: Path, db_url, sessions
+) -> None:
+    """The same with ``run --workers 2`` (group commit in each worker, one port)."""
+    await killed_twice(tmp_path, db_url, sessions, ("--workers", "2"))
+
+
+async def killed_twice(tmp_path: Path, db_url: str, sessions, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     await seed(sessions, [meter(str(1000000 + i), "E-1") for i in range(N)])
     provider = Provider()
     runner, send_url = await provider.start()
@@ -80,7 +95,7 @@ async def test_killed_twice_under_load_loses_nothing_and_doubles_nothing(
         # two rounds killed mid-run; the provider retries everything each time (answered
         # ones too: a lost answer looks the same to it), then a last round runs to the end
         for kill_after in (N // 4, N // 2, None):
-            proc = start_gateway(tmp_path, port, db_url, env)
+            proc = start_gateway(tmp_path, port, db_url, env, args=args)
             await wait_ready(port)
             answered = await load_then_kill(port, proc.pid, kill_after)
             if kill_after is not None:
