@@ -40,12 +40,20 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
-from processes import children_of, free_port, memory_mb, stop, wait_port  # bench/processes.py
+from processes import (  # bench/processes.py
+    children_of,
+    cpu_seconds,
+    free_port,
+    memory_mb,
+    stop,
+    wait_port,
+)
 
 SECRET = "bench-secret"
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,31 +104,30 @@ def wrk(port: int, bodies: Path, args: argparse.Namespace, seconds: int) -> dict
     if found is None:
         raise RuntimeError(f"wrk printed no summary: {done.stdout} {done.stderr}")
     out: dict[str, Any] = json.loads(found.group(1))
-    ok = out["requests"] - out["status_errors"]
-    out["ok_per_second"] = ok / (out["duration_us"] / 1e6)
+    out["ok"] = out["requests"] - out["status_errors"]
+    out["ok_per_second"] = out["ok"] / (out["duration_us"] / 1e6)
     return out
 
 
-async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float], int]:
-    """Send at a steady ``rate``; each 200's latency from its scheduled send, and how many
-    got something else."""
+async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float], dict[str, int]]:
+    """Send at a steady ``rate``; each 200's latency from its scheduled send, and what the
+    others got (a status, or the client's error)."""
     latencies: list[float] = []
-    failed = 0
+    failed: Counter[str] = Counter()
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def one(raw: bytes, due: float) -> None:
-            nonlocal failed
             headers = {"X-Signature": signature(raw), "Content-Type": "application/json"}
             try:
                 async with session.post(url, data=raw, headers=headers) as r:
                     await r.read()
                     if r.status != 200:
-                        failed += 1
+                        failed[str(r.status)] += 1
                         return
-            except (TimeoutError, aiohttp.ClientError):
-                failed += 1
+            except (TimeoutError, aiohttp.ClientError) as e:
+                failed[type(e).__name__] += 1
                 return
             latencies.append(time.perf_counter() - due)
 
@@ -133,7 +140,7 @@ async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float]
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(raw, due)))
         await asyncio.gather(*tasks)
-    return sorted(latencies), failed
+    return sorted(latencies), dict(failed)
 
 
 def percentile_ms(sorted_seconds: list[float], p: float) -> float | None:
@@ -211,11 +218,14 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # every worker listening
         wrk(port, warm_file, args, WARMUP_SECONDS)
+        pids = [gateway.pid, *children_of(gateway.pid)]
+        cpu = cpu_seconds(pids)
         accepted = wrk(port, load_file, args, args.seconds)
+        cpu = cpu_seconds(pids) - cpu
         latencies, failed = await paced(
             f"http://127.0.0.1:{port}/sms/inbound", bodies[at_rate:], args.rate
         )
-        memory = [memory_mb(pid) for pid in [gateway.pid, *children_of(gateway.pid)]]
+        memory = [memory_mb(pid) for pid in pids]
         stop(procs)
         procs = []
         conn = await asyncpg.connect(dsn)
@@ -237,6 +247,8 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
         "ratio_target": 0.5,
         "gateway_errors": {k: v for k, v in errors.items() if v},
         "repeats": accepted["repeats"],
+        # the gateway's own CPU per answered message (PostgreSQL's and wrk's not included)
+        "gateway_cpu_ms_per_message": round(cpu * 1000 / max(1, accepted["ok"]), 2),
         "p50_ms_under_load": round(accepted["p50_us"] / 1000, 2),
         "p99_ms_under_load": round(accepted["p99_us"] / 1000, 2),
         "rate": args.rate,
