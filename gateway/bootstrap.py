@@ -37,13 +37,16 @@ from gateway.http.keys import (
     CONFIG,
     INTAKE,
     PING,
+    RECEIVE,
     REMINDERS,
     REVIEW,
     UOW,
 )
 from gateway.service import reminders
+from gateway.service.batch import BatchIntake
 from gateway.service.chats import TRANSPORT as TELEGRAM
 from gateway.service.chats import Chats
+from gateway.service.group_commit import GroupCommit
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -67,8 +70,8 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
     return Database.of(engine) if engine is not None else Database(config.database_url)
 
 
-def intake(config: Config, db: Database, clock: Clock) -> Intake:
-    return Intake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
+def intake(config: Config, db: Database, clock: Clock) -> BatchIntake:
+    return BatchIntake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:
@@ -100,15 +103,17 @@ def init_app(
     app[CLOCK] = clock
     app[UOW] = db.uow
     app[PING] = db.ping
-    app[INTAKE] = intake(config, db, clock)
+    app[INTAKE] = batch = intake(config, db, clock)
+    group = GroupCommit(batch, config.intake.batch_size, config.intake.queue_limit)
+    app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
-    app[CHATS] = Chats(db.uow, app[INTAKE].receive, config.rules, clock)
+    app[CHATS] = Chats(db.uow, app[RECEIVE], config.rules, clock)
     app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
     health.setup(app)
     pages.setup(app, config)
     staff.setup(app)
-    sms.SmsWebhooks(app[INTAKE].receive, sms_settings(config)).setup(app)
-    WebForm(app[INTAKE].receive, form_registers(db, config, clock), web_settings(config)).setup(app)
+    sms.SmsWebhooks(app[RECEIVE], sms_settings(config)).setup(app)
+    WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
     bot_senders: dict[str, Sender] = {}
     tg = telegram_settings(config)
@@ -122,6 +127,7 @@ def init_app(
     async def open_database(app: web.Application) -> AsyncIterator[None]:
         await db.open()
         yield
+        await group.close()  # every message taken is answered before the database closes
         await db.close()
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
@@ -152,7 +158,7 @@ def email_channels(
     app's own event loop."""
 
     async def ctx(app: web.Application) -> AsyncIterator[None]:
-        receive = app[INTAKE].receive
+        receive = app[RECEIVE]
         tasks: list[asyncio.Task[None]] = []
         if config.smtp.enabled:
             app[SMTP_SERVER] = await email_smtp.start_smtp_server(

@@ -26,6 +26,7 @@ from gateway.config_sections import (
     DatabaseConfig,
     HttpConfig,
     ImapConfig,
+    IntakeConfig,
     NormativesConfig,
     OutboxConfig,
     RepliesConfig,
@@ -48,6 +49,7 @@ class Config(_Section):
     http: HttpConfig = HttpConfig()
     smtp: SmtpConfig = SmtpConfig()
     smtp_out: SmtpOutConfig = SmtpOutConfig()
+    intake: IntakeConfig = IntakeConfig()
     outbox: OutboxConfig = OutboxConfig()
     imap: ImapConfig = ImapConfig()
     sms: SmsConfig = SmsConfig()

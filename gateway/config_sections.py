@@ -102,6 +102,7 @@ class HttpConfig(_Section):
     host: str = "127.0.0.1"
     port: ListenPort = 8080
     shutdown_timeout: Positive = 10  # seconds in-flight requests get after SIGTERM
+    access_log: Flag = True  # one log line per request (off where a load balancer logs them)
 
 
 class SmtpConfig(_Section):
@@ -120,6 +121,11 @@ class SmtpOutConfig(_Section):
     user: str = ""
     password: str = ""
     sender: str = Field(default="readings@example.org", alias="from")
+
+
+class IntakeConfig(_Section):
+    batch_size: Positive = 100  # messages decided and committed in one transaction at most
+    queue_limit: Positive = 2000  # messages waiting for the database; one more gets 503/451
 
 
 class OutboxConfig(_Section):

@@ -48,6 +48,10 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # No pre-ping: it costs a round trip per transaction. A connection the server dropped
     # fails its first statement, the channel answers "retry later", the pool replaces it.
     kwargs.setdefault("pool_recycle", 3600)
+    # bounded waits: a server that does not answer a connect, or a pool with no free
+    # connection, becomes "retry later" within seconds, not a request hanging for minutes
+    kwargs.setdefault("pool_timeout", 10)
+    kwargs.setdefault("connect_args", {"timeout": 10})
     return create_async_engine(url, **kwargs)
 
 

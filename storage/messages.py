@@ -47,6 +47,36 @@ def _stored(row: Any) -> StoredMessage:
     )
 
 
+def _params(inbound: InboundMessage, received_at: datetime) -> dict[str, Any]:
+    meta = dict(inbound.meta or {})
+    if inbound.reply_via:
+        meta["reply_via"] = inbound.reply_via
+    return {
+        "channel": str(inbound.channel),
+        "external_id": fit(inbound.external_id),
+        "sender": fit(inbound.sender),
+        "recipient": fit(inbound.recipient),
+        "text": inbound.text,
+        "raw": inbound.raw,
+        "meta": meta or None,
+        "language": (inbound.language or "")[:8] or None,
+        "received_at": inbound.received_at or received_at,
+        "status": Status.PENDING,
+    }
+
+
+def _finish_params(message: StoredMessage, uin: str | None, now: datetime) -> dict[str, Any]:
+    return {
+        "b_id": message.id,
+        "b_uin": uin,
+        "b_status": message.status,
+        "b_reason": message.reason,
+        "b_reply": message.reply,
+        "b_meta": message.meta,
+        "b_processed_at": now,
+    }
+
+
 class MessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -55,26 +85,8 @@ class MessageRepository:
         self, inbound: InboundMessage, received_at: datetime
     ) -> tuple[StoredMessage, bool]:
         """Store an inbound message once; ``(message, created)``. A repeat returns the first."""
-        meta = dict(inbound.meta or {})
-        if inbound.reply_via:
-            meta["reply_via"] = inbound.reply_via
-        row = (
-            await self.conn.execute(
-                sql(self.conn, "insert"),
-                {
-                    "channel": str(inbound.channel),
-                    "external_id": fit(inbound.external_id),
-                    "sender": fit(inbound.sender),
-                    "recipient": fit(inbound.recipient),
-                    "text": inbound.text,
-                    "raw": inbound.raw,
-                    "meta": meta or None,
-                    "language": (inbound.language or "")[:8] or None,
-                    "received_at": inbound.received_at or received_at,
-                    "status": Status.PENDING,
-                },
-            )
-        ).one_or_none()
+        params = _params(inbound, received_at)
+        row = (await self.conn.execute(sql(self.conn, "insert"), params)).one_or_none()
         if row is not None:
             return _stored(row), True
         # a repeat: on PostgreSQL the insert waited for the first one's commit, so it is visible
@@ -85,6 +97,38 @@ class MessageRepository:
             )
         ).one()
         return _stored(found), False
+
+    async def insert_many(
+        self, inbounds: Sequence[InboundMessage], received_at: datetime
+    ) -> list[StoredMessage | None]:
+        """Store several messages in one statement; for each, the stored message, or None
+        when it is a repeat (of a stored message, or of one earlier in ``inbounds``)."""
+        params = [_params(i, received_at) for i in inbounds]
+        rows = (await self.conn.execute(sql(self.conn, "insert_many"), params)).all()
+        created = {(r.channel, r.external_id): _stored(r) for r in rows}
+        return [created.pop((p["channel"], p["external_id"]), None) for p in params]
+
+    async def sender_counts(
+        self, senders: Sequence[tuple[str, str]], since: datetime, cap: int
+    ) -> dict[tuple[str, str], tuple[int, int]]:
+        """Per (channel, sender): messages received after ``since`` and how many of them
+        were answered ``unknown_uin``, each counted up to ``cap``."""
+        params: dict[str, Any] = {"since": since, "cap": cap}
+        if self.conn.dialect.name == "postgresql":
+            params |= {"channels": [c for c, _ in senders], "senders": [s for _, s in senders]}
+        else:
+            params |= {"channels": sorted({c for c, _ in senders}),
+                       "senders": sorted({s for _, s in senders})}  # fmt: skip
+        rows = await self.conn.execute(sql(self.conn, "sender_counts"), params)
+        return {(c, s): (int(n), int(failed)) for c, s, n, failed in rows}
+
+    async def finish_many(
+        self, decided: Sequence[tuple[StoredMessage, str | None]], now: datetime
+    ) -> None:
+        """Record several decisions (one statement executed for all)."""
+        await self.conn.execute(
+            sql(self.conn, "finish"), [_finish_params(m, uin, now) for m, uin in decided]
+        )
 
     async def get(self, message_id: int, lock: bool = False) -> StoredMessage | None:
         """The message; ``lock``: locked for this transaction, None when another holds it."""
@@ -137,18 +181,7 @@ class MessageRepository:
 
     async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None:
         """Record the decision: status, reason, reply (one UPDATE)."""
-        await self.conn.execute(
-            sql(self.conn, "finish"),
-            {
-                "b_id": message.id,
-                "b_uin": uin,
-                "b_status": message.status,
-                "b_reason": message.reason,
-                "b_reply": message.reply,
-                "b_meta": message.meta,
-                "b_processed_at": now,
-            },
-        )
+        await self.conn.execute(sql(self.conn, "finish"), _finish_params(message, uin, now))
 
     async def page(
         self, channel: str | None, external_id: str | None, after_id: int | None, limit: int

@@ -28,19 +28,32 @@ class OutboxRepository:
     ) -> None:
         """Queue the reply to ``message``; once per message and transport. ``extra`` adds to
         the message's meta what the transport needs (a Telegram keyboard)."""
+        await self.enqueue_many([(message, transport, body, extra)], now)
+
+    async def enqueue_many(
+        self,
+        items: Sequence[tuple[StoredMessage, str, str, Mapping[str, Any] | None]],
+        now: datetime,
+    ) -> None:
+        """``enqueue`` for several messages: (message, transport, body, extra) each."""
+        if not items:
+            return
         await self.conn.execute(
             sql(self.conn, "enqueue"),
-            {
-                "message_id": message.id,
-                "channel": transport,
-                "recipient": message.reply_address,
-                "body": body,
-                "meta": {**(message.meta or {}), **extra} if extra else message.meta,
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": now,
-                "created_at": now,
-            },
+            [
+                {
+                    "message_id": message.id,
+                    "channel": transport,
+                    "recipient": message.reply_address,
+                    "body": body,
+                    "meta": {**(message.meta or {}), **extra} if extra else message.meta,
+                    "status": OutboxStatus.PENDING,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+                for message, transport, body, extra in items
+            ],
         )
 
     async def add(

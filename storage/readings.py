@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -29,35 +30,45 @@ class ReadingRepository:
     ) -> None:
         """Store a message's readings; accepted ones supersede earlier accepted readings of
         the same register and period (both are kept)."""
-        if not results:
+        await self.add_many([(message, results, status, taken_on)], now)
+
+    async def add_many(
+        self,
+        items: Sequence[tuple[StoredMessage, Sequence[RegisterResult], Status, date]],
+        now: datetime,
+    ) -> None:
+        """``add`` for several messages of different accounts: one insert, and one
+        supersede per period for all their accepted readings."""
+        rows: list[dict[str, Any]] = [
+            {
+                "meter_id": r.register.meter_id,
+                "zone": r.register.zone,
+                "message_id": message.id,
+                "value": r.value,
+                "consumption": r.consumption,
+                "period": r.period,
+                "taken_on": taken_on,
+                "status": status,
+                "reason": r.reason,
+                "source": message.channel,
+                "created_at": now,
+            }
+            for message, results, status, taken_on in items
+            for r in results
+        ]
+        if not rows:
             return
-        await self.conn.execute(
-            sql(self.conn, "add_readings"),
-            [
-                {
-                    "meter_id": r.register.meter_id,
-                    "zone": r.register.zone,
-                    "message_id": message.id,
-                    "value": r.value,
-                    "consumption": r.consumption,
-                    "period": r.period,
-                    "taken_on": taken_on,
-                    "status": status,
-                    "reason": r.reason,
-                    "source": message.channel,
-                    "created_at": now,
-                }
-                for r in results
-            ],
-        )
-        if status == Status.ACCEPTED:
+        await self.conn.execute(sql(self.conn, "add_readings"), rows)
+        accepted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for _, results, status, _ in items:
+            if status == Status.ACCEPTED:
+                for r in results:
+                    accepted[r.period].append((r.register.meter_id, r.register.zone))
+        message_ids = [message.id for message, *_ in items]
+        for period, registers in accepted.items():
             await self.conn.execute(
-                sql(self.conn, "supersede"),
-                {
-                    "registers": [(r.register.meter_id, r.register.zone) for r in results],
-                    "b_period": results[0].period,
-                    "b_message_id": message.id,
-                },
+                sql(self.conn, "supersede_many"),
+                {"registers": registers, "b_period": period, "message_ids": message_ids},
             )
 
     async def insert_history(self, rows: Sequence[dict[str, Any]]) -> None:

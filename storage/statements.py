@@ -10,7 +10,18 @@ from __future__ import annotations
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Executable, Table, bindparam, func, insert, select, tuple_, update
+from sqlalchemy import (
+    Executable,
+    Table,
+    bindparam,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,6 +77,22 @@ def _history() -> Executable:
     )
 
 
+# Per (channel, sender) pair, each counted through the (channel, sender, received_at) index
+# and capped: the plan does not depend on the table's statistics (a fresh table, a flood)
+_SENDER_COUNTS_PG = text(
+    """
+    SELECT s.channel, s.sender,
+      (SELECT count(*) FROM (SELECT 1 FROM messages m
+        WHERE m.channel = s.channel AND m.sender = s.sender AND m.received_at > :since
+        LIMIT :cap) a),
+      (SELECT count(*) FROM (SELECT 1 FROM messages m
+        WHERE m.channel = s.channel AND m.sender = s.sender AND m.received_at > :since
+          AND m.reason = 'unknown_uin' LIMIT :cap) b)
+    FROM unnest(CAST(:channels AS text[]), CAST(:senders AS text[])) AS s(channel, sender)
+    """
+)
+
+
 @cache
 def _statements(dialect: str) -> dict[str, Executable]:
     ins = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(messages)
@@ -81,7 +108,51 @@ def _statements(dialect: str) -> dict[str, Executable]:
         .where(accounts.c.uin == bindparam("uin"))
         .order_by(meters.c.position, meters.c.id)
     )
+    many = (
+        select(
+            accounts.c.uin.label("account_uin"),
+            accounts.c.id.label("account_id_"),
+            accounts.c.status.label("account_status"),
+            accounts.c.residents,
+            meters,
+        )
+        .select_from(accounts.outerjoin(meters, meters.c.account_id == accounts.c.id))
+        .where(accounts.c.uin.in_(bindparam("uins", expanding=True)))
+        # locked in one order (account id) by every process: two batches never deadlock
+        .order_by(accounts.c.id, meters.c.position, meters.c.id)
+    )
     return {
+        "insert_many": ins.on_conflict_do_nothing(
+            index_elements=["channel", "external_id"]
+        ).returning(*STORED, messages.c.external_id),
+        "accounts": many.with_for_update(of=accounts) if lock else many,
+        "sender_counts": _SENDER_COUNTS_PG
+        if lock
+        else select(
+            messages.c.channel,
+            messages.c.sender,
+            func.count(),
+            func.count(messages.c.id).filter(messages.c.reason == "unknown_uin"),
+        )
+        .where(
+            messages.c.channel.in_(bindparam("channels", expanding=True)),
+            messages.c.sender.in_(bindparam("senders", expanding=True)),
+            messages.c.received_at > bindparam("since", type_=messages.c.received_at.type),
+        )
+        .group_by(messages.c.channel, messages.c.sender),
+        "supersede_many": update(readings)
+        .where(
+            tuple_(readings.c.meter_id, readings.c.zone).in_(
+                bindparam("registers", expanding=True)
+            ),
+            readings.c.period == bindparam("b_period"),
+            readings.c.status == "accepted",
+            or_(
+                readings.c.message_id.is_(None),
+                readings.c.message_id.not_in(bindparam("message_ids", expanding=True)),
+            ),
+        )
+        .values(status="superseded"),
         "insert": ins.on_conflict_do_nothing(index_elements=["channel", "external_id"]).returning(
             *STORED
         ),
@@ -105,16 +176,6 @@ def _statements(dialect: str) -> dict[str, Executable]:
         "account": account.with_for_update(of=accounts) if lock else account,
         "history": _history(),
         "add_readings": insert(readings),
-        "supersede": update(readings)
-        .where(
-            tuple_(readings.c.meter_id, readings.c.zone).in_(
-                bindparam("registers", expanding=True)
-            ),
-            readings.c.period == bindparam("b_period"),
-            readings.c.status == "accepted",
-            readings.c.message_id.is_distinct_from(bindparam("b_message_id")),
-        )
-        .values(status="superseded"),
         "finish": update(messages)
         .where(messages.c.id == bindparam("b_id"))
         .values(

@@ -14,6 +14,7 @@ from gateway.cli.errors import CliError
 from gateway.config import Config, ConfigError, load_config
 from gateway.service.csv_files import CsvImportError
 from gateway.service.uow import StorageUnavailable
+from storage.uow import REFUSED
 
 COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "run": run.cmd_run,
@@ -52,7 +53,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, ConfigError, CsvImportError) as e:
         print(f"meter-gateway: error: {e}", file=sys.stderr)
         return 1
-    except (SQLAlchemyError, OSError, StorageUnavailable) as e:
+    except (SQLAlchemyError, OSError, StorageUnavailable, *REFUSED) as e:
         print(f"meter-gateway: error: database: {str(e).splitlines()[0]}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -66,6 +66,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         host=config.http.host,
         port=config.http.port,
         shutdown_timeout=config.http.shutdown_timeout,
+        access_log=web.access_logger if config.http.access_log else None,
         print=lambda text: print(text, flush=True),
     )
     return 0

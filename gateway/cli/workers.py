@@ -196,7 +196,11 @@ async def serve(config: Config, *, reuse_port: bool) -> None:
     for sig in SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
-    runner = web.AppRunner(init_app(config), shutdown_timeout=config.http.shutdown_timeout)
+    runner = web.AppRunner(
+        init_app(config),
+        shutdown_timeout=config.http.shutdown_timeout,
+        access_log=web.access_logger if config.http.access_log else None,
+    )
     await runner.setup()
     try:
         if not stop.is_set():

@@ -10,7 +10,7 @@ from aiohttp import web
 from gateway.config import Config
 from gateway.http.throttle import LoginThrottle
 from gateway.service.chats import Chats
-from gateway.service.receive import Clock, Intake
+from gateway.service.receive import Clock, Intake, Receive
 from gateway.service.reminders import Reminders
 from gateway.service.review import Review
 from gateway.service.uow import UnitOfWorkFactory
@@ -22,6 +22,8 @@ CONFIG: web.AppKey[Config] = web.AppKey("config", Config)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 UOW: web.AppKey[UnitOfWorkFactory] = web.AppKey("uow")
 INTAKE: web.AppKey[Intake] = web.AppKey("intake", Intake)
+# what every channel hands its messages to: the intake behind group commit
+RECEIVE: web.AppKey[Receive] = web.AppKey("receive")
 # raises when the database cannot be reached (``/readyz``)
 PING: web.AppKey[Callable[[], Awaitable[None]]] = web.AppKey("ping")
 REVIEW: web.AppKey[Review] = web.AppKey("review", Review)

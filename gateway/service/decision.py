@@ -5,6 +5,7 @@ register and period), its status, reason and reply, and the reply queued on its 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -36,3 +37,29 @@ async def record_decision(
             await uow.outbox.enqueue_follow_up(message, str(transport), message.reply, now)
         else:
             await uow.outbox.enqueue(message, str(transport), message.reply, now, extra)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decided message of a batch, with what ``record_decision`` takes besides it."""
+
+    message: StoredMessage
+    readings: Sequence[RegisterResult]
+    uin: str | None
+    taken_on: date
+    extra: Mapping[str, Any] | None = None
+
+
+async def record_decisions(uow: UnitOfWork, batch: Sequence[Decided], now: datetime) -> None:
+    """``record_decision`` for the first replies of several messages of different accounts,
+    in a few statements whatever the size of the batch."""
+    await uow.readings.add_many(
+        [(d.message, d.readings, d.message.status, d.taken_on) for d in batch if d.readings], now
+    )
+    await uow.messages.finish_many([(d.message, d.uin) for d in batch], now)
+    replies = []
+    for d in batch:
+        transport = (d.message.meta or {}).get("reply_via")
+        if transport and d.message.reply:
+            replies.append((d.message, str(transport), d.message.reply, d.extra))
+    await uow.outbox.enqueue_many(replies, now)

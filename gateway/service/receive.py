@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from gateway import metrics
 from gateway.domain.model import (
+    AccountView,
     InboundMessage,
     NeedsReview,
     Outcome,
@@ -31,7 +32,7 @@ from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
 from gateway.service.decision import record_decision
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
-from parsers import parse
+from parsers import ParseResult, parse
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +175,24 @@ class Intake:
             return await self._finish(uow, message, photo, None, reply, message.meta, now)
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
-        outcome = validate(parsed, found[1] if found else None, local_day, self.rules)
+        outcome, meta, reply = self._judge(message, parsed, found[1] if found else None, local_day)
+        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, local_day)
+
+    def _judge(
+        self,
+        message: StoredMessage,
+        parsed: ParseResult,
+        account: AccountView | None,
+        local_day: date,
+    ) -> tuple[Outcome, dict[str, Any] | None, str]:
+        """The outcome of a parsed message against its account, the message's meta with
+        what staff need, and the reply."""
+        outcome = validate(parsed, account, local_day, self.rules)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
         reply = render(outcome, message.id, parsed.uin, message.language or self.language)
-        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, local_day)
+        return outcome, meta, reply
 
     async def _finish(
         self,

@@ -49,6 +49,15 @@ class Messages(Protocol):
     async def insert(
         self, inbound: InboundMessage, received_at: datetime
     ) -> tuple[StoredMessage, bool]: ...
+    async def insert_many(
+        self, inbounds: Sequence[InboundMessage], received_at: datetime
+    ) -> list[StoredMessage | None]: ...
+    async def sender_counts(
+        self, senders: Sequence[tuple[str, str]], since: datetime, cap: int
+    ) -> dict[tuple[str, str], tuple[int, int]]: ...
+    async def finish_many(
+        self, decided: Sequence[tuple[StoredMessage, str | None]], now: datetime
+    ) -> None: ...
     async def get(self, message_id: int, lock: bool = False) -> StoredMessage | None: ...
     async def lock(self, message_id: int) -> StoredMessage: ...
     async def pending(self, limit: int, after_id: int = 0) -> list[int]: ...
@@ -68,6 +77,9 @@ class Messages(Protocol):
 
 class Accounts(Protocol):
     async def load(self, uin: str, before_period: str) -> tuple[int, AccountView] | None: ...
+    async def load_many(
+        self, uins: Sequence[str], before_period: str
+    ) -> dict[str, tuple[int, AccountView]]: ...
     async def upsert(self, rows: Sequence[MeterRow]) -> tuple[int, int]: ...
     async def meters_by_key(
         self, keys: Sequence[tuple[str, str]]
@@ -86,6 +98,11 @@ class Readings(Protocol):
         taken_on: date,
         now: datetime,
     ) -> None: ...
+    async def add_many(
+        self,
+        items: Sequence[tuple[StoredMessage, Sequence[RegisterResult], Status, date]],
+        now: datetime,
+    ) -> None: ...
     async def insert_history(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
 
@@ -97,6 +114,11 @@ class Outbox(Protocol):
         body: str,
         now: datetime,
         extra: Mapping[str, Any] | None = None,
+    ) -> None: ...
+    async def enqueue_many(
+        self,
+        items: Sequence[tuple[StoredMessage, str, str, Mapping[str, Any] | None]],
+        now: datetime,
     ) -> None: ...
     async def add(
         self, transport: str, recipient: str, body: str, meta: Mapping[str, Any], now: datetime

@@ -96,6 +96,17 @@ class Dovecot:
         self.conf.write_text(CONF.format(dir=self.dir, port=self.port, extra=extra))
         self.proc: subprocess.Popen[bytes] | None = None
 
+    def gateway_env(self) -> dict[str, str]:
+        """The settings that point a gateway process's IMAP poller at this mailbox."""
+        return {
+            "METER_GATEWAY_IMAP_HOST": "127.0.0.1",
+            "METER_GATEWAY_IMAP_PORT": str(self.port),
+            "METER_GATEWAY_IMAP_SSL": "false",
+            "METER_GATEWAY_IMAP_USER": USER,
+            "METER_GATEWAY_IMAP_PASSWORD": PASSWORD,
+            "METER_GATEWAY_IMAP_POLL_SECONDS": "1",
+        }
+
     def start(self) -> None:
         with (self.dir / "stdout.log").open("ab") as out:
             self.proc = subprocess.Popen(

@@ -10,14 +10,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-from collections import defaultdict
 from pathlib import Path
 
 import aiohttp
-from aiohttp import web
 from sqlalchemy import func, select
 
 from storage.models import Message, Reading
+from tests.guarantees.outside import Provider
 from tests.helpers import meter, seed
 from tests.process import free_port, signed_sms, start_gateway, wait_ready
 
@@ -28,31 +27,6 @@ N = 150
 def text_of(i: int) -> str:
     """Most messages are readings; every fifth has no UIN (answered ``rejected``)."""
     return "hello" if i % 5 == 0 else f"{1000000 + i} 00{i:03d}"
-
-
-class Provider:
-    """The provider's side: replies received at ``/send``."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, set[str]] = defaultdict(set)  # Idempotency-Key -> texts
-        self.keys: dict[str, set[str]] = defaultdict(set)  # recipient -> keys
-
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        key = request.headers["Idempotency-Key"]
-        self.texts[key].add(body["text"])
-        self.keys[body["to"]].add(key)
-        await asyncio.sleep(0.005)  # a real provider takes a moment: kills land mid-send
-        return web.json_response({"ok": True})
-
-    async def start(self) -> tuple[web.AppRunner, str]:
-        app = web.Application()
-        app.router.add_post("/send", self.handle)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        port = free_port()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
-        return runner, f"http://127.0.0.1:{port}/send"
 
 
 async def send(session: aiohttp.ClientSession, port: int, i: int) -> str | None:

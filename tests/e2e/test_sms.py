@@ -214,3 +214,33 @@ async def test_openapi_describes_every_api_route(client) -> None:
         if r.resource is not None and r.resource.canonical.startswith("/api/v1/")
     }
     assert routes == set(spec["paths"])
+
+
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        ("53300", "sorry, too many clients already"),
+        ("57P03", "the database system is starting up"),
+    ],
+)
+async def test_database_refusing_connections_means_503_retry_later(code: str, message: str) -> None:
+    """Two gateways under load can fill PostgreSQL's max_connections, and a restarting server
+    refuses connections for a while: the sender is told to retry, as for a server that is
+    down, not answered 500 (found by tests/guarantees/test_two_processes.py)."""
+    from aiohttp.test_utils import TestServer
+
+    from gateway.bootstrap import init_app
+    from gateway.config import load_config
+    from storage.db import make_engine
+    from tests.e2e.conftest import ENV
+    from tests.e2e.refusing_pg import refusing_postgresql
+
+    async with refusing_postgresql(code, message) as url:
+        engine = make_engine(url)
+        app = init_app(load_config(environ=ENV), engine=engine, background=False)
+        try:
+            async with TestClient(TestServer(app)) as full:
+                resp = await post_generic(full, {"id": "x", "from": "+7", "text": "1234567 1 2"})
+                assert resp.status == 503 and resp.headers["Retry-After"]
+        finally:
+            await engine.dispose()

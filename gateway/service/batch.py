@@ -1,0 +1,148 @@
+"""Several messages received, decided and committed in one transaction (group commit).
+
+The common message (a new one, from a sender far from the rate limits, for an account no
+other message of the batch names) is decided with set-based statements: one insert for all
+messages, one lookup of all accounts (locked in account id order) and their history, one
+insert of all readings, one update of all messages, one insert of all replies. Any other
+message (a repeat, a sender near a limit, a photo, a second message for one account) is
+decided in the same transaction one at a time, exactly as ``Intake.receive`` decides it. If
+the batch fails on anything but an unreachable database, it is rolled back and every message
+is received again on its own, so one bad message never fails its neighbours.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from gateway import metrics
+from gateway.domain.model import InboundMessage, StoredMessage
+from gateway.domain.periods import period_of
+from gateway.service.decision import Decided, record_decisions
+from gateway.service.receive import Intake, Receipt
+from gateway.service.uow import StorageUnavailable, UnitOfWork
+from parsers import ParseResult, parse
+
+log = logging.getLogger(__name__)
+
+Result = Receipt | StorageUnavailable
+
+
+class BatchIntake(Intake):
+    async def receive_batch(self, inbounds: Sequence[InboundMessage]) -> list[Result]:
+        """A receipt for each message, or the ``StorageUnavailable`` its channel answers
+        with "retry later"; returns only after the commit."""
+        if len(inbounds) == 1:
+            return [await self._receive_alone(inbounds[0])]
+        now = self.clock()
+        try:
+            async with self.uow() as uow:
+                stored = await uow.messages.insert_many(inbounds, now)
+                decided = await self._decide_many(uow, [m for m in stored if m], now)
+                await uow.commit()
+        except StorageUnavailable as e:
+            for inbound in inbounds:
+                metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
+            return [e] * len(inbounds)
+        except Exception:
+            log.exception("deciding a batch of %d failed; each on its own", len(inbounds))
+            return [await self._receive_alone(inbound) for inbound in inbounds]
+        results: list[Result] = []
+        for inbound, message in zip(inbounds, stored, strict=True):
+            if message is None:  # a repeat: answered as the first delivery was
+                results.append(await self._receive_alone(inbound))
+            else:
+                receipt = Receipt.of(decided[message.id], duplicate=False)
+                metrics.MESSAGES.labels(str(inbound.channel), receipt.status).inc()
+                results.append(receipt)
+        return results
+
+    async def _receive_alone(self, inbound: InboundMessage) -> Result:
+        try:
+            return await self.receive(inbound)
+        except StorageUnavailable as e:
+            return e
+
+    async def _decide_many(
+        self, uow: UnitOfWork, messages: Sequence[StoredMessage], now: datetime
+    ) -> dict[int, StoredMessage]:
+        parsed = {m.id: parse(m.text) for m in messages}
+        calm = await self._calm_senders(uow, messages)
+        # a message decided alone keeps every later message for its account behind it
+        alone = [m for m in messages if not self._simple(m, parsed[m.id], calm)]
+        skip = {m.id for m in alone}
+        held = {parsed[m.id].uin for m in alone} - {None}
+        simple: list[StoredMessage] = []
+        for m in messages:
+            uin = parsed[m.id].uin
+            if m.id in skip:
+                continue
+            if uin is not None and uin in held:
+                alone.append(m)
+            else:
+                simple.append(m)
+                held.add(uin)
+        decided = await self._decide_simple(uow, simple, parsed, now)
+        for m in sorted(alone, key=lambda m: m.id):
+            decided[m.id] = await self._decide(uow, m, now)
+        return decided
+
+    def _simple(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
+        photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
+        return (str(m.channel), m.sender) in calm and not photo_only
+
+    async def _calm_senders(
+        self, uow: UnitOfWork, messages: Sequence[StoredMessage]
+    ) -> set[tuple[str, str]]:
+        """Senders far enough from both hourly limits that no message of theirs in this
+        batch can reach one (counted over a window at least as wide as each message's)."""
+        flood, guesses = self.rules.rate_limit_per_hour, self.rules.unknown_uin_per_hour
+        batch: dict[tuple[str, str], int] = defaultdict(int)
+        for m in messages:
+            batch[(str(m.channel), m.sender)] += 1
+        if flood <= 0 and guesses <= 0:
+            return set(batch)
+        since = min(m.received_at for m in messages) - timedelta(hours=1)
+        counts = await uow.messages.sender_counts(sorted(batch), since, max(flood, guesses))
+        return {
+            sender
+            for sender, mine in batch.items()
+            if (flood <= 0 or counts.get(sender, (0, 0))[0] < flood)  # counts these too
+            and (guesses <= 0 or counts.get(sender, (0, 0))[1] + mine <= guesses - 1)
+        }
+
+    async def _decide_simple(
+        self,
+        uow: UnitOfWork,
+        messages: Sequence[StoredMessage],
+        parsed: dict[int, ParseResult],
+        now: datetime,
+    ) -> dict[int, StoredMessage]:
+        by_period: dict[str, list[StoredMessage]] = defaultdict(list)
+        for m in messages:
+            day = m.received_at.astimezone(self.tz).date()
+            by_period[period_of(day, self.rules.cutoff_day)].append(m)
+        batch: list[Decided] = []
+        for period, group in by_period.items():
+            uins = [u for m in group if (u := parsed[m.id].uin) is not None]
+            found = await uow.accounts.load_many(uins, period) if uins else {}
+            for m in group:
+                p = parsed[m.id]
+                account = found.get(p.uin) if p.uin is not None else None
+                local_day = m.received_at.astimezone(self.tz).date()
+                outcome, meta, reply = self._judge(m, p, account[1] if account else None, local_day)
+                message = m.decided(
+                    status=outcome.status,
+                    reason=str(outcome.reason) if outcome.reason else None,
+                    reply=reply,
+                    meta=meta,
+                )
+                extra = self.reply_extras.get(str((meta or {}).get("reply_via") or ""))
+                batch.append(
+                    Decided(message, outcome.readings, p.uin, local_day,
+                            extra(message) if extra else None)
+                )  # fmt: skip
+        await record_decisions(uow, batch, now)
+        return {d.message.id: d.message for d in batch}
