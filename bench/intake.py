@@ -21,7 +21,7 @@ Prints one JSON line per configuration:
      "ratio": ..., "p50_ms_at_rate": ..., "p99_ms_at_rate": ..., "peak_rss_mb": ..., ...}
 
 Usage: python bench/intake.py [--workers 1 2] [--seconds 15] [--connections 64]
-       [--threads 1] [--rate 500] [--seconds-at-rate 20] [--messages 40000] [--pg URL]
+       [--threads 1] [--rate 500] [--seconds-at-rate 20] [--messages 100000] [--pg URL]
 Needs wrk (Debian: apt-get install wrk).
 """
 
@@ -50,6 +50,7 @@ from processes import (  # bench/processes.py
     children_of,
     cpu_seconds,
     free_port,
+    machine_busy,
     memory_mb,
     stop,
     wait_port,
@@ -219,9 +220,10 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
         await asyncio.sleep(1)  # every worker listening
         wrk(port, warm_file, args, WARMUP_SECONDS)
         pids = [gateway.pid, *children_of(gateway.pid)]
-        cpu = cpu_seconds(pids)
+        cpu, machine = cpu_seconds(pids), machine_busy()
         accepted = wrk(port, load_file, args, args.seconds)
-        cpu = cpu_seconds(pids) - cpu
+        cpu, machine_after = cpu_seconds(pids) - cpu, machine_busy()
+        busy = (machine_after[0] - machine[0]) / (machine_after[1] - machine[1])
         latencies, failed = await paced(
             f"http://127.0.0.1:{port}/sms/inbound", bodies[at_rate:], args.rate
         )
@@ -249,6 +251,7 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
         "repeats": accepted["repeats"],
         # the gateway's own CPU per answered message (PostgreSQL's and wrk's not included)
         "gateway_cpu_ms_per_message": round(cpu * 1000 / max(1, accepted["ok"]), 2),
+        "machine_cpu_busy": round(busy, 2),  # all cores, during that run: 1.0 is saturated
         "p50_ms_under_load": round(accepted["p50_us"] / 1000, 2),
         "p99_ms_under_load": round(accepted["p99_us"] / 1000, 2),
         "rate": args.rate,
@@ -272,7 +275,7 @@ async def main() -> int:
     ap.add_argument("--seconds", type=int, default=15, help="each wrk run's length")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
-    ap.add_argument("--messages", type=int, default=40000, help="bodies for the wrk run")
+    ap.add_argument("--messages", type=int, default=100000, help="bodies for the wrk run")
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--seconds-at-rate", type=float, default=20)
     ap.add_argument(

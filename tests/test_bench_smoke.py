@@ -49,7 +49,7 @@ def test_intake_bench_prints_one_json_line_per_configuration() -> None:
     """A short run of both configurations (wrk comes with scripts/test, like PostgreSQL)."""
     done = subprocess.run(
         [sys.executable, str(INTAKE), "--workers", "1", "2", "--seconds", "1",
-         "--messages", "2000", "--rate", "50", "--seconds-at-rate", "1", "--pg", PG_ADMIN_URL],
+         "--messages", "20000", "--rate", "50", "--seconds-at-rate", "1", "--pg", PG_ADMIN_URL],
         capture_output=True,
         text=True,
         timeout=300,
