@@ -21,7 +21,7 @@ Prints one JSON line per configuration:
      "ratio": ..., "p50_ms_at_rate": ..., "p99_ms_at_rate": ..., "peak_rss_mb": ..., ...}
 
 Usage: python bench/intake.py [--workers 1 2] [--seconds 15] [--connections 64]
-       [--threads 1] [--rate 500] [--seconds-at-rate 20] [--messages 40000] [--pg URL]
+       [--threads 1] [--rate 500] [--seconds-at-rate 20] [--messages 100000] [--pg URL]
 Needs wrk (Debian: apt-get install wrk).
 """
 
@@ -40,12 +40,21 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import asyncpg
-from processes import children_of, free_port, memory_mb, stop, wait_port  # bench/processes.py
+from processes import (  # bench/processes.py
+    children_of,
+    cpu_seconds,
+    free_port,
+    machine_busy,
+    memory_mb,
+    stop,
+    wait_port,
+)
 
 SECRET = "bench-secret"
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,31 +105,30 @@ def wrk(port: int, bodies: Path, args: argparse.Namespace, seconds: int) -> dict
     if found is None:
         raise RuntimeError(f"wrk printed no summary: {done.stdout} {done.stderr}")
     out: dict[str, Any] = json.loads(found.group(1))
-    ok = out["requests"] - out["status_errors"]
-    out["ok_per_second"] = ok / (out["duration_us"] / 1e6)
+    out["ok"] = out["requests"] - out["status_errors"]
+    out["ok_per_second"] = out["ok"] / (out["duration_us"] / 1e6)
     return out
 
 
-async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float], int]:
-    """Send at a steady ``rate``; each 200's latency from its scheduled send, and how many
-    got something else."""
+async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float], dict[str, int]]:
+    """Send at a steady ``rate``; each 200's latency from its scheduled send, and what the
+    others got (a status, or the client's error)."""
     latencies: list[float] = []
-    failed = 0
+    failed: Counter[str] = Counter()
     timeout = aiohttp.ClientTimeout(total=60)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
 
         async def one(raw: bytes, due: float) -> None:
-            nonlocal failed
             headers = {"X-Signature": signature(raw), "Content-Type": "application/json"}
             try:
                 async with session.post(url, data=raw, headers=headers) as r:
                     await r.read()
                     if r.status != 200:
-                        failed += 1
+                        failed[str(r.status)] += 1
                         return
-            except (TimeoutError, aiohttp.ClientError):
-                failed += 1
+            except (TimeoutError, aiohttp.ClientError) as e:
+                failed[type(e).__name__] += 1
                 return
             latencies.append(time.perf_counter() - due)
 
@@ -133,7 +141,7 @@ async def paced(url: str, bodies: list[bytes], rate: float) -> tuple[list[float]
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(raw, due)))
         await asyncio.gather(*tasks)
-    return sorted(latencies), failed
+    return sorted(latencies), dict(failed)
 
 
 def percentile_ms(sorted_seconds: list[float], p: float) -> float | None:
@@ -211,11 +219,15 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
             await asyncio.sleep(0.1)
         await asyncio.sleep(1)  # every worker listening
         wrk(port, warm_file, args, WARMUP_SECONDS)
+        pids = [gateway.pid, *children_of(gateway.pid)]
+        cpu, machine = cpu_seconds(pids), machine_busy()
         accepted = wrk(port, load_file, args, args.seconds)
+        cpu, machine_after = cpu_seconds(pids) - cpu, machine_busy()
+        busy = (machine_after[0] - machine[0]) / (machine_after[1] - machine[1])
         latencies, failed = await paced(
             f"http://127.0.0.1:{port}/sms/inbound", bodies[at_rate:], args.rate
         )
-        memory = [memory_mb(pid) for pid in [gateway.pid, *children_of(gateway.pid)]]
+        memory = [memory_mb(pid) for pid in pids]
         stop(procs)
         procs = []
         conn = await asyncpg.connect(dsn)
@@ -237,6 +249,9 @@ async def configuration(args: argparse.Namespace, workers: int, tmp: Path) -> di
         "ratio_target": 0.5,
         "gateway_errors": {k: v for k, v in errors.items() if v},
         "repeats": accepted["repeats"],
+        # the gateway's own CPU per answered message (PostgreSQL's and wrk's not included)
+        "gateway_cpu_ms_per_message": round(cpu * 1000 / max(1, accepted["ok"]), 2),
+        "machine_cpu_busy": round(busy, 2),  # all cores, during that run: 1.0 is saturated
         "p50_ms_under_load": round(accepted["p50_us"] / 1000, 2),
         "p99_ms_under_load": round(accepted["p99_us"] / 1000, 2),
         "rate": args.rate,
@@ -260,7 +275,7 @@ async def main() -> int:
     ap.add_argument("--seconds", type=int, default=15, help="each wrk run's length")
     ap.add_argument("--connections", type=int, default=64)
     ap.add_argument("--threads", type=int, default=1, help="wrk threads")
-    ap.add_argument("--messages", type=int, default=40000, help="bodies for the wrk run")
+    ap.add_argument("--messages", type=int, default=100000, help="bodies for the wrk run")
     ap.add_argument("--rate", type=float, default=500)
     ap.add_argument("--seconds-at-rate", type=float, default=20)
     ap.add_argument(

@@ -49,7 +49,7 @@ def test_intake_bench_prints_one_json_line_per_configuration() -> None:
     """A short run of both configurations (wrk comes with scripts/test, like PostgreSQL)."""
     done = subprocess.run(
         [sys.executable, str(INTAKE), "--workers", "1", "2", "--seconds", "1",
-         "--messages", "2000", "--rate", "50", "--seconds-at-rate", "1", "--pg", PG_ADMIN_URL],
+         "--messages", "20000", "--rate", "50", "--seconds-at-rate", "1", "--pg", PG_ADMIN_URL],
         capture_output=True,
         text=True,
         timeout=300,
@@ -60,7 +60,7 @@ def test_intake_bench_prints_one_json_line_per_configuration() -> None:
     for r in results:
         assert r["bench"] == "intake" and r["gateway_errors"] == {} and r["repeats"] == 0
         assert r["accepted_per_second"] > 0 and r["bare_per_second"] > 0 and r["ratio"] > 0
-        assert r["failed_at_rate"] == 0 and 0 < r["p50_ms_at_rate"] <= r["p99_ms_at_rate"]
+        assert r["failed_at_rate"] == {} and 0 < r["p50_ms_at_rate"] <= r["p99_ms_at_rate"]
         # the parent and each worker (one process with --workers 1)
         assert len(r["peak_rss_mb_by_process"]) == (1 if r["workers"] == 1 else 3)
         assert r["accepted_stored"] >= 50
