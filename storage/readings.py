@@ -68,7 +68,12 @@ class ReadingRepository:
         for period, registers in accepted.items():
             await self.conn.execute(
                 sql(self.conn, "supersede_many"),
-                {"registers": registers, "b_period": period, "message_ids": message_ids},
+                {
+                    "meter_ids": sorted({m for m, _ in registers}),
+                    "registers": registers,
+                    "b_period": period,
+                    "message_ids": message_ids,
+                },
             )
 
     async def insert_history(self, rows: Sequence[dict[str, Any]]) -> None:
