@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -143,6 +143,13 @@ class AccountRepository:
                 )
             )
         return len(accounts), len(rows)
+
+    async def analyze(self) -> None:
+        """Fresh planner statistics after a bulk import: until autovacuum gets to it (a
+        minute or more), a table that just grew by millions of rows is planned as if it
+        were empty, and the intake's account lookup turns into scans."""
+        sqlite = self.conn.dialect.name == "sqlite"  # one table or all there
+        await self.conn.execute(text("ANALYZE" if sqlite else "ANALYZE accounts, meters"))
 
     async def meters_by_key(
         self, keys: Sequence[tuple[str, str]]

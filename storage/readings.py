@@ -76,6 +76,10 @@ class ReadingRepository:
                 },
             )
 
+    async def analyze(self) -> None:
+        """Fresh planner statistics after a bulk import (see ``AccountRepository.analyze``)."""
+        await self.conn.execute(text("ANALYZE readings"))
+
     async def insert_history(self, rows: Sequence[dict[str, Any]]) -> None:
         """Accepted readings from before the gateway; a repeat of (register, day) replaces it."""
         for chunk in chunks(list(rows)):

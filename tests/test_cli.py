@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from storage.models import Account, Meter, Reading
 
@@ -161,3 +161,21 @@ async def test_optional_failed_on_column_marks_a_failed_meter(tmp_path, db_url, 
     assert cli("accounts", "import", str(tmp_path / "a.csv"), db_url=db_url).returncode == 0
     async with sessions() as s:
         assert set((await s.execute(select(Meter.status))).scalars()) == {"active"}
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+async def test_an_import_leaves_fresh_planner_statistics(tmp_path, db_url, sessions) -> None:
+    """Intake right after a bulk import must not be planned on an empty table's
+    statistics (the account lookup became a scan of every meter until autovacuum came)."""
+    (tmp_path / "a.csv").write_text(ACCOUNTS)
+    (tmp_path / "r.csv").write_text(READINGS)
+    assert cli("accounts", "import", str(tmp_path / "a.csv"), db_url=db_url).returncode == 0
+    assert cli("readings", "import", str(tmp_path / "r.csv"), db_url=db_url).returncode == 0
+    async with sessions() as s:
+        analyzed = await s.execute(
+            text(
+                "SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL"
+                " AND relname IN ('accounts', 'meters', 'readings')"
+            )
+        )
+        assert sorted(analyzed.scalars()) == ["accounts", "meters", "readings"]

@@ -33,6 +33,7 @@ async def import_accounts(uow: UnitOfWorkFactory, path: Path) -> str:
     rows = read_accounts(path)
     async with uow() as work:
         accounts, meters = await work.accounts.upsert(rows)
+        await work.accounts.analyze()
         await work.commit()
     return f"imported {accounts} account(s), {meters} meter(s) from {path}"
 
@@ -62,5 +63,6 @@ async def import_readings(uow: UnitOfWorkFactory, path: Path, rules: Rules, now:
                 )
             records.append(history_record(meter.id, r, rules, now))
         await work.readings.insert_history(records)
+        await work.readings.analyze()
         await work.commit()
     return f"imported {len(records)} reading(s) from {path}"

@@ -4,6 +4,7 @@ as argon2id hashes only."""
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -12,8 +13,15 @@ from gateway.domain.staff import Role, StaffUser
 from gateway.service.uow import UnitOfWorkFactory
 
 _hasher = PasswordHasher()
-# verified when the login is unknown, so that a wrong login takes as long as a wrong password
-_DUMMY = _hasher.hash("not a password")
+
+
+@cache
+def _dummy() -> str:
+    """Verified when the login is unknown, so that a wrong login takes as long as a wrong
+    password. Made on first use, not at import: argon2 takes 64 MiB for a moment, which
+    every gateway process (and every one-shot CLI command) would otherwise pay at start."""
+    return _hasher.hash("not a password")
+
 
 MIN_PASSWORD = 8
 
@@ -53,7 +61,7 @@ async def authenticate(uow: UnitOfWorkFactory, login: str, password: str) -> Sta
     async with uow() as work:
         user = await work.staff.get(login)
     try:
-        _hasher.verify(user.password_hash if user else _DUMMY, password)
+        _hasher.verify(user.password_hash if user else _dummy(), password)
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.disabled:
