@@ -124,7 +124,7 @@ class SmtpOutConfig(_Section):
 
 
 class IntakeConfig(_Section):
-    batch_size: Positive = 100  # messages decided and committed in one transaction at most
+    batch_size: Positive = 32  # messages decided and committed in one transaction at most
     queue_limit: Positive = 2000  # messages waiting for the database; one more gets 503/451
 
 

@@ -31,7 +31,7 @@ class Overloaded(StorageUnavailable):
 
 
 class GroupCommit:
-    def __init__(self, intake: BatchIntake, size: int = 100, limit: int = 2000) -> None:
+    def __init__(self, intake: BatchIntake, size: int = 32, limit: int = 2000) -> None:
         self.intake = intake
         self.size = size
         self.limit = limit

@@ -39,7 +39,7 @@ DEFAULTS: dict[str, Any] = {
         "password": "",
         "from": "readings@example.org",
     },
-    "intake": {"batch_size": 100, "queue_limit": 2000},
+    "intake": {"batch_size": 32, "queue_limit": 2000},
     "outbox": {"send_timeout": 30},
     "imap": {
         "host": "",
