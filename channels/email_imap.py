@@ -101,7 +101,11 @@ class ImapPoller:
                     if self.lock is not None and not await self.lock.acquire():
                         await asyncio.sleep(self.settings.poll_seconds)
                         continue
-                    await self.poll_once()
+                    # mail that came in during a pass may have been announced in the answer
+                    # to one of its commands, which IDLE does not repeat: a pass that took
+                    # mail is followed by another before waiting
+                    while await self.poll_once() and await self._still_ours():
+                        pass
                     delay = 1.0
                     await self._wait_for_news()
                     if self.lock is not None and not await self.lock.still_held():
@@ -203,6 +207,9 @@ class ImapPoller:
         self.executor.shutdown(wait=False)
         if self.lock is not None:
             await self.lock.release()
+
+    async def _still_ours(self) -> bool:
+        return self.lock is None or await self.lock.still_held()
 
     async def _wait_for_news(self) -> None:
         if await self._call(self._has_idle):

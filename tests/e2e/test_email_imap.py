@@ -4,6 +4,7 @@ commit, survives the server going away, never stores a message twice."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -343,3 +344,30 @@ async def test_mail_is_filed_under_the_time_the_mailbox_got_it(
     async with make_sessionmaker(engine)() as session:
         message = (await session.execute(select(Message))).scalar_one()
     assert message.received_at == got
+
+
+async def test_mail_arriving_during_a_pass_is_taken_without_waiting_for_idle(
+    dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
+) -> None:
+    """A mail appended while the poller stores the first one was announced in the answer
+    to one of the pass's commands; IDLE would not announce it again and the poller would
+    sit out its whole IDLE time (here an hour) before taking it."""
+    appended: list[bool] = []
+
+    async def receive_then_more_mail(inbound):  # type: ignore[no-untyped-def]
+        if not appended:
+            appended.append(True)
+            await mailbox.append(fixture("mailru_koi8r_base64"))
+        return await intake.receive(inbound)
+
+    p = ImapPoller(settings(dovecot.port), receive_then_more_mail, OWN, idle_seconds=3600,
+                   uow=intake.uow)  # fmt: skip
+    await mailbox.append(fixture("outlook_cp1251_qp"))
+    running = asyncio.create_task(p.run_forever())
+    try:
+        await wait_count(engine, 2, timeout=20)
+    finally:
+        await p.close()
+        running.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await running
