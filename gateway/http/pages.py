@@ -19,6 +19,7 @@ from gateway import i18n
 from gateway.config import Config
 from gateway.domain.model import plain
 from gateway.http.errors import Handler
+from gateway.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,17 @@ HEADERS = {
 }
 
 
+# aiohttp's reasons for the errors an HTML page can meet, marked for the catalogue
+REASONS = {
+    400: N_("Bad Request"),
+    403: N_("Forbidden"),
+    404: N_("Not Found"),
+    405: N_("Method Not Allowed"),
+    413: N_("Request Entity Too Large"),
+    429: N_("Too Many Requests"),
+}
+
+
 def is_html(path: str) -> bool:
     return path == "/" or path.startswith(HTML_PREFIXES)
 
@@ -52,20 +64,26 @@ async def html_pages(request: web.Request, handler: Handler) -> web.StreamRespon
         response = await handler(request)
     except web.HTTPException as e:
         if e.status >= 400 and e.content_type == "text/plain":
-            return error_page(e.status, e.text or e.reason)
+            return error_page(e.status, e.text or e.reason, request.query.get("lang"))
         e.headers.update(HEADERS)
         raise
     response.headers.update(HEADERS)
     return response
 
 
-def error_page(status: int, text: str) -> web.Response:
+def error_page(status: int, text: str, lang: str | None = None) -> web.Response:
+    """An HTML error in the page's language (Russian unless ``?lang=en``); aiohttp's own
+    reasons ("Not Found") become the catalogue's texts."""
+    lang = i18n.language(lang)
+    t = i18n.translations(lang)
     if text.startswith(f"{status}: "):  # aiohttp's default body: "404: Not Found"
         text = text.partition(": ")[2]
+    if REASONS.get(status) == text:
+        text = t.gettext(text)
     body = (
-        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>{status}</title>'
+        f'<!doctype html><html lang="{lang}"><meta charset="utf-8"><title>{status}</title>'
         f'<link rel="stylesheet" href="/static/app.css"><main><h1>{status}</h1>'
-        f'<p>{escape(text)}</p><p><a href="/">Home</a></p></main></html>'
+        f'<p>{escape(text)}</p><p><a href="/">{escape(t.gettext("Home"))}</a></p></main></html>'
     )
     return web.Response(status=status, text=body, content_type="text/html", headers=HEADERS)
 

@@ -4,6 +4,7 @@ never 500, on both databases."""
 from __future__ import annotations
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from tests.e2e.test_sms import AUTH
 
@@ -39,3 +40,15 @@ async def test_volume_cursor_outside_64_bit_is_400(client, cursor: str) -> None:
         "/api/v1/periods/2026-10/volumes", params={"cursor": cursor}, headers=AUTH
     )
     assert resp.status == 400
+
+
+async def test_an_html_error_page_speaks_the_pages_language(client: TestClient) -> None:
+    """HTML pages are Russian by default (English with ?lang=en), their errors too; the
+    API's errors stay JSON."""
+    ru = await client.get("/staff/no-such-page")
+    assert ru.status == 404 and ru.content_type == "text/html"
+    assert "Страница не найдена." in await ru.text() and "На главную" in await ru.text()
+    en = await client.get("/staff/no-such-page?lang=en")
+    assert "Not Found" in await en.text() and ">Home<" in await en.text()
+    api = await client.get("/api/v1/no-such-route")
+    assert api.content_type == "application/json"
