@@ -29,6 +29,7 @@ from gateway.channel_settings import (
 )
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
+from gateway.domain.chats import TRANSPORT as TELEGRAM
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import (
@@ -44,7 +45,6 @@ from gateway.http.keys import (
 )
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
-from gateway.service.chats import TRANSPORT as TELEGRAM
 from gateway.service.chats import Chats
 from gateway.service.group_commit import GroupCommit
 from gateway.service.outbox import OutboxWorker, Sender

@@ -16,9 +16,9 @@ from channels.telegram.polling import TelegramPoller
 from channels.telegram.sender import TelegramSender
 from channels.telegram.webhook import TelegramWebhook
 from gateway.aio import stop_tasks
+from gateway.domain.chats import TRANSPORT as TELEGRAM
 from gateway.http.keys import CHATS, REMINDERS, TELEGRAM_BOT
 from gateway.service import reminders
-from gateway.service.chats import TRANSPORT as TELEGRAM
 from gateway.service.outbox import Sender
 from storage.db import Database
 

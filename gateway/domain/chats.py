@@ -8,6 +8,9 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from gateway.domain.model import Channel, InboundMessage
+
+TRANSPORT = "telegram"  # the outbox transport of the bot's replies
 MAX_LINK_FAILURES = 3  # failed verifications per chat and day before linking locks
 
 
@@ -84,3 +87,26 @@ def verification_matches(answer: str, last_values: list[Decimal]) -> bool:
 def reminder_window(day: date, reminder_day: int, cutoff_day: int) -> bool:
     """Reminders go out from ``reminder_day`` to the cut-off day of the month."""
     return reminder_day <= day.day <= cutoff_day
+
+
+def inbound_of(msg: ChatMessage, text: str, corrects: int | None = None) -> InboundMessage:
+    """What the intake receives for a chat message: ``text`` (the typed text, or it with
+    the UIN added), the photo kept in ``raw``, the message it corrects."""
+    meta: dict[str, Any] = {"chat_id": msg.chat_id, **msg.extra}
+    if msg.text.strip() != text:
+        meta["typed"] = msg.text
+    if msg.photo is not None:
+        meta["photo"] = {"file_id": msg.photo.file_id, "size": len(msg.photo.content),
+                         "stored_in": "raw"}  # fmt: skip
+    if corrects is not None:
+        meta["corrects"] = corrects
+    return InboundMessage(
+        channel=Channel.TELEGRAM,
+        external_id=str(msg.update_id),
+        sender=str(msg.chat_id),
+        text=text,
+        language=msg.language,
+        reply_via=TRANSPORT,
+        meta=meta,
+        raw=msg.photo.content if msg.photo is not None else None,
+    )

@@ -17,19 +17,19 @@ from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
 from gateway.domain.chats import (
     MAX_LINK_FAILURES,
+    TRANSPORT,
     ChatMessage,
     Draft,
     Photo,
+    inbound_of,
     link_locked,
     verification_matches,
 )
-from gateway.domain.model import Channel, InboundMessage, Reason, Status, StoredMessage
+from gateway.domain.model import Channel, Reason, Status, StoredMessage
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import parse
-
-TRANSPORT = "telegram"
 
 
 class Chats:
@@ -129,9 +129,9 @@ class Chats:
         if fixing:
             await self._correct(msg, int(fixing))
         elif without_uin and len(linked) == 1:
-            await self.receive_message(self._inbound(msg, f"{linked[0]} {text}"))
+            await self.receive_message(inbound_of(msg, f"{linked[0]} {text}"))
         else:
-            await self.receive_message(self._inbound(msg, text))
+            await self.receive_message(inbound_of(msg, text))
 
     async def choose(self, msg: ChatMessage, draft_id: int, uin: str) -> None:
         """The answer to "which account?": the waiting message, completed with the UIN."""
@@ -149,7 +149,7 @@ class Chats:
         original = ChatMessage(
             draft.update_id, draft.chat_id, draft.language, draft.text, photo if draft.raw else None
         )
-        await self.receive_message(self._inbound(original, f"{uin} {draft.text}"))
+        await self.receive_message(inbound_of(original, f"{uin} {draft.text}"))
 
     # --- the answer to a review ---------------------------------------------------------
 
@@ -233,7 +233,7 @@ class Chats:
             uin = parse(first.text).uin if first is not None else None
             if uin and text and not await self._names_account(uow, text):
                 text = f"{uin} {text}"
-        receipt = await self.receive_message(self._inbound(msg, text, corrects=first_id))
+        receipt = await self.receive_message(inbound_of(msg, text, corrects=first_id))
         async with self.uow() as uow:
             if receipt.status != Status.REJECTED:
                 await uow.chats.supersede(first_id)
@@ -256,26 +256,6 @@ class Chats:
         ):
             return None
         return message
-
-    def _inbound(self, msg: ChatMessage, text: str, corrects: int | None = None) -> InboundMessage:
-        meta: dict[str, Any] = {"chat_id": msg.chat_id, **msg.extra}
-        if msg.text.strip() != text:
-            meta["typed"] = msg.text
-        if msg.photo is not None:
-            meta["photo"] = {"file_id": msg.photo.file_id, "size": len(msg.photo.content),
-                             "stored_in": "raw"}  # fmt: skip
-        if corrects is not None:
-            meta["corrects"] = corrects
-        return InboundMessage(
-            channel=Channel.TELEGRAM,
-            external_id=str(msg.update_id),
-            sender=str(msg.chat_id),
-            text=text,
-            language=msg.language,
-            reply_via=TRANSPORT,
-            meta=meta,
-            raw=msg.photo.content if msg.photo is not None else None,
-        )
 
     async def _names_account(self, uow: UnitOfWork, text: str) -> bool:
         uin = parse(text).uin

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from gateway.aio import raise_if_cancelling
 from gateway.domain import chat_replies
-from gateway.domain.chats import reminder_window
+from gateway.domain.chats import TRANSPORT, reminder_window
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock
@@ -23,7 +23,6 @@ from gateway.service.uow import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "meter-gateway:telegram-reminders"
-TRANSPORT = "telegram"
 
 
 class SingletonLock(Protocol):
