@@ -65,18 +65,6 @@ def _params(inbound: InboundMessage, received_at: datetime) -> dict[str, Any]:
     }
 
 
-def _finish_params(message: StoredMessage, uin: str | None, now: datetime) -> dict[str, Any]:
-    return {
-        "b_id": message.id,
-        "b_uin": uin,
-        "b_status": message.status,
-        "b_reason": message.reason,
-        "b_reply": message.reply,
-        "b_meta": message.meta,
-        "b_processed_at": now,
-    }
-
-
 class MessageRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
@@ -127,7 +115,19 @@ class MessageRepository:
     ) -> None:
         """Record several decisions (one statement executed for all)."""
         await self.conn.execute(
-            sql(self.conn, "finish"), [_finish_params(m, uin, now) for m, uin in decided]
+            sql(self.conn, "finish"),
+            [
+                {
+                    "b_id": m.id,
+                    "b_uin": uin,
+                    "b_status": m.status,
+                    "b_reason": m.reason,
+                    "b_reply": m.reply,
+                    "b_meta": m.meta,
+                    "b_processed_at": now,
+                }
+                for m, uin in decided
+            ],
         )
 
     async def get(self, message_id: int, lock: bool = False) -> StoredMessage | None:
@@ -178,10 +178,6 @@ class MessageRepository:
         params = {"channel": channel, "sender": sender, "since": since, "up_to": up_to}
         rows = await self.conn.execute(sql(self.conn, "count_failed_uin"), params)
         return int(rows.scalar_one())
-
-    async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None:
-        """Record the decision: status, reason, reply (one UPDATE)."""
-        await self.conn.execute(sql(self.conn, "finish"), _finish_params(message, uin, now))
 
     async def page(
         self, channel: str | None, external_id: str | None, after_id: int | None, limit: int

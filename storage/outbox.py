@@ -18,24 +18,14 @@ class OutboxRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def enqueue(
-        self,
-        message: StoredMessage,
-        transport: str,
-        body: str,
-        now: datetime,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None:
-        """Queue the reply to ``message``; once per message and transport. ``extra`` adds to
-        the message's meta what the transport needs (a Telegram keyboard)."""
-        await self.enqueue_many([(message, transport, body, extra)], now)
-
     async def enqueue_many(
         self,
         items: Sequence[tuple[StoredMessage, str, str, Mapping[str, Any] | None]],
         now: datetime,
     ) -> None:
-        """``enqueue`` for several messages: (message, transport, body, extra) each."""
+        """Queue the replies to messages, (message, transport, body, extra) each; once per
+        message and transport. ``extra`` adds to the message's meta what the transport
+        needs (a Telegram keyboard)."""
         if not items:
             return
         await self.conn.execute(

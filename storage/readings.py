@@ -20,25 +20,14 @@ class ReadingRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 
-    async def add(
-        self,
-        message: StoredMessage,
-        results: Sequence[RegisterResult],
-        status: Status,
-        taken_on: date,
-        now: datetime,
-    ) -> None:
-        """Store a message's readings; accepted ones supersede earlier accepted readings of
-        the same register and period (both are kept)."""
-        await self.add_many([(message, results, status, taken_on)], now)
-
     async def add_many(
         self,
         items: Sequence[tuple[StoredMessage, Sequence[RegisterResult], Status, date]],
         now: datetime,
     ) -> None:
-        """``add`` for several messages of different accounts: one insert, and one
-        supersede per period for all their accepted readings."""
+        """Store the readings of decided messages of different accounts: one insert, and
+        one supersede per period, where accepted readings supersede earlier accepted
+        readings of the same register and period (both are kept)."""
         rows: list[dict[str, Any]] = [
             {
                 "meter_id": r.register.meter_id,

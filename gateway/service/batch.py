@@ -120,10 +120,10 @@ class BatchIntake(Intake):
         parsed: dict[int, ParseResult],
         now: datetime,
     ) -> dict[int, StoredMessage]:
+        days = {m.id: m.received_at.astimezone(self.tz).date() for m in messages}
         by_period: dict[str, list[StoredMessage]] = defaultdict(list)
         for m in messages:
-            day = m.received_at.astimezone(self.tz).date()
-            by_period[period_of(day, self.rules.cutoff_day)].append(m)
+            by_period[period_of(days[m.id], self.rules.cutoff_day)].append(m)
         batch: list[Decided] = []
         for period, group in by_period.items():
             uins = [u for m in group if (u := parsed[m.id].uin) is not None]
@@ -131,18 +131,8 @@ class BatchIntake(Intake):
             for m in group:
                 p = parsed[m.id]
                 account = found.get(p.uin) if p.uin is not None else None
-                local_day = m.received_at.astimezone(self.tz).date()
-                outcome, meta, reply = self._judge(m, p, account[1] if account else None, local_day)
-                message = m.decided(
-                    status=outcome.status,
-                    reason=str(outcome.reason) if outcome.reason else None,
-                    reply=reply,
-                    meta=meta,
-                )
-                extra = self.reply_extras.get(str((meta or {}).get("reply_via") or ""))
-                batch.append(
-                    Decided(message, outcome.readings, p.uin, local_day,
-                            extra(message) if extra else None)
-                )  # fmt: skip
+                day = days[m.id]
+                outcome, meta, reply = self._judge(m, p, account[1] if account else None, day)
+                batch.append(self._decided(m, outcome, p.uin, reply, meta, day))
         await record_decisions(uow, batch, now)
         return {d.message.id: d.message for d in batch}

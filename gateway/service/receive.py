@@ -30,7 +30,7 @@ from gateway.domain.periods import period_of
 from gateway.domain.replies import pending_reply, render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
-from gateway.service.decision import record_decision
+from gateway.service.decision import Decided, record_decisions
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 from parsers import ParseResult, parse
 
@@ -206,21 +206,30 @@ class Intake:
         taken_on: date | None = None,
     ) -> StoredMessage:
         """Store the decision (status, reason, reply, the outcome's readings) through the
-        step intake and review share."""
+        step intake, batches and review share."""
+        taken_on = taken_on or message.received_at.astimezone(self.tz).date()
+        decided = self._decided(message, outcome, uin, reply, meta, taken_on)
+        await record_decisions(uow, [decided], now)
+        return decided.message
+
+    def _decided(
+        self,
+        message: StoredMessage,
+        outcome: Outcome,
+        uin: str | None,
+        reply: str | None,
+        meta: dict[str, Any] | None,
+        taken_on: date,
+    ) -> Decided:
+        """``message`` with its decision, and what its transport adds to the reply."""
         message = message.decided(
             status=outcome.status,
             reason=str(outcome.reason) if outcome.reason else None,
             reply=reply,
             meta=meta,
         )
-        taken_on = taken_on or message.received_at.astimezone(self.tz).date()
-        transport = str((meta or {}).get("reply_via") or "")
-        extra = self.reply_extras.get(transport)
-        await record_decision(
-            uow, message, outcome.readings, uin, taken_on, now,
-            extra=extra(message) if extra else None,
-        )  # fmt: skip
-        return message
+        extra = self.reply_extras.get(str((meta or {}).get("reply_via") or ""))
+        return Decided(message, outcome.readings, uin, taken_on, extra(message) if extra else None)
 
     async def _recent_from_sender(self, uow: UnitOfWork, message: StoredMessage) -> int | None:
         """How many messages the sender sent in the hour before this one, when that reaches

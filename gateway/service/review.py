@@ -2,7 +2,7 @@
 another UIN, or reject with a reason for the customer.
 
 Every decision claims the message first (a second reviewer finds it no longer in review:
-``AlreadyHandled``), stores through the same step as intake (``record_decision``), queues
+``AlreadyHandled``), stores through the same step as intake (``record_decisions``), queues
 the customer's reply on the channel it came from, and is written to the audit log.
 """
 
@@ -32,7 +32,7 @@ from gateway.domain.rules import Rules
 from gateway.domain.staff import ReviewItem
 from gateway.domain.validation import check_register, match_registers
 from gateway.i18n import N_
-from gateway.service.decision import record_decision
+from gateway.service.decision import Decided, record_decisions
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import ParsedReading, ParseResult, parse
@@ -114,7 +114,9 @@ class Review:
                 reply=render(Accepted(results, account.registers), message_id, target, lang),
             )
             await uow.review.settle_readings(message_id, Status.SUPERSEDED)
-            await record_decision(uow, decided, results, target, day, now, follow_up=True)
+            await record_decisions(
+                uow, [Decided(decided, results, target, day)], now, follow_up=True
+            )
             action = "reassign" if reassigned else "correct" if corrections else "accept"
             after = {**_state(decided, target), "readings": [_value(r) for r in results]}
             await uow.audit.add(actor, action, message_id, _before(item), after, now)
@@ -139,7 +141,7 @@ class Review:
             )
             day = stored.received_at.astimezone(self.tz).date()
             await uow.review.settle_readings(message_id, Status.REJECTED)
-            await record_decision(uow, decided, (), item.uin, day, now, follow_up=True)
+            await record_decisions(uow, [Decided(decided, (), item.uin, day)], now, follow_up=True)
             after = {**_state(decided, item.uin), "customer_reason": reason}
             await uow.audit.add(actor, "reject", message_id, _before(item), after, now)
             record = await uow.messages.record(message_id)

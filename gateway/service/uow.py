@@ -68,7 +68,6 @@ class Messages(Protocol):
     async def count_failed_uin(
         self, channel: str, sender: str, since: datetime, up_to: int
     ) -> int: ...
-    async def finish(self, message: StoredMessage, uin: str | None, now: datetime) -> None: ...
     async def page(
         self, channel: str | None, external_id: str | None, after_id: int | None, limit: int
     ) -> list[MessageRecord]: ...
@@ -91,14 +90,6 @@ class Accounts(Protocol):
 
 
 class Readings(Protocol):
-    async def add(
-        self,
-        message: StoredMessage,
-        results: Sequence[RegisterResult],
-        status: Status,
-        taken_on: date,
-        now: datetime,
-    ) -> None: ...
     async def add_many(
         self,
         items: Sequence[tuple[StoredMessage, Sequence[RegisterResult], Status, date]],
@@ -109,14 +100,6 @@ class Readings(Protocol):
 
 
 class Outbox(Protocol):
-    async def enqueue(
-        self,
-        message: StoredMessage,
-        transport: str,
-        body: str,
-        now: datetime,
-        extra: Mapping[str, Any] | None = None,
-    ) -> None: ...
     async def enqueue_many(
         self,
         items: Sequence[tuple[StoredMessage, str, str, Mapping[str, Any] | None]],

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -44,18 +45,27 @@ async def browser() -> AsyncIterator[Browser]:
         await b.close()
 
 
-@pytest.fixture
-async def live(engine: AsyncEngine) -> AsyncIterator[str]:
-    """The gateway's base URL; replies to generic SMS are queued for ``sms_generic``."""
+@contextlib.asynccontextmanager
+async def serve(engine: AsyncEngine, **settings: str) -> AsyncIterator[str]:
+    """The seeded gateway with staff member rita on a real socket; yields its base URL.
+    ``settings``: more METER_GATEWAY_* variables."""
     await seed(engine, ACCOUNTS, HISTORY)
     await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
-    env = {**ENV, "METER_GATEWAY_SMS_GENERIC_SEND_URL": "http://127.0.0.1:9/send",
-           "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret"}  # fmt: skip
+    env = {**ENV, "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret", **settings}
     app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
     server = TestServer(app)
     await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def live(engine: AsyncEngine) -> AsyncIterator[str]:
+    """The gateway's base URL; replies to generic SMS are queued for ``sms_generic``."""
+    async with serve(engine, METER_GATEWAY_SMS_GENERIC_SEND_URL="http://127.0.0.1:9/send") as url:
+        yield url
 
 
 @pytest.fixture

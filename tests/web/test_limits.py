@@ -7,16 +7,9 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import init_app
-from gateway.config import load_config
-from gateway.domain.staff import Role
-from gateway.service.staff import add_staff
-from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
-from tests.helpers import seed, uow_of
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, serve
 from tests.web.test_form_browser import count_messages
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -24,15 +17,8 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 async def base(engine: AsyncEngine) -> AsyncIterator[str]:
-    await seed(engine, ACCOUNTS, HISTORY)
-    await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
-    env = {**ENV, "METER_GATEWAY_WEB_RATE_LIMIT_PER_HOUR": "2",
-           "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret"}  # fmt: skip
-    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
-    server = TestServer(app)
-    await server.start_server()
-    yield str(server.make_url("")).rstrip("/")
-    await server.close()
+    async with serve(engine, METER_GATEWAY_WEB_RATE_LIMIT_PER_HOUR="2") as url:
+        yield url
 
 
 async def token(client: aiohttp.ClientSession, url: str) -> str:
