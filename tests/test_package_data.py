@@ -38,15 +38,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     for path in tracked():
         (src / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, src / path)
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp)],
         cwd=src,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=240,
     )
-    (built,) = tmp.glob("meter_gateway-*.whl")
-    with zipfile.ZipFile(built) as z:
+    assert built.returncode == 0, built.stdout + built.stderr
+    (whl,) = tmp.glob("meter_gateway-*.whl")
+    with zipfile.ZipFile(whl) as z:
         return set(z.namelist())
 
 
