@@ -90,9 +90,16 @@ class MessageRepository:
         self, inbounds: Sequence[InboundMessage], received_at: datetime
     ) -> list[StoredMessage | None]:
         """Store several messages in one statement; for each, the stored message, or None
-        when it is a repeat (of a stored message, or of one earlier in ``inbounds``)."""
+        when it is a repeat (of a stored message, or of one earlier in ``inbounds``).
+
+        Inserted in (channel, external id) order whatever the order of ``inbounds``: an
+        insert waits for another transaction's uncommitted row of the same message, so
+        two processes inserting the same messages in two orders would deadlock."""
         params = [_params(i, received_at) for i in inbounds]
-        rows = (await self.conn.execute(sql(self.conn, "insert_many"), params)).all()
+        if not params:
+            return []
+        ordered = sorted(params, key=lambda p: (p["channel"], p["external_id"]))
+        rows = (await self.conn.execute(sql(self.conn, "insert_many"), ordered)).all()
         created = {(r.channel, r.external_id): _stored(r) for r in rows}
         return [created.pop((p["channel"], p["external_id"]), None) for p in params]
 
@@ -101,6 +108,8 @@ class MessageRepository:
     ) -> dict[tuple[str, str], tuple[int, int]]:
         """Per (channel, sender): messages received after ``since`` and how many of them
         were answered ``unknown_uin``, each counted up to ``cap``."""
+        if not senders:
+            return {}
         params: dict[str, Any] = {"since": since, "cap": cap}
         if self.conn.dialect.name == "postgresql":
             params |= {"channels": [c for c, _ in senders], "senders": [s for _, s in senders]}
@@ -114,6 +123,8 @@ class MessageRepository:
         self, decided: Sequence[tuple[StoredMessage, str | None]], now: datetime
     ) -> None:
         """Record several decisions (one statement executed for all)."""
+        if not decided:
+            return
         await self.conn.execute(
             sql(self.conn, "finish"),
             [

@@ -5,16 +5,20 @@ cannot hold. On both databases."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage, StoredMessage
 from gateway.service.batch import BatchIntake
+from gateway.service.decision import record_decisions
 from gateway.service.group_commit import GroupCommit, Overloaded
 from gateway.service.receive import Intake, Receipt
 from storage.models import Message, Meter, Outbox, Reading
@@ -173,3 +177,83 @@ async def test_a_full_queue_refuses_at_once_and_close_finishes_what_it_took(sess
     async with sessions() as s:
         count = len((await s.execute(select(Message.id))).all())
     assert count == 11  # the refused ones were never stored
+
+
+async def test_every_step_of_a_batch_takes_an_empty_one(sessions) -> None:
+    """A batch whose messages another process took has nothing left to decide: every
+    step, down to the statements, does nothing with nothing (no min() of no dates)."""
+    config = load_config(environ=ENV)  # both hourly limits on: the senders are counted
+    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    assert await batch.receive_batch([]) == []
+    async with uow_of(sessions)() as uow:
+        assert await uow.messages.insert_many([], NOW) == []
+        assert await batch._decide_many(uow, [], NOW) == {}
+        assert await batch._calm_senders(uow, []) == set()
+        assert await uow.messages.sender_counts([], NOW, 5) == {}
+        assert await batch._decide_simple(uow, [], {}, NOW) == {}
+        await uow.accounts.lock_many([])
+        assert await uow.accounts.load_many([], "2026-11") == {}
+        await record_decisions(uow, [], NOW)
+        await uow.readings.add_many([], NOW)
+        await uow.messages.finish_many([], NOW)
+        await uow.outbox.enqueue_many([], NOW)
+        await uow.commit()
+    assert await stored(sessions) == []
+
+
+async def test_a_batch_another_process_took_entirely_answers_quietly(sessions, caplog) -> None:
+    """Every message of the batch was stored and decided by another process first: each
+    is answered with its stored decision, and nothing is logged as failed."""
+    await seed(sessions, ACCOUNTS, HISTORY_)
+    config = load_config(environ=ENV)
+    messages = [m for m in corpus() if m.external_id.startswith("a")]
+    other = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    first = [outcome(r) for r in await other.receive_batch(messages)]
+    before = await stored(sessions)
+    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    with caplog.at_level(logging.WARNING):
+        again = [outcome(r) for r in await batch.receive_batch(messages)]
+    assert caplog.records == []
+    assert again == [(*o[:2], True, o[3]) for o in first]  # the same answers, as repeats
+    assert await stored(sessions) == before
+
+
+async def waiting_for_a_lock(engine: AsyncEngine, timeout: float = 10) -> None:
+    """Wait until some transaction waits for a lock."""
+    deadline = time.monotonic() + timeout
+    while True:
+        async with engine.connect() as conn:
+            waiting = await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+            if waiting.scalar_one():
+                return
+        assert time.monotonic() < deadline, "nothing came to wait for a lock"
+        await asyncio.sleep(0.02)
+
+
+@pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("size", [1, 2], ids=["alone", "batch"])
+async def test_a_deadlock_is_run_again_not_answered_retry_later(
+    sessions, engine, caplog, size: int
+) -> None:
+    """Another transaction holds an account the batch (or a message alone) needs and then
+    inserts one of its messages: a real deadlock, which PostgreSQL breaks by rolling back
+    the one that waited first, the batch. The gateway runs it again and answers."""
+    await seed(sessions, ACCOUNTS, HISTORY_)
+    config = load_config()
+    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    messages = [sms("5550001 100", ext="d1", sender="+1"),
+                sms("1234567 05123 02010", ext="d2", sender="+2")][:size]  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        async with uow_of(sessions)() as other:
+            await other.accounts.lock_many(["5550001"])
+            deciding = asyncio.create_task(batch.receive_batch(messages))
+            await waiting_for_a_lock(engine)  # the batch: its messages in, for the account
+            # the batch will insert d1 again: that waits for this insert, which is undone
+            await other.messages.insert(sms("5550001 1", ext="d1", sender="+1"), NOW)
+        receipts = await asyncio.wait_for(deciding, 30)
+    assert [(r.status, r.reason) for r in receipts] == [("accepted", None)] * size  # type: ignore[union-attr]
+    retried = [r.getMessage() for r in caplog.records if "deadlock detected" in r.getMessage()]
+    assert len(retried) == 1 and retried[0].endswith("trying again (2 of 3)"), retried
+    async with sessions() as s:
+        texts = (await s.execute(select(Message.external_id, Message.text))).all()
+    assert sorted(texts) == sorted((m.external_id, m.text) for m in messages)
