@@ -219,12 +219,15 @@ async def test_a_batch_another_process_took_entirely_answers_quietly(sessions, c
 
 
 async def waiting_for_a_lock(engine: AsyncEngine, timeout: float = 10) -> None:
-    """Wait until some transaction waits for a lock."""
+    """Wait until a transaction on this test's database waits for a lock."""
     deadline = time.monotonic() + timeout
+    query = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
     while True:
         async with engine.connect() as conn:
-            waiting = await conn.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
-            if waiting.scalar_one():
+            if (await conn.execute(query)).scalar_one():
                 return
         assert time.monotonic() < deadline, "nothing came to wait for a lock"
         await asyncio.sleep(0.02)
