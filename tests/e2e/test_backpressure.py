@@ -15,7 +15,7 @@ from storage.db import make_sessionmaker
 from storage.models import Message
 from tests.e2e.conftest import ENV, NOW
 from tests.helpers import meter, seed
-from tests.process import signed_sms
+from tests.support.signing import signed_sms
 
 
 async def test_a_full_queue_answers_503_at_once_and_stores_nothing_of_it(
