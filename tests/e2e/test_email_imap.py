@@ -187,7 +187,7 @@ async def test_gateway_polls_with_idle(
 
 
 async def test_polls_when_the_server_has_no_idle(intake: Intake, engine: AsyncEngine) -> None:
-    server = Dovecot(extra="imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS")
+    server = Dovecot(idle=False)
     server.start()
     p = ImapPoller(settings(server.port, poll_seconds=0.3), intake.receive, OWN)
     task = asyncio.create_task(p.run_forever())

@@ -101,10 +101,22 @@ userdb passwd-file {{
 }
 
 
+# a server without IDLE (its capabilities otherwise as usual)
+WITHOUT_IDLE = {
+    "2.3": "imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS\n",
+    "2.4": "imap_capability {\n  IDLE = no\n}\n",  # a boolean list in 2.4
+}
+
+
+def release_of(version: str) -> str:
+    """ "2.3" of ``dovecot --version``'s "2.3.19.1 (9b53102964)"."""
+    return ".".join(version.split()[0].split(".")[:2]) if version.strip() else "?"
+
+
 def config_for(version: str) -> str:
     """The configuration template for ``dovecot --version``'s answer ("2.3.19.1 (9b53102964)"),
     or the test fails with one line naming the version."""
-    release = ".".join(version.split()[0].split(".")[:2]) if version.strip() else "?"
+    release = release_of(version)
     if release not in CONF:
         pytest.fail(
             f"Dovecot {version.strip() or '(no version)'} is not supported by the IMAP tests "
@@ -120,7 +132,7 @@ def installed_version(binary: str) -> str:
 
 
 class Dovecot:
-    def __init__(self, port: int | None = None, extra: str = "") -> None:
+    def __init__(self, port: int | None = None, idle: bool = True) -> None:
         binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
         if not os.path.exists(binary):
             pytest.fail(
@@ -138,8 +150,9 @@ class Dovecot:
             f"{USER}:{{PLAIN}}{PASSWORD}:{UID}:{UID}::{self.dir}/mail/{USER}::\n"
         )
         self.conf = self.dir / "dovecot.conf"
-        template = config_for(installed_version(binary)) + "{extra}\n"
-        self.conf.write_text(template.format(dir=self.dir, port=self.port, extra=extra))
+        version = installed_version(binary)
+        conf = config_for(version).format(dir=self.dir, port=self.port)
+        self.conf.write_text(conf + ("" if idle else WITHOUT_IDLE[release_of(version)]))
         self.proc: subprocess.Popen[bytes] | None = None
 
     def gateway_env(self) -> dict[str, str]:
