@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from storage.models import Message, Reading
 from tests.helpers import meter, seed
+from tests.support.db import count
 from tests.support.fakes import SmsProvider
 from tests.support.gateway import Gateway
 from tests.support.ports import free_port
@@ -118,12 +119,8 @@ async def killed_twice(tmp_path: Path, db_url: str, sessions, args: tuple[str, .
     finally:
         await provider.close()
     provider.check()
-    async with sessions() as s:
-        messages = (await s.execute(select(func.count()).select_from(Message))).scalar_one()
-        readings = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
-        pending = (
-            await s.execute(select(func.count()).where(Message.status == "pending"))
-        ).scalar_one()
+    messages, readings = await count(sessions, Message), await count(sessions, Reading)
+    pending = await count(sessions, select(func.count()).where(Message.status == "pending"))
     accepted = sum(1 for i in range(N) if i % 5)
     assert (messages, readings, pending) == (N, accepted, 0)
     assert len(provider.keys) == N, "a message got no reply"

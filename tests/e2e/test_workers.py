@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.domain.staff import Role
 from gateway.service.staff import add_staff
@@ -20,6 +20,7 @@ from storage.db import make_sessionmaker
 from storage.models import Message, Reading
 from tests.conftest import Databases, clean
 from tests.helpers import meter, seed, uow_of
+from tests.support.db import count
 from tests.support.gateway import Gateway, children_of, connections_held, run_cli
 from tests.support.signing import signed_sms
 from tests.support.waiting import until
@@ -142,9 +143,8 @@ async def test_two_workers_share_the_port_store_once_and_stop_together(
     assert {status for status, _ in first.values()} == {200}
     assert again == first  # the same message ids: the retries stored nothing new
     async with sessions() as s:
-        messages = (await s.execute(select(func.count()).select_from(Message))).scalar_one()
-        readings = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
         statuses = set((await s.execute(select(Message.status))).scalars())
+    messages, readings = await count(sessions, Message), await count(sessions, Reading)
     assert (messages, readings, statuses) == (N, N, {"accepted"})
     assert code == 0
     assert all(gone(pid) for pid in workers), [p for p in workers if not gone(p)]
