@@ -41,6 +41,15 @@ from gateway.domain.staff import (
 )
 
 
+class SingletonLock(Protocol):
+    """Held by one gateway process at a time (a PostgreSQL advisory lock): the pollers
+    (IMAP, Telegram long polling) and the reminders take one so that one process works."""
+
+    async def acquire(self) -> bool: ...
+    async def still_held(self) -> bool: ...
+    async def release(self) -> None: ...
+
+
 class StorageUnavailable(Exception):
     """The database cannot be reached: the channel must ask its sender to retry."""
 
