@@ -1,5 +1,10 @@
 """A real Dovecot IMAP server for tests, without systemd: a passwd-file user, a maildir in
-a temporary directory, plain LOGIN on a high loopback port.
+a temporary directory, plain LOGIN on a high loopback port; and the test's own IMAP
+connection to its mailbox (``Mailbox``).
+
+The configuration is written for the Dovecot installed (``dovecot --version``): 2.3
+(Debian 12) or 2.4 (Debian 13, another syntax); any other version fails the test at
+start with one line saying so.
 
 Dovecot keeps its parent's stdout open, so it is started with its output redirected to a
 file, never captured through a pipe. Its mail processes run as uid/gid 65534 (Dovecot
