@@ -16,7 +16,6 @@ import asyncio
 import json
 import random
 import re
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -27,9 +26,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.models import Message
-from tests.guarantees.outside import Provider
 from tests.helpers import meter, seed
-from tests.process import free_port, signed_sms, start_gateway, wait_ready
+from tests.support.fakes import SmsProvider
+from tests.support.gateway import Gateway
+from tests.support.signing import signed_sms
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
@@ -115,47 +115,38 @@ async def stored(sessions: Sessions) -> tuple[Counter[str], list[str]]:
         return Counter(ids), list((await s.execute(pending)).scalars())
 
 
-async def stop(procs: list[subprocess.Popen[bytes]]) -> None:
-    for proc in procs:
-        proc.terminate()
-    for proc in procs:
-        try:
-            await asyncio.to_thread(proc.wait, 30)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-
-
 async def run_rounds(
     tmp_path: Path, db_url: str, sessions: Sessions, args: list[str], gateways: int
 ) -> None:
     """Seed, start ``gateways`` processes run with ``args``, deliver ROUNDS rounds of N
     messages, each twice at once (to two gateways, or twice to the one), and check."""
     await seed(sessions, [meter(str(UIN + k), "E-1") for k in range(N * ROUNDS)])
-    provider = Provider()  # the replies go out through the outbox, as in production
-    runner, send_url = await provider.start()
-    env = {
-        "METER_GATEWAY_SMS_GENERIC_SECRET": SECRET,
-        "METER_GATEWAY_SMS_GENERIC_SEND_URL": send_url,
-    }
-    ports = [free_port() for _ in range(gateways)]
-    logs = [f"gateway{n}.log" for n in range(gateways)]
-    procs = [
-        start_gateway(tmp_path, port, db_url, env, log=log, args=args)
-        for port, log in zip(ports, logs, strict=True)
-    ]
     wrong: list[str] = []
-    try:
-        await asyncio.gather(*(wait_ready(p) for p in ports))
-        targets = ports if gateways == 2 else ports * 2
-        for r in range(ROUNDS):
-            wrong += failures(r, await deliver_twice(targets, r))
-    finally:
-        await stop(procs)
-        await runner.cleanup()
-    logged = {log: LOGGED.findall((tmp_path / log).read_text()) for log in logs}
-    assert (wrong, logged) == ([], {log: [] for log in logs}), (
+    # the replies go out through the outbox, as in production
+    async with SmsProvider() as provider:
+        env = {
+            "METER_GATEWAY_SMS_GENERIC_SECRET": SECRET,
+            "METER_GATEWAY_SMS_GENERIC_SEND_URL": provider.url,
+        }
+        procs = [
+            Gateway(tmp_path, db_url, env, log=f"gateway{n}.log", args=args).start()
+            for n in range(gateways)
+        ]
+        try:
+            await asyncio.gather(*(g.ready() for g in procs))
+            ports = [g.port for g in procs]
+            targets = ports if gateways == 2 else ports * 2
+            for r in range(ROUNDS):
+                wrong += failures(r, await deliver_twice(targets, r))
+        finally:
+            for g in procs:
+                if g.running():
+                    g.proc.terminate()  # type: ignore[union-attr]
+            for g in procs:
+                await g.wait()
+        provider.check()
+    logged = {g.log.name: LOGGED.findall(g.log_text()) for g in procs}
+    assert (wrong, logged) == ([], {g.log.name: [] for g in procs}), (
         f"{len(wrong)} of {N * ROUNDS} messages wrong: {wrong[:5]}; "
         + "; ".join(f"{log}: {len(lines)} lines like {lines[:2]}" for log, lines in logged.items())
     )
