@@ -263,8 +263,9 @@ class MeterInfo:
 
 
 def clean_text(text: str) -> str:
-    """What a database can store: no NUL characters, no lone surrogates from bad JSON."""
-    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    """What a database can store: no NUL characters, no lone surrogates from bad JSON. A NUL
+    becomes a space, not nothing: ``5123<NUL>2010`` stays two numbers (issue 17, item 7)."""
+    return text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
 
 
 def plain(value: Decimal) -> str:
