@@ -2,7 +2,8 @@
 
 Headers arrive RFC 2047-encoded, folded over several lines, or as raw 8-bit bytes in a
 charset nobody declared (old clients, some Russian webmail). ``header`` gives each one as
-a single line of text; ``decode_bytes`` is the charset fallback it shares with bodies.
+a single line of text; ``decode_bytes`` (``email_charset``) is the charset detection it
+shares with bodies.
 Everything here is total: what cannot be decoded comes back as close to the original as
 possible, never as an exception.
 """
@@ -10,12 +11,13 @@ possible, never as an exception.
 from __future__ import annotations
 
 import re
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
 
-# Charsets Russian mail declares wrongly or not at all, tried in this order.
-FALLBACK_CHARSETS = ("utf-8", "windows-1251", "koi8-r")
+from channels.email_charset import decode_bytes
+
+__all__ = ["decode_2047", "decode_bytes", "from_address", "header", "msg_ids"]
 
 
 def header(msg: Message, name: str) -> str:
@@ -34,13 +36,23 @@ def header(msg: Message, name: str) -> str:
 
 
 def decode_2047(value: str) -> str:
-    """RFC 2047 encoded words (``=?koi8-r?B?...?=``) decoded; ``value`` itself if broken."""
+    """RFC 2047 encoded words (``=?koi8-r?B?...?=``) decoded, each run of words in its
+    charset (detected when that is unknown or wrong); ``value`` itself if broken."""
     if "=?" not in value:
         return value
     try:
-        return str(make_header(decode_header(value)))
+        chunks = decode_header(value)
     except Exception:
         return value
+    return "".join(
+        chunk
+        if isinstance(chunk, str)
+        # text outside encoded words comes back as raw-unicode-escape bytes: undo that
+        else chunk.decode("raw-unicode-escape", "replace")
+        if charset is None
+        else decode_bytes(chunk, charset)
+        for chunk, charset in chunks
+    )
 
 
 def _unfold(value: str) -> str:
@@ -64,14 +76,3 @@ def from_address(msg: Message, name: str = "from") -> str:
     except Exception:
         addresses = []
     return addresses[0].strip().lower() if addresses else ""
-
-
-def decode_bytes(data: bytes, declared: str | None) -> str:
-    """``data`` in the declared charset, else the first of ``FALLBACK_CHARSETS`` that fits."""
-    candidates = [declared] if declared and declared not in ("us-ascii", "ascii") else []
-    for charset in [*candidates, *FALLBACK_CHARSETS]:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", "replace")  # unreachable: koi8-r decodes any byte

@@ -67,6 +67,12 @@ class Reason(StrEnum):
     # received and stored, the decision failed and is retried (status shown: review)
     PROCESSING = "processing"
     PHOTO = "photo"  # a photo without readable text: staff read the meter from it
+    # mail a machine wrote (a bounce, an auto-reply): stored, never read for readings
+    AUTO_REPLY = "auto_reply"
+
+
+# The message meta key a channel sets on auto-generated mail (``Reason.AUTO_REPLY``).
+AUTO_META = "auto_generated"
 
 
 class Service(StrEnum):
