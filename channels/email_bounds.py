@@ -35,9 +35,8 @@ MAX_HEADER = 16 * 1024  # bytes of one header, folded lines included (RFC 5322: 
 MAX_WORDS = 64  # encoded words in one header (a long Cyrillic subject takes about ten)
 MAX_HEAD = 256 * 1024  # bytes of the header block searched for the headers in READ
 MAX_BODY = 1024 * 1024  # bytes of the body the parser reads
-MAX_LINES = 20_000  # lines of the body the parser reads
+MAX_LINES = 10_000  # lines of the body the parser reads
 
-_END = re.compile(rb"\r?\n\r?\n")
 # a line that is neither a header nor a continuation starts the body, as in the stdlib
 _NOT_HEADER = re.compile(rb"^(?!From |[\x21-\x39\x3b-\x7e]*:|[ \t])", re.M)
 _NAMES = re.compile(rb"^(" + b"|".join(n.encode() for n in READ) + rb")[ \t]*:", re.M | re.I)
@@ -84,15 +83,16 @@ def bound(raw: bytes) -> Bounded:
 
 
 def split(raw: bytes) -> tuple[bytes, bytes]:
-    """The header block and the body, where the stdlib's parser would split them."""
+    """The header block and the body, where the stdlib's parser would split them (a line
+    that is not a header starts the body; looked for in the first ``MAX_HEAD`` bytes)."""
     if raw.startswith((b"\n", b"\r\n")):
         return b"", raw.split(b"\n", 1)[1]
-    end = _END.search(raw)
-    head, body = (raw[: end.start()], raw[end.end() :]) if end else (raw, b"")
-    odd = _NOT_HEADER.search(head)
-    if odd is not None:  # a line that is not a header: the body starts there
-        return head[: odd.start()], head[odd.start() :] + (b"\r\n\r\n" if end else b"") + body
-    return head, body
+    ends = [(i, i + len(sep)) for sep in (b"\n\n", b"\n\r\n") if (i := raw.find(sep)) >= 0]
+    start, stop = min(ends) if ends else (len(raw), len(raw))
+    odd = _NOT_HEADER.search(raw, 0, min(start, MAX_HEAD))
+    if odd is not None and odd.start() < start:
+        return raw[: odd.start()], raw[odd.start() :]
+    return raw[:start], raw[stop:]
 
 
 def body_view(body: bytes) -> bytes:
@@ -101,10 +101,11 @@ def body_view(body: bytes) -> bytes:
         return body
     end = min(len(body), MAX_BODY)
     if body.count(b"\n", 0, end) > MAX_LINES:
-        pos = -1
-        for _ in range(MAX_LINES):
-            pos = body.find(b"\n", pos + 1)
-        end = pos
+        low, high = 0, end  # the shortest prefix holding MAX_LINES line ends
+        while low < high:
+            mid = (low + high) // 2
+            low, high = (mid + 1, high) if body.count(b"\n", 0, mid) < MAX_LINES else (low, mid)
+        end = low
     cut = body.rfind(b"\n", 0, end)
     return body[: cut + 1 if cut >= 0 else end]
 
@@ -119,7 +120,7 @@ def digest(kept: dict[str, bytes], body: bytes) -> str:
         h.update(b" ".join(value.split()) + b"\n")
     step = 1 << 20  # a chunk at a time: no copy of a large body
     for i in range(0, len(body), step):
-        h.update(body[i : i + step].replace(b"\r", b""))
+        h.update(body[i : i + step].translate(None, b"\r"))
     return "sha256:" + h.hexdigest()
 
 
