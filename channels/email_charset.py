@@ -10,7 +10,7 @@ subject, a body in UTF-8 with one bad byte. Each header and each part is decoded
 3. Otherwise charset-normalizer ranks the charsets Russian mail comes in (``CANDIDATES``);
    on a short text it often cannot tell KOI8-R from CP1251 (both decode every byte), so
    among its equally clean answers the one whose letters look most like Russian text wins
-   (``_russian``: common letters, words in one case or capitalised).
+   (``_russian``: common letters, words in one case or capitalised, words the parser knows).
 """
 
 from __future__ import annotations
@@ -19,6 +19,9 @@ import codecs
 import re
 
 from charset_normalizer import from_bytes
+
+from parsers.normalize import fold
+from parsers.words import WORDS
 
 CANDIDATES = ["cp1251", "koi8_r", "cp1252"]
 SAMPLE = 64 * 1024  # bytes the detector looks at; the whole is decoded with its answer
@@ -66,7 +69,8 @@ def mostly_utf8(data: bytes) -> bool:
 def detect(data: bytes) -> str:
     """The most plausible of ``CANDIDATES`` for ``data`` (CP1251 when nothing fits)."""
     sample = data[:SAMPLE]
-    matches = list(from_bytes(sample, cp_isolation=CANDIDATES))
+    # threshold 1: the least chaotic candidate, however short and noisy the text
+    matches = list(from_bytes(sample, cp_isolation=CANDIDATES, threshold=1.0))
     if not matches:
         return "cp1251"
     cleanest = min(round(m.chaos, 2) for m in matches)
@@ -76,11 +80,14 @@ def detect(data: bytes) -> str:
 
 def _russian(text: str) -> float:
     """How much ``text`` looks like Russian: the share of its Cyrillic letters that are
-    common ones, plus the share of its words written in one case or capitalised."""
+    common ones, the share of its words written in one case or capitalised, and the share
+    of its words the reading parser knows (``ЛС``, ``ХВС``: a two-letter subject is
+    otherwise as plausible in either charset)."""
     words = _WORD.findall(text)
     if not words:
         return 0.0
     letters = "".join(words).lower()
     common = sum(1 for ch in letters if ch in COMMON) / len(letters)
     cased = sum(1 for w in words if _CASED.fullmatch(w)) / len(words)
-    return common + cased
+    known = sum(1 for w in words if fold(w.lower()) in WORDS) / len(words)
+    return common + cased + known

@@ -21,18 +21,16 @@ __all__ = ["decode_2047", "decode_bytes", "from_address", "header", "msg_ids"]
 
 
 def header(msg: Message, name: str) -> str:
-    """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047."""
+    """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047, or
+    encoded words in a charset they are not in: decoded here from the raw value, each run
+    of bytes in its own charset (``decode_bytes``), not by the stdlib's header classes."""
     raw = next((v for k, v in msg.raw_items() if k.lower() == name), None)
     if raw is None:
         return ""
     # the stdlib keeps undecodable header bytes as lone surrogates (surrogateescape)
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
         raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-        return _unfold(decode_2047(raw))
-    try:
-        return _unfold(str(msg[name]))
-    except Exception:
-        return _unfold(decode_2047(raw))
+    return _unfold(decode_2047(raw))
 
 
 def decode_2047(value: str) -> str:
