@@ -118,6 +118,13 @@ class CountedSMTP(SMTP):
         super().__init__(*args, **kwargs)
         self._release: Callable[[], None] | None = release
 
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str) and status.startswith("500 Line too long"):
+            # a line longer than the size limit: the mail is over smtp.max_size, and gets
+            # the size answer (552) as any other; the MTA tells its sender why
+            status = "552 5.3.4 Error: too much mail data"
+        await super().push(status)
+
     def connection_lost(self, exc: Exception | None) -> None:
         release, self._release = self._release, None
         if release is not None:
