@@ -173,7 +173,10 @@ def to_inbound(
     if mail.left_out:
         meta["left_out"] = list(mail.left_out)  # over a bound: kept in raw, not read
     if mail.attachments:
-        meta["attachments"] = [a.as_json() for a in mail.attachments]
+        listed = [a.as_json() for a in mail.attachments]
+        if any(note.startswith("body:") for note in mail.left_out):
+            listed[-1]["partial"] = True  # read up to the bound: its size is what was read
+        meta["attachments"] = listed
     if any(a.content_type.startswith("image/") for a in mail.attachments):
         meta["photo"] = True  # a photo of the meter: staff can read it if the text cannot
     if no_reply:

@@ -110,3 +110,13 @@ async def test_a_hostile_mail_over_smtp_gets_250_and_is_stored_whole(
     assert refused == {}
     [msg] = await big_gateway.messages(channel="email")
     assert (msg["status"], msg["reason"]) == ("accepted", None)  # the body's readings
+
+
+def test_an_attachment_past_the_body_bound_is_marked_partial() -> None:
+    photo = b"QUFBQUFB\r\n" * 300_000  # 3 MB of base64
+    raw = multipart(b"Content-Type: image/jpeg\r\nContent-Transfer-Encoding: base64")
+    raw = raw.replace(b"\r\n\r\nxx\r\n", b"\r\n\r\n" + photo)
+    meta = to_inbound(raw, []).meta or {}
+    [listed] = meta["attachments"]
+    assert listed["content_type"] == "image/jpeg" and listed["partial"] is True
+    assert meta["photo"] is True and meta["left_out"][0].startswith("body:")
