@@ -13,9 +13,12 @@ import tracemalloc
 from collections.abc import Callable
 
 import pytest
+from sqlalchemy import select
 
 from channels.email_bounds import MAX_HEADER, MAX_WORDS, bound
 from channels.email_mime import to_inbound
+from storage.db import make_sessionmaker
+from storage.models import Message
 from tests.e2e.mail import send_mail
 from tests.e2e.test_email_smtp import Gateway
 from tests.hostile.mail_gateway import TO, big_gateway_fixture, mail  # noqa: F401
@@ -110,6 +113,10 @@ async def test_a_hostile_mail_over_smtp_gets_250_and_is_stored_whole(
     assert refused == {}
     [msg] = await big_gateway.messages(channel="email")
     assert (msg["status"], msg["reason"]) == ("accepted", None)  # the body's readings
+    async with make_sessionmaker(big_gateway.engine)() as session:
+        row = (await session.execute(select(Message.raw, Message.meta))).one()
+    assert row.raw == raw  # nothing lost
+    assert row.meta["left_out"][0].startswith("subject:")
 
 
 def test_an_attachment_past_the_body_bound_is_marked_partial() -> None:
