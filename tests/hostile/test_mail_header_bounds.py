@@ -26,6 +26,7 @@ from tests.hostile.mail_gateway import TO, big_gateway_fixture, mail  # noqa: F4
 MB = 1024 * 1024
 SECONDS, BYTES = 1.0, 50 * MB
 WORD = b"=?utf-8?B?0J/QvtC60LDQt9Cw0L3QuNGP?="  # "Показания"
+PADDING = b"x" * 9 * MB  # the epilogue after the last part
 
 
 def folded(piece: bytes, size: int) -> bytes:
@@ -46,11 +47,18 @@ HOSTILE: dict[str, Callable[[], bytes]] = {
     "unfolded-subject": lambda: mail(b"x" * 10 * MB, b"1234567 5123 2010"),
     "many-headers": lambda: mail(extra=b"Received: from x by y\r\n" * (10 * MB // 23)),
     "many-subjects": lambda: mail(extra=(b"Subject: " + WORD + b"\r\n") * (10 * MB // 44)),
+    # a part's header inside the part of the body the parser reads (its first MiB), then
+    # padding: the check of every header as it is parsed (POLICY) is what bounds these
     "part-header-of-encoded-words": lambda: multipart(
         b'Content-Type: image/jpeg\r\nContent-Disposition: attachment; filename="'
-        + b" ".join([WORD] * (10 * MB // 40)) + b'"'
-    ),
-    "part-header-folded": lambda: multipart(b"Content-Type: a/b;\r\n " + folded(b"a=b;", 10 * MB)),
+        + b" ".join([WORD] * (MB // 40)) + b'"'
+    ) + PADDING,
+    "part-header-folded": lambda: multipart(
+        b"Content-Type: a/b;\r\n " + folded(b"a=b;", 9000 * 7)
+    ) + PADDING,
+    "part-header-of-many-params": lambda: multipart(
+        b"Content-Type: a/b" + b"; a=b" * (MB // 6)
+    ) + PADDING,
     "blank-lines-body": lambda: mail(body=b"\r\n" * (5 * MB)),
     "one-char-lines-body": lambda: mail(body=b"1\r\n" * (10 * MB // 3)),
     "no-header-no-blank-line": lambda: b"1234567 5123 2010 " * (10 * MB // 18),
