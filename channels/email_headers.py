@@ -24,13 +24,19 @@ def header(msg: Message, name: str) -> str:
     """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047, or
     encoded words in a charset they are not in: decoded here from the raw value, each run
     of bytes in its own charset (``decode_bytes``), not by the stdlib's header classes."""
+    return _unfold(decode_2047(raw_header(msg, name)))
+
+
+def raw_header(msg: Message, name: str) -> str:
+    """The first ``name`` header as sent, encoded words still encoded ("" when none); raw
+    8-bit bytes are decoded (``decode_bytes``)."""
     raw = next((v for k, v in msg.raw_items() if k.lower() == name), None)
     if raw is None:
         return ""
     # the stdlib keeps undecodable header bytes as lone surrogates (surrogateescape)
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
         raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-    return _unfold(decode_2047(raw))
+    return raw
 
 
 def decode_2047(value: str) -> str:
@@ -67,8 +73,9 @@ def msg_ids(value: str) -> list[str]:
 
 
 def from_address(msg: Message, name: str = "from") -> str:
-    """The addr-spec of an address header (From, Reply-To), lower-case; "" when none."""
-    value = header(msg, name)
+    """The addr-spec of an address header (From, Reply-To), lower-case; "" when none. Read
+    from the raw value: a display name decoded first could pose as an address."""
+    value = _unfold(raw_header(msg, name))
     try:
         addresses = [addr for _, addr in getaddresses([value]) if "@" in addr]
     except Exception:

@@ -91,3 +91,16 @@ async def test_a_koi8_r_subject_through_smtp_is_accepted(big_gateway: Gateway) -
     await send_mail(big_gateway.smtp_port, raw, TO)
     [msg] = await big_gateway.messages(channel="email")
     assert (msg["status"], [r["value"] for r in msg["readings"]]) == ("accepted", ["5123", "2010"])
+
+
+@pytest.mark.parametrize(
+    ("from_", "sender"),
+    [
+        (b"=?utf-8?Q?evil=40x.example?= <real@y.example>", "real@y.example"),
+        (b"=?utf-8?B?0JjQstCw0L3QvtCyLCDQmNCy0LDQvQ==?= <ivan@y.example>", "ivan@y.example"),
+        ("Иван".encode("koi8-r") + b" <k@y.example>", "k@y.example"),
+    ],
+    ids=["encoded-address-in-name", "encoded-comma-in-name", "raw-8bit-name"],
+)
+def test_a_decoded_display_name_never_poses_as_the_address(from_: bytes, sender: str) -> None:
+    assert to_inbound(b"From: " + from_ + b"\r\nSubject: x\r\n\r\n", []).sender == sender
