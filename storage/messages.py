@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -72,7 +73,9 @@ class MessageRepository:
     async def insert(
         self, inbound: InboundMessage, received_at: datetime
     ) -> tuple[StoredMessage, bool]:
-        """Store an inbound message once; ``(message, created)``. A repeat returns the first."""
+        """Store an inbound message once; ``(message, created)``. A repeat returns the first.
+        A message whose meta has a content ``digest`` (email) is a repeat only when the
+        stored one has the same digest too."""
         params = _params(inbound, received_at)
         row = (await self.conn.execute(sql(self.conn, "insert"), params)).one_or_none()
         if row is not None:
@@ -84,6 +87,14 @@ class MessageRepository:
                 {"channel": str(inbound.channel), "external_id": fit(inbound.external_id)},
             )
         ).one()
+        digest = str((inbound.meta or {}).get("digest") or "")
+        if digest and (found.meta or {}).get("digest") not in (None, digest):
+            # another message under an id already taken (a mail client that reuses a
+            # Message-ID): stored under the id and its content's digest, never dropped
+            suffix = "#" + digest.removeprefix("sha256:")[:16]
+            return await self.insert(
+                replace(inbound, external_id=inbound.external_id + suffix), received_at
+            )
         return _stored(found), False
 
     async def insert_many(

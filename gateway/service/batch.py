@@ -20,7 +20,7 @@ from functools import partial
 
 from gateway import metrics
 from gateway.domain.clock import local_day
-from gateway.domain.model import InboundMessage, StoredMessage
+from gateway.domain.model import AUTO_META, InboundMessage, StoredMessage
 from gateway.domain.periods import period_of
 from gateway.service.decision import Decided, record_decisions
 from gateway.service.receive import Intake, Receipt
@@ -110,7 +110,8 @@ class BatchIntake(Intake):
 
     def _simple(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
         photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
-        return (str(m.channel), m.sender) in calm and not photo_only
+        auto = bool((m.meta or {}).get(AUTO_META))  # decided alone: never read (auto_reply)
+        return (str(m.channel), m.sender) in calm and not photo_only and not auto
 
     async def _calm_senders(
         self, uow: UnitOfWork, messages: Sequence[StoredMessage]

@@ -18,6 +18,7 @@ from typing import Any
 from gateway import metrics
 from gateway.domain.clock import local_day
 from gateway.domain.model import (
+    AUTO_META,
     AccountView,
     InboundMessage,
     NeedsReview,
@@ -167,6 +168,12 @@ class Intake:
     async def _decide(
         self, uow: UnitOfWork, message: StoredMessage, now: datetime
     ) -> StoredMessage:
+        if (message.meta or {}).get(AUTO_META):
+            # mail a machine wrote (a bounce, an auto-reply): never read for readings, and
+            # the channel sends no reply to it (SPEC section 3)
+            auto: Outcome = Rejected(reason=Reason.AUTO_REPLY)
+            reply = render(auto, message.id, None, message.language or self.language)
+            return await self._finish(uow, message, auto, None, reply, message.meta, now)
         flood = await self._recent_from_sender(uow, message)
         if flood is not None:
             return await self._rate_limited(uow, message, flood, now)

@@ -3,7 +3,7 @@ PostgreSQL (a provider retrying through a load balancer) or twice to one gateway
 ``--workers 2``: both deliveries are answered 200 with the same answer, the message is
 stored once, and neither process logs a traceback or a deadlock.
 
-No delivery is retried here (unlike ``tests/guarantees/outside.post_sms``): a 503 is a
+No delivery is retried here (unlike ``tests/support/fakes.post_sms``): a 503 is a
 failure of this test. Both processes decide batches of the same messages at once, in
 whatever order each received them, so batch inserts that lock the same rows in different
 orders (a deadlock, answered 503) or a batch whose messages were all taken by the other
