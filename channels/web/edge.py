@@ -1,0 +1,177 @@
+"""The HTTP edge: the one place every request's headers, target and body are read before
+any route sees them (``guard``, the app's innermost middleware but for the API's bearer
+check), and the one place a JSON body or a route's parameters become a model.
+
+What hostile bytes get here, instead of a traceback and a 500:
+
+- a header value that is not UTF-8 is read as ISO-8859-1 (a wrong token, not a crash);
+- a control character in the path or the query (NUL breaks PostgreSQL): 400;
+- a ``Content-Encoding`` other than gzip or deflate: 415; a broken gzip/deflate body: 400;
+- a ``charset`` Python has no text codec for: 415;
+- a body over the app's ``client_max_size``, counted after decompression: 413.
+
+The body is read once, here; routes get the same bytes again from ``request.read()`` (and
+``request.content``, for the few readers of the stream), so a webhook verifies its
+signature over exactly the bytes that arrived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from aiohttp import StreamReader, web
+from multidict import CIMultiDict
+from pydantic import BaseModel, ValidationError
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Model = TypeVar("Model", bound=BaseModel)
+
+# what aiohttp's parser decodes itself; anything else would reach a route still encoded
+ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
+# Python's codecs that are no charset of the web
+NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"}
+)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+ERRORS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest,
+    404: web.HTTPNotFound,
+    415: web.HTTPUnsupportedMediaType,
+}
+
+
+def refuse(status: int, text: str) -> web.HTTPException:
+    """An HTTP error with a plain text message (the app's middlewares render it as JSON or
+    as an HTML page, by path)."""
+    return ERRORS[status](text=text)
+
+
+def latin1_headers(request: web.Request) -> web.Request:
+    """The request with every header value that is not UTF-8 read as ISO-8859-1, as
+    RFC 9110 (5.5) says such bytes historically are. aiohttp hands them on as lone
+    surrogates, which fail wherever the value is encoded again (a bearer token compared, a
+    session cookie decrypted); read this way they are just a wrong token (401), a forged
+    signature (403) or a cookie that is not ours (a new session)."""
+    fixed = CIMultiDict[str]()
+    changed = False
+    for name, value in request.headers.items():
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "surrogateescape").decode("latin-1")
+            changed = True
+        fixed.add(name, value)
+    return request.clone(headers=fixed) if changed else request
+
+
+def check_target(request: web.Request) -> None:
+    if PATH_CONTROL.search(request.path):
+        raise refuse(400, "the path holds a control character")
+    for key, value in request.query.items():
+        if CONTROL.search(key) or CONTROL.search(value):
+            raise refuse(400, "the query holds a control character")
+
+
+def check_charset(charset: str | None) -> None:
+    """A charset must name a text encoding a client can mean: not an unknown name, not one
+    of Python's byte codecs (base64, zlib) nor its own text tricks (``unicode_escape``
+    turns ``\\ud800`` into a lone surrogate that fails later)."""
+    if not charset:
+        return
+    try:
+        name = codecs.lookup(charset).name
+        b"\x00".decode(name)  # LookupError for a codec that is not a text encoding
+    except (LookupError, ValueError):
+        name = ""
+    if not name or name in NOT_CHARSETS:
+        raise refuse(415, f"unknown charset {charset[:40]!r}")
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, decompressed and bounded; refused with a clear status otherwise."""
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in ENCODINGS:
+        raise refuse(415, f"Content-Encoding {encoding[:40]!r} is not supported (gzip, deflate)")
+    check_charset(request.charset)
+    try:
+        raw = await request.read()  # 413 past client_max_size (aiohttp's own check)
+    except web.RequestPayloadError:
+        # aiohttp would read the rest to reuse the connection and log the broken stream
+        # as an unhandled exception: end it here, the 400 closes the connection
+        request.content.feed_eof()
+        error = refuse(400, f"the body cannot be decoded as Content-Encoding {encoding!r}")
+        error.force_close()
+        raise error from None
+    _replay(request, raw)
+    return raw
+
+
+def _replay(request: web.Request, raw: bytes) -> None:
+    """Give readers of ``request.content`` (a multipart form, a webhook reading the stream)
+    the bytes read here. aiohttp has no public way to put a stream back."""
+    stream = StreamReader(
+        request.protocol, limit=max(len(raw), 2**16), loop=asyncio.get_running_loop()
+    )
+    if raw:
+        stream.feed_data(raw)
+    stream.feed_eof()
+    request._payload = stream
+
+
+@web.middleware
+async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request = latin1_headers(request)
+    check_target(request)
+    if request.body_exists:
+        await read_body(request)
+    return await handler(request)
+
+
+def first_error(e: ValidationError) -> str:
+    """``readings.0.value: Field required``: the first wrong field, for people."""
+    first = e.errors(include_url=False)[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]
+
+
+def json_error(e: ValidationError) -> str:
+    first = e.errors(include_url=False)[0]
+    if first["type"] != "json_invalid":
+        return first_error(e)
+    detail = str(first.get("ctx", {}).get("error", ""))
+    limits = ("recursion limit exceeded", "number out of range")
+    hit = next((limit for limit in limits if limit in detail), None)
+    return f"the body must be JSON ({hit})" if hit else "the body must be JSON"
+
+
+async def json_body(request: web.Request, model: type[Model]) -> Model | None:
+    """The JSON body as ``model``; None when there is none. Parsed by pydantic's own JSON
+    reader, which bounds nesting and number size: anything else is 400 with the reason."""
+    raw = await request.read()
+    if not raw.strip():
+        return None
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as e:
+        raise refuse(400, json_error(e)) from None
+    except (RecursionError, ValueError):  # a custom validator's own limits
+        raise refuse(400, "the body is not JSON this endpoint understands") from None
+
+
+def validated(model: type[Model], data: Mapping[str, Any], status: int = 400) -> Model:
+    """A route's parameters (path and query) as ``model``; ``status`` with the first wrong
+    field otherwise (404 where a wrong id names nothing that exists)."""
+    try:
+        return model.model_validate(dict(data))
+    except ValidationError as e:
+        raise refuse(status, first_error(e)) from None
