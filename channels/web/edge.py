@@ -5,7 +5,8 @@ check), and the one place a JSON body or a route's parameters become a model.
 What hostile bytes get here, instead of a traceback and a 500:
 
 - a header value that is not UTF-8 is read as ISO-8859-1 (a wrong token, not a crash);
-- a control character in the path or the query (NUL breaks PostgreSQL): 400;
+- a control character in the path or the query (NUL breaks PostgreSQL): 400; a path
+  segment longer than any name (255 bytes): 404;
 - a ``Content-Encoding`` other than gzip or deflate: 415; a broken gzip/deflate body: 400;
 - a ``charset`` Python has no text codec for: 415;
 - a body over the app's ``client_max_size``, counted after decompression: 413.
@@ -40,6 +41,7 @@ NOT_CHARSETS = frozenset(
     {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7"}
 )
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+NAME_MAX = 255
 PATH_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -77,6 +79,10 @@ def latin1_headers(request: web.Request) -> web.Request:
 def check_target(request: web.Request) -> None:
     if PATH_CONTROL.search(request.path):
         raise refuse(400, "the path holds a control character")
+    if any(len(part.encode()) > NAME_MAX for part in request.path.split("/")):
+        # no id, UIN, period or file of the gateway is that long (the static files'
+        # handler would meet the operating system's "file name too long")
+        raise refuse(404, "no such resource")
     for key, value in request.query.items():
         if CONTROL.search(key) or CONTROL.search(value):
             raise refuse(400, "the query holds a control character")
@@ -98,22 +104,31 @@ def check_charset(charset: str | None) -> None:
 
 
 async def read_body(request: web.Request) -> bytes:
-    """The whole body, decompressed and bounded; refused with a clear status otherwise."""
+    """The whole body, decompressed and bounded; refused with a clear status otherwise.
+    Read before anything is refused: aiohttp drains an unread body to reuse the
+    connection, and logs a broken one as an unhandled exception."""
+    try:
+        raw = await request.read()  # 413 past client_max_size (aiohttp's own check)
+    except web.HTTPRequestEntityTooLarge as e:
+        _end(request, e)
+        raise
+    except web.RequestPayloadError:
+        encoding = request.headers.get("Content-Encoding", "")[:40]
+        error = refuse(400, f"the body cannot be decoded as Content-Encoding {encoding!r}")
+        _end(request, error)
+        raise error from None
     encoding = request.headers.get("Content-Encoding", "").strip().lower()
     if encoding not in ENCODINGS:
         raise refuse(415, f"Content-Encoding {encoding[:40]!r} is not supported (gzip, deflate)")
     check_charset(request.charset)
-    try:
-        raw = await request.read()  # 413 past client_max_size (aiohttp's own check)
-    except web.RequestPayloadError:
-        # aiohttp would read the rest to reuse the connection and log the broken stream
-        # as an unhandled exception: end it here, the 400 closes the connection
-        request.content.feed_eof()
-        error = refuse(400, f"the body cannot be decoded as Content-Encoding {encoding!r}")
-        error.force_close()
-        raise error from None
     _replay(request, raw)
     return raw
+
+
+def _end(request: web.Request, error: web.HTTPException) -> None:
+    """The body is not read to its end: the answer closes the connection instead."""
+    request.content.feed_eof()
+    error.force_close()
 
 
 def _replay(request: web.Request, raw: bytes) -> None:
@@ -131,9 +146,9 @@ def _replay(request: web.Request, raw: bytes) -> None:
 @web.middleware
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     request = latin1_headers(request)
-    check_target(request)
     if request.body_exists:
         await read_body(request)
+    check_target(request)
     return await handler(request)
 
 

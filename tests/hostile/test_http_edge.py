@@ -200,3 +200,14 @@ async def test_a_control_character_in_path_or_query_is_400(client: TestClient, t
     resp = await client.get(target, headers=AUTH)
     assert resp.status == 400
     assert "control character" in await resp.text()
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/static/" + "9" * 400, "/api/v1/messages/" + "9" * 300, "/staff/accounts/" + "1" * 256],
+)
+async def test_a_path_segment_longer_than_any_name_is_404(client: TestClient, target: str) -> None:
+    """The static files' handler met the operating system's "file name too long" (500);
+    no id, UIN or period is that long either (a staff page answers before its login check)."""
+    resp = await client.get(target, headers=AUTH)
+    assert resp.status == 404
