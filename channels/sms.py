@@ -242,7 +242,7 @@ class SmsWebhooks:
         if not same_signature(hmac_signature(raw, secret), given):
             metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
             return json_error(403, "invalid X-Signature")
-        data = await edge.json_body(request, GenericSms)
+        data = await edge.json_body(request, GenericSms, plain_text=False)  # cleaned below
         if data is None:
             return json_error(400, "the body must be a JSON object with id, from and text")
         inbound = InboundMessage(

@@ -22,7 +22,7 @@ import asyncio
 import codecs
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from aiohttp import StreamReader, web
@@ -169,18 +169,44 @@ def json_error(e: ValidationError) -> str:
     return f"the body must be JSON ({hit})" if hit else "the body must be JSON"
 
 
-async def json_body(request: web.Request, model: type[Model]) -> Model | None:
+async def json_body(
+    request: web.Request, model: type[Model], *, plain_text: bool = True
+) -> Model | None:
     """The JSON body as ``model``; None when there is none. Parsed by pydantic's own JSON
-    reader, which bounds nesting and number size: anything else is 400 with the reason."""
+    reader, which bounds nesting and number size: anything else is 400 with the reason.
+    ``plain_text``: no string of it may hold a control character (PostgreSQL stores no
+    NUL); a channel that cleans its texts itself passes False."""
     raw = await request.read()
     if not raw.strip():
         return None
     try:
-        return model.model_validate_json(raw)
+        body = model.model_validate_json(raw)
     except ValidationError as e:
         raise refuse(400, json_error(e)) from None
     except (RecursionError, ValueError):  # a custom validator's own limits
         raise refuse(400, "the body is not JSON this endpoint understands") from None
+    if plain_text:
+        check_text(_strings(body.model_dump()), "the body")
+    return body
+
+
+def check_text(values: Iterable[str], what: str) -> None:
+    """Texts typed by people (a form, a JSON body) hold no control character but tab and
+    line breaks: 400 otherwise."""
+    if any(CONTROL.search(v) for v in values):
+        raise refuse(400, f"{what} holds a control character")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
 
 
 def validated(model: type[Model], data: Mapping[str, Any], status: int = 400) -> Model:

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.e2e.conftest import GENERIC_SECRET
-from tests.e2e.test_review_api import JUMP, submit
+from tests.e2e.test_review_api import JUMP, review, submit
 from tests.e2e.test_sms import AUTH
 from tests.hostile.test_http_edge import client, log_in
 
@@ -113,3 +113,32 @@ async def test_the_staff_queue_filter_outside_the_calendar_range_is_400(
     await log_in(client, engine)
     resp = await client.get("/staff/review", params=query)
     assert resp.status == 400 and resp.content_type == "text/html"
+
+
+async def test_a_control_character_in_typed_text_is_400_not_a_database_error(
+    client: TestClient, engine: AsyncEngine
+) -> None:
+    """PostgreSQL stores no NUL: a reason, a UIN, a login or a reading with one is refused
+    at the edge (the SMS channels clean their texts instead, as messages must be kept)."""
+    message = await submit(client, JUMP, "nul-1")
+    api = [
+        ("reject", {"reason": "a\u0000b"}),
+        ("accept", {"uin": "\u0000"}),
+        ("accept", {"readings": [{"meter": "E-1", "zone": 1, "value": "5\u0001"}]}),
+    ]
+    for action, body in api:
+        resp = await client.post(
+            f"/api/v1/review/{message['id']}/{action}", json=body, headers=AUTH
+        )
+        assert resp.status == 400 and "control character" in (await resp.json())["error"]
+    csrf = await log_in(client, engine)
+    forms = [
+        ("/staff/login", {"login": "rita\x00", "password": "x"}),
+        (f"/staff/review/{message['id']}/reject", {"reason": "a\x00"}),
+        (f"/staff/review/{message['id']}/accept", {"uin": "\x00"}),
+        ("/submit", {"uin": "1234567", "reading-1-1": "5\x0012"}),
+    ]
+    for path, form in forms:
+        resp = await client.post(path, data={**form, "csrf": csrf}, allow_redirects=False)
+        assert resp.status == 400 and "control character" in await resp.text(), path
+    assert [m["status"] for m in await review(client)] == ["review"]
