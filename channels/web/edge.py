@@ -126,8 +126,10 @@ async def read_body(request: web.Request) -> bytes:
 
 
 def _end(request: web.Request, error: web.HTTPException) -> None:
-    """The body is not read to its end: the answer closes the connection instead."""
+    """The body is not read to its end: the answer closes the connection instead (the
+    error middlewares keep ``Connection: close`` on the answer they render)."""
     request.content.feed_eof()
+    request.protocol.close()
     error.force_close()
 
 

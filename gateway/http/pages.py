@@ -66,7 +66,10 @@ async def html_pages(request: web.Request, handler: Handler) -> web.StreamRespon
         response = await handler(request)
     except web.HTTPException as e:
         if e.status >= 400 and e.content_type == "text/plain":
-            return error_page(e.status, e.text or e.reason, request.query.get("lang"))
+            page = error_page(e.status, e.text or e.reason, request.query.get("lang"))
+            if e.keep_alive is False:  # the request's body was left unread: close
+                page.force_close()
+            return page
         e.headers.update(HEADERS)
         raise
     response.headers.update(HEADERS)
