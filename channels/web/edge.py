@@ -8,7 +8,8 @@ What hostile bytes get here, instead of a traceback and a 500:
 - a control character in the path or the query (NUL breaks PostgreSQL): 400; a path
   segment longer than any name (255 bytes): 404;
 - a ``Content-Encoding`` other than gzip or deflate: 415; a broken gzip/deflate body: 400;
-- a ``charset`` Python has no text codec for: 415;
+- a ``charset`` Python has no text codec for: 415; a multipart body (its parts have their
+  own charsets and encodings, and no form of the gateway sends one): 415;
 - a body over the app's ``client_max_size``, counted after decompression: 413.
 
 The body is read once, here; routes get the same bytes again from ``request.read()`` (and
@@ -121,6 +122,10 @@ async def read_body(request: web.Request) -> bytes:
     if encoding not in ENCODINGS:
         raise refuse(415, f"Content-Encoding {encoding[:40]!r} is not supported (gzip, deflate)")
     check_charset(request.charset)
+    if request.content_type.startswith("multipart/"):
+        # each part has its own charset and transfer encoding, which aiohttp's form reader
+        # meets with LookupError/RuntimeError; no form or webhook of the gateway sends one
+        raise refuse(415, "multipart bodies are not accepted: send a urlencoded form or JSON")
     _replay(request, raw)
     return raw
 
@@ -134,8 +139,8 @@ def _end(request: web.Request, error: web.HTTPException) -> None:
 
 
 def _replay(request: web.Request, raw: bytes) -> None:
-    """Give readers of ``request.content`` (a multipart form, a webhook reading the stream)
-    the bytes read here. aiohttp has no public way to put a stream back."""
+    """Give readers of ``request.content`` (a webhook reading the stream) the bytes read
+    here. aiohttp has no public way to put a stream back."""
     stream = StreamReader(
         request.protocol, limit=max(len(raw), 2**16), loop=asyncio.get_running_loop()
     )

@@ -213,3 +213,28 @@ async def test_a_path_segment_longer_than_any_name_is_404(client: TestClient, ta
     no id, UIN or period is that long either (a staff page answers before its login check)."""
     resp = await client.get(target, headers=AUTH)
     assert resp.status == 404
+
+
+@pytest.mark.parametrize("path", ["/submit", "/staff/login", "/sms/twilio", "/sms/inbound"])
+@pytest.mark.parametrize(
+    "part",
+    [
+        b"Content-Type: text/plain; charset=x-unknown",
+        b"Content-Type: text/plain; charset=base64",
+        b"Content-Transfer-Encoding: foo",
+        b"Content-Encoding: gzip",
+    ],
+)
+async def test_a_multipart_body_is_415_whatever_its_parts_say(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str, part: bytes
+) -> None:
+    """Each part of a multipart body has its own charset and transfer encoding (aiohttp's
+    form reader met them with LookupError and RuntimeError): no form of the gateway sends
+    one, so the edge takes none."""
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="uin"\r\n' + part + b"\r\n\r\n12\r\n--b--\r\n"
+    )
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    resp = await client.post(path, data=body, headers=headers)
+    assert resp.status == 415 and "multipart" in await resp.text()
+    assert errors_logged(caplog) == []

@@ -43,10 +43,6 @@ async def test_signatures_are_checked_before_the_body_is_parsed(client: TestClie
     """Unsigned bodies no form parser could read get the signature's 403, not a parser's
     error text (or a 500)."""
     cases = [
-        (
-            b"--x\r\nContent-Disposition: form-data; name=\xff\r\n\r\n",
-            "multipart/form-data; boundary=x",
-        ),
         (b"Body=%FF%FE&From=\xff", FORM),
         (b"a=" + b"&a=" * 5000, FORM),  # more fields than any form has
         (b"\x00" * 100, "application/json"),
