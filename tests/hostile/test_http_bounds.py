@@ -9,10 +9,12 @@ import hashlib
 import hmac
 
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.conftest import GENERIC_SECRET
+from gateway.bootstrap import init_app
+from gateway.config import load_config
+from tests.e2e.conftest import ENV, GENERIC_SECRET, NOW
 from tests.e2e.test_review_api import JUMP, review, submit
 from tests.e2e.test_sms import AUTH
 from tests.hostile.test_http_edge import client, log_in
@@ -142,3 +144,18 @@ async def test_a_control_character_in_typed_text_is_400_not_a_database_error(
         resp = await client.post(path, data={**form, "csrf": csrf}, allow_redirects=False)
         assert resp.status == 400 and "control character" in await resp.text(), path
     assert [m["status"] for m in await review(client)] == ["review"]
+
+
+async def test_json_too_deep_is_400_at_the_edge_for_every_route(engine: AsyncEngine) -> None:
+    """Also where a route reads its JSON with the standard library (the Telegram webhook,
+    found by the fuzz tier: RecursionError, 500): the edge measures the depth first."""
+    env = {**ENV, "METER_GATEWAY_TELEGRAM_TOKEN": "123456789:AAHdeepdeepdeepdeepdeepdeepdeepdeep0",
+           "METER_GATEWAY_TELEGRAM_WEBHOOK_SECRET": "s3cret",
+           "METER_GATEWAY_TELEGRAM_API_BASE": "http://127.0.0.1:9"}  # fmt: skip
+    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
+    headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+    async with TestClient(TestServer(app)) as c:
+        for path in ("/telegram/webhook", "/sms/twilio", "/submit", "/healthz"):
+            resp = await c.post(path, data=DEEP, headers=headers)
+            assert resp.status == 400, path
+            assert "recursion limit" in await resp.text()
