@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_imap, email_out, email_smtp, sms
+from channels import sms
+from channels.email import imap as email_imap
+from channels.email import out as email_out
+from channels.email import smtp as email_smtp
 from channels.web import edge
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
@@ -31,6 +33,7 @@ from gateway.channel_settings import (
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.chats import TRANSPORT as TELEGRAM
+from gateway.domain.clock import utc_now
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import (
@@ -48,6 +51,7 @@ from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.chats import Chats
 from gateway.service.group_commit import GroupCommit
+from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -61,10 +65,6 @@ RESUME_SECONDS = 15.0
 
 SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def database(config: Config, engine: AsyncEngine | None = None) -> Database:
@@ -173,7 +173,7 @@ def email_channels(
                 receive,
                 own_addresses(config),
                 lock=db.lock(email_imap.LOCK_NAME),
-                uow=db.uow,
+                folders=MailFolders(db.uow),
             )
             tasks.append(asyncio.create_task(poller.run_forever()))
         yield

@@ -12,11 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway import metrics
+from gateway.domain.clock import local_day
 from gateway.domain.model import (
+    AUTO_META,
     AccountView,
     InboundMessage,
     NeedsReview,
@@ -31,6 +33,7 @@ from gateway.domain.replies import pending_reply, render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
 from gateway.service.decision import Decided, record_decisions
+from gateway.service.retry import retrying
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 from parsers import ParseResult, parse
 
@@ -92,31 +95,22 @@ class Intake:
         self.reply_extras = dict(reply_extras or {})
         self.rules = rules
         self.language = language
-        self.tz = ZoneInfo(rules.timezone)
         self.clock = clock
 
     async def receive(self, inbound: InboundMessage) -> Receipt:
         """Store and decide ``inbound``; returns only after the commit. Raises
         ``StorageUnavailable`` when nothing could be stored."""
         now = self.clock()
+        what = f"message {inbound.channel}/{inbound.external_id}"
         try:
             try:
-                async with self.uow() as uow:
-                    message, created = await uow.messages.insert(inbound, now)
-                    if not created and message.status == Status.PENDING:
-                        # a repeat of a message not decided yet: whoever is deciding it
-                        # (another retry, the resume loop) finishes first, then we look again
-                        message = await uow.messages.lock(message.id)
-                    if message.status == Status.PENDING:
-                        message = await self._decide(uow, message, now)
-                    await uow.commit()
+                message, created = await retrying(partial(self._store, inbound, now), what)
             except StorageUnavailable:
                 raise
             except Exception:
-                log.exception("deciding message %s/%s failed", inbound.channel, inbound.external_id)
-                async with self.uow() as uow:
-                    message, created = await uow.messages.insert(inbound, now)
-                    await uow.commit()
+                log.exception("deciding %s failed", what)
+                stored = partial(self._store, inbound, now, decide=False)
+                message, created = await retrying(stored, what)
         except StorageUnavailable:
             metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
             raise
@@ -124,6 +118,22 @@ class Intake:
         if created:
             metrics.MESSAGES.labels(str(inbound.channel), receipt.status).inc()
         return receipt
+
+    async def _store(
+        self, inbound: InboundMessage, now: datetime, decide: bool = True
+    ) -> tuple[StoredMessage, bool]:
+        """One transaction: ``inbound`` stored (once) and, unless ``decide`` is False,
+        decided; ``(message, created)``."""
+        async with self.uow() as uow:
+            message, created = await uow.messages.insert(inbound, now)
+            if decide and not created and message.status == Status.PENDING:
+                # a repeat of a message not decided yet: whoever is deciding it (another
+                # retry, the resume loop) finishes first, then we look again
+                message = await uow.messages.lock(message.id)
+            if decide and message.status == Status.PENDING:
+                message = await self._decide(uow, message, now)
+            await uow.commit()
+        return message, created
 
     async def resume_pending(self, batch: int = 100) -> int:
         """Decide messages left ``pending`` (a crash, a bug since fixed); one that fails
@@ -135,12 +145,13 @@ class Intake:
                 ids = await uow.messages.pending(batch, after)
             for message_id in ids:
                 try:
-                    done += await self._resume_one(message_id)
+                    resume = partial(self._resume_one, message_id)
+                    done += await retrying(resume, f"pending message {message_id}")
                 except StorageUnavailable:
                     raise
                 except Exception:
                     log.exception("deciding pending message %s failed again", message_id)
-            if len(ids) < batch:
+            if not ids or len(ids) < batch:
                 return done
             after = ids[-1]
 
@@ -157,11 +168,17 @@ class Intake:
     async def _decide(
         self, uow: UnitOfWork, message: StoredMessage, now: datetime
     ) -> StoredMessage:
+        if (message.meta or {}).get(AUTO_META):
+            # mail a machine wrote (a bounce, an auto-reply): never read for readings, and
+            # the channel sends no reply to it (SPEC section 3)
+            auto: Outcome = Rejected(reason=Reason.AUTO_REPLY)
+            reply = render(auto, message.id, None, message.language or self.language)
+            return await self._finish(uow, message, auto, None, reply, message.meta, now)
         flood = await self._recent_from_sender(uow, message)
         if flood is not None:
             return await self._rate_limited(uow, message, flood, now)
-        local_day = message.received_at.astimezone(self.tz).date()
-        period = period_of(local_day, self.rules.cutoff_day)
+        day = local_day(message.received_at, self.rules.timezone)
+        period = period_of(day, self.rules.cutoff_day)
         parsed = parse(message.text)
         found = None
         if parsed.uin is not None and await self._guessing_uins(uow, message):
@@ -175,8 +192,8 @@ class Intake:
             return await self._finish(uow, message, photo, None, reply, message.meta, now)
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
-        outcome, meta, reply = self._judge(message, parsed, found[1] if found else None, local_day)
-        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, local_day)
+        outcome, meta, reply = self._judge(message, parsed, found[1] if found else None, day)
+        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, day)
 
     def _judge(
         self,
@@ -207,7 +224,7 @@ class Intake:
     ) -> StoredMessage:
         """Store the decision (status, reason, reply, the outcome's readings) through the
         step intake, batches and review share."""
-        taken_on = taken_on or message.received_at.astimezone(self.tz).date()
+        taken_on = taken_on or local_day(message.received_at, self.rules.timezone)
         decided = self._decided(message, outcome, uin, reply, meta, taken_on)
         await record_decisions(uow, [decided], now)
         return decided.message

@@ -8,7 +8,6 @@ rolls back unless ``commit()`` is called.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -16,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from gateway.domain.billing import MethodTotal, StaleMeter, VolumeRow
 from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
+from gateway.domain.folders import FolderState
 from gateway.domain.model import (
     AccountView,
     InboundMessage,
@@ -41,8 +41,23 @@ from gateway.domain.staff import (
 )
 
 
+class SingletonLock(Protocol):
+    """Held by one gateway process at a time (a PostgreSQL advisory lock): the pollers
+    (IMAP, Telegram long polling) and the reminders take one so that one process works."""
+
+    async def acquire(self) -> bool: ...
+    async def still_held(self) -> bool: ...
+    async def release(self) -> None: ...
+
+
 class StorageUnavailable(Exception):
     """The database cannot be reached: the channel must ask its sender to retry."""
+
+
+class Conflict(StorageUnavailable):
+    """The database rolled the transaction back because another one got in its way (a
+    deadlock, a serialization failure): running it again is expected to succeed
+    (``gateway.service.retry``); left over after the retries, it is "retry later"."""
 
 
 class Messages(Protocol):
@@ -80,6 +95,7 @@ class Accounts(Protocol):
     async def load_many(
         self, uins: Sequence[str], before_period: str
     ) -> dict[str, tuple[int, AccountView]]: ...
+    async def lock_many(self, uins: Sequence[str]) -> None: ...
     async def upsert(self, rows: Sequence[MeterRow]) -> tuple[int, int]: ...
     async def meters_by_key(
         self, keys: Sequence[tuple[str, str]]
@@ -163,17 +179,6 @@ class Volumes(Protocol):
     async def stale_meters(
         self, not_since: date, after_account: int | None, limit: int
     ) -> list[StaleMeter]: ...
-
-
-@dataclass(frozen=True)
-class FolderState:
-    """How far the IMAP poller got in one folder (see ``channels.email_imap``)."""
-
-    mailbox: str  # user@host:port/folder
-    uidvalidity: int
-    last_uid: int  # every UID up to this one is stored or quarantined
-    failing_uid: int | None = None  # the mail the poller is stuck on, if any
-    failures: int = 0  # failed attempts at ``failing_uid``
 
 
 class ImapFolders(Protocol):

@@ -4,11 +4,10 @@ as the rest of the API."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from aiohttp import web
 
 from channels.web.edge import validated
+from gateway.domain.clock import local_day
 from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import INT32, id_cursor, int64, page_limit
 from gateway.http.api.schemas import Inspection, Page, Volume
@@ -80,7 +79,7 @@ async def inspections(request: web.Request) -> web.Response:
     after = id_cursor(request)
     config = request.app[CONFIG]
     as_of = validated(AsOf, request.query).as_of
-    today = as_of or request.app[CLOCK]().astimezone(ZoneInfo(config.rules.timezone)).date()
+    today = as_of or local_day(request.app[CLOCK](), config.rules.timezone)
     async with request.app[UOW]() as uow:
         page, nxt = await closing.inspections(uow, today, after, limit)
     items = [Inspection.model_validate(i) for i in page]
