@@ -1,4 +1,5 @@
-"""Intake benchmark (SPEC section 8): signed ``POST /sms/inbound`` against PostgreSQL.
+"""Intake benchmark: signed ``POST /sms/inbound`` against PostgreSQL (the target:
+docs/operations.md, "Performance targets").
 
 For each ``--workers N``: creates a scratch PostgreSQL database (migrated, one seeded
 account per message), then

@@ -1,4 +1,5 @@
-"""Parser throughput over a realistic mix of messages (SPEC section 8: >= 200,000/s, one core).
+"""Parser throughput over a realistic mix of messages (target >= 200,000/s on one core:
+docs/operations.md, "Performance targets").
 
 Prints one JSON line. The mix follows what utilities report: about eight senders in ten use
 the published form (``UIN reading reading``), the rest add labels, prefixes, decimals,

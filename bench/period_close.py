@@ -1,4 +1,5 @@
-"""Period close benchmark (SPEC section 8): 1,000,000 registers in <= 60 s on PostgreSQL.
+"""Period close benchmark: 1,000,000 registers in <= 60 s on PostgreSQL (docs/operations.md,
+"Performance targets").
 
 Creates a scratch database, loads accounts, meters and six months of accepted readings with
 COPY, closes the fifth month and then, timed, the sixth through the same use case as

@@ -2,7 +2,7 @@
 
 The compiled catalogues are package data, ``gateway/locale/<lang>/LC_MESSAGES/messages.mo``,
 each read once, on first use. Texts are written in English in the code (the msgids); how to
-add or change one: README, "Translations".
+add or change one: docs/translations.md.
 """
 
 from __future__ import annotations

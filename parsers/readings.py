@@ -1,6 +1,6 @@
 """Text of a customer's message -> UIN and readings, or the reason it cannot be read.
 
-Pure functions, no I/O. The grammar is SPEC section 2: ``<UIN> <reading> [<reading> ...]``
+Pure functions, no I/O. The grammar (docs/messages.md): ``<UIN> <reading> [<reading> ...]``
 with optional prefixes (``УИН``, ``ЛС``, ``л/с``, ``№``, ``показания``) and labels
 (``T1``, ``день``, ``ХВС``...) before or after their reading. The parser never guesses:
 what it cannot read, or can read two ways, is a reason (or a reading with ``candidates``

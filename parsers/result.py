@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 
 # NamedTuples, not dataclasses: immutable too, and three times cheaper to build, which
-# matters at 200,000 messages a second (SPEC section 8).
+# matters at 200,000 messages a second (docs/operations.md, "Performance targets").
 class ParsedReading(NamedTuple):
     label: str | None
     value: str  # a decimal with a dot, as typed otherwise: "05123", "123.45"

@@ -1,4 +1,5 @@
-"""Singletons across gateway processes (SPEC §7): a PostgreSQL session advisory lock.
+"""Singletons across gateway processes (docs/operations.md, "Deploying"): a PostgreSQL session
+advisory lock.
 
 The lock lives on one dedicated connection in autocommit mode (no transaction stays open
 while it is held). If that connection dies, PostgreSQL releases the lock, so the holder

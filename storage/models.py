@@ -161,7 +161,7 @@ class Period(Base):
 
 
 class PeriodVolume(Base):
-    """The billed volume of one register for one period (SPEC section 5)."""
+    """The billed volume of one register for one period (docs/billing.md)."""
 
     __tablename__ = "period_volumes"
 

@@ -1,4 +1,4 @@
-"""One table of register histories with the volume expected for a period (SPEC section 5).
+"""One table of register histories with the volume expected for a period (docs/billing.md).
 
 ``tests/domain/test_billing.py`` runs it through the pure rules, and
 ``tests/storage/test_period_close.py`` through ``period close`` on SQLite and PostgreSQL:
@@ -112,7 +112,7 @@ CASES = [
     Case("after two estimated months, a credit when they were too high",
          (*JAN_JUL, (1, date(2026, 10, 20), "1150")), "2026-10",
          (("actual", "-50", "-200"),)),
-    Case("after two estimated months, a charge when they were too low (SPEC example)",
+    Case("after two estimated months, a charge when they were too low (the worked example)",
          (*JAN_JUL, (1, date(2026, 10, 20), "1500")), "2026-10",
          (("actual", "300", "-200"),)),
     Case("verification expired: later readings not used, average",

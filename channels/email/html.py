@@ -1,6 +1,7 @@
 """An HTML-only email body -> plain lines the reading parser can look at.
 
-Gmail, webmail and phones often send HTML alone (SPEC section 2: "text/html converted").
+Gmail, webmail and phones often send HTML alone (docs/channels.md, "Email": "HTML is converted
+to text").
 Blocks become lines, ``<blockquote>`` becomes ``>`` lines (so the quote of an earlier email
 is dropped like a plain-text one), scripts and styles vanish.
 """

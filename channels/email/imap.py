@@ -8,11 +8,11 @@ What was taken is tracked in the database, not by ``\\Seen`` (a person may read 
 first): per folder its UIDVALIDITY and the last UID stored. Each pass asks for the UIDs
 after it and takes them one at a time (sizes first, then one body: ``BODY.PEEK[]`` up to
 ``max_size``, else the headers), so one message at most is in memory. A message is stored,
-then flagged ``\\Seen`` and moved to ``imap.processed_folder`` (SPEC §7), then its UID is
-recorded. A crash in between fetches it again and the intake recognises its Message-ID, so
-nothing is stored twice. A mail that fails ``MAX_FAILURES`` passes is quarantined: flagged
-``\\Flagged``, logged, skipped. The server may come and go: the poller reconnects
-with back-off. It waits with IDLE when the server offers it, else polls every
+then flagged ``\\Seen`` and moved to ``imap.processed_folder`` (docs/channels.md, "Email"), then
+its UID is recorded. A crash in between fetches it again and the intake recognises its
+Message-ID, so nothing is stored twice. A mail that fails ``MAX_FAILURES`` passes is
+quarantined: flagged ``\\Flagged``, logged, skipped. The server may come and go: the poller
+reconnects with back-off. It waits with IDLE when the server offers it, else polls every
 ``imap.poll_seconds``. One process polls at a time (the singleton lock).
 """
 

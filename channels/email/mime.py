@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 MAX_ID = 255
 # Why a mail is not answered, when the reason is that a machine wrote it (a bounce, an
 # auto-reply, a list, our own reply come back): such mail is stored with reason
-# ``auto_reply`` and never read for readings (SPEC section 3). ``no_sender`` is not one.
+# ``auto_reply`` and never read for readings (docs/channels.md, "Email"). ``no_sender`` is not one.
 AUTO_GENERATED = frozenset(
     {"auto_submitted", "precedence", "auto_header", "delivery_report", "mailer_daemon",
      "null_envelope_sender", "own_address"}

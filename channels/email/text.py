@@ -1,4 +1,4 @@
-"""Which text of an email the reading parser reads (SPEC section 2).
+"""Which text of an email the reading parser reads (docs/channels.md, "Email").
 
 The subject when it names an account, else the first lines of the sender's own words that
 do: the body up to a quoted reply or a signature, from the first line with a UIN on, as long
@@ -33,7 +33,7 @@ def strip_reply_prefix(subject: str) -> str:
 
 
 def choose_text(subject: str, body: str) -> str:
-    """SPEC §2: the subject when it names an account, else the first body lines that do."""
+    """The subject when it names an account, else the first body lines that do."""
     subject = strip_reply_prefix(" ".join(subject.split()))
     if subject and parse(subject).uin is not None:
         return subject

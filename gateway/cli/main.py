@@ -1,4 +1,4 @@
-"""``meter-gateway`` command line (also ``python -m gateway``), SPEC section 6."""
+"""``meter-gateway`` command line (also ``python -m gateway``), docs/operations.md "Commands"."""
 
 from __future__ import annotations
 

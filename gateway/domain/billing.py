@@ -1,4 +1,4 @@
-"""Billed volume of one register for one period: pure functions (SPEC section 5).
+"""Billed volume of one register for one period: pure functions (docs/billing.md).
 
 The rules follow Government Decree No. 354 (Rules for the provision of utility services):
 readings are due by the cut-off day (para 31), a missing reading is billed by the average

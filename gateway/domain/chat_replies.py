@@ -1,5 +1,5 @@
 """What the Telegram bot says besides the replies to readings: English msgids marked for
-the message catalogue (README, "Translations"), translated where they are used."""
+the message catalogue (docs/translations.md), translated where they are used."""
 
 from __future__ import annotations
 

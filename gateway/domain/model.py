@@ -49,7 +49,7 @@ class PeriodStatus(StrEnum):
 
 
 class Reason(StrEnum):
-    """Stable reason codes (SPEC section 3). Add, never rename."""
+    """Stable reason codes (docs/messages.md, "Outcomes and reason codes"). Add, never rename."""
 
     EMPTY = "empty"
     NO_UIN = "no_uin"

@@ -1,4 +1,5 @@
-"""Billing periods and consumption: pure functions (SPEC section 4, rules 3 and 6)."""
+"""Billing periods and consumption: pure functions (docs/messages.md, "Validation", rules 3
+and 6)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Customer replies: what was accepted, or what is wrong and how to fix it. Russian first.
 
 The texts are gettext messages written in English; the Russian wording lives in
-``gateway/locale/ru/LC_MESSAGES/messages.po`` (README, "Translations"). Placeholders are named
+``gateway/locale/ru/LC_MESSAGES/messages.po`` (docs/translations.md). Placeholders are named
 (``%(value)s``) so that a translator sees what goes where and may move it.
 """
 

@@ -1,4 +1,5 @@
-"""The supplier's rules (SPEC section 4 and 5), as the pure rules take them."""
+"""The supplier's rules (docs/messages.md "Validation", docs/billing.md), as the pure rules take
+them."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The validation rules of SPEC section 4 as one pure function.
+"""The validation rules (docs/messages.md, "Validation") as one pure function.
 
 ``validate(parsed, account, today, rules)`` -> ``Outcome``. No database, no clock: the caller
 passes the account as it stands (registers with their recent accepted history) and the date.

@@ -1,4 +1,4 @@
-"""CSV imports of accounts and reading history (SPEC section 6), all or nothing.
+"""CSV imports of accounts and reading history (docs/operations.md, "Commands"), all or nothing.
 
 The whole file is read and checked first; only a file without a single bad row is written,
 in one transaction. Errors name the row as a spreadsheet shows it (the header is row 1).

@@ -170,7 +170,7 @@ class Intake:
     ) -> StoredMessage:
         if (message.meta or {}).get(AUTO_META):
             # mail a machine wrote (a bounce, an auto-reply): never read for readings, and
-            # the channel sends no reply to it (SPEC section 3)
+            # the channel sends no reply to it (docs/messages.md, "Outcomes and reason codes")
             auto: Outcome = Rejected(reason=Reason.AUTO_REPLY)
             reply = render(auto, message.id, None, message.language or self.language)
             return await self._finish(uow, message, auto, None, reply, message.meta, now)

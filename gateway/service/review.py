@@ -200,7 +200,7 @@ class Review:
             result = check_register(reg, ParsedReading(None, value), day, self.rules)
             if result.reason not in OVERRIDABLE:
                 raise NeedsValues(
-                    # TRANSLATORS: reason is a reason code (SPEC), e.g. decreasing
+                    # TRANSLATORS: reason is a reason code (docs/messages.md), e.g. decreasing
                     N_("%(meter)s zone %(zone)s: %(value)s: %(reason)s"),
                     meter=reg.meter,
                     zone=reg.zone,

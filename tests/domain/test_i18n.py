@@ -44,7 +44,7 @@ def translated(message: Message) -> tuple[str, ...]:
 
 @pytest.fixture(scope="module")
 def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    """What ``pybabel extract`` finds in the code today, as README "Translations" runs it."""
+    """What ``pybabel extract`` finds in the code today, as docs/translations.md runs it."""
     out = tmp_path_factory.mktemp("i18n") / "messages.pot"
     args = ["-q", "extract", "-F", str(ROOT / "babel.cfg"), "-c", "TRANSLATORS:"]
     CommandLineInterface().run(

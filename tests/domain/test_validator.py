@@ -1,4 +1,5 @@
-"""The rules of SPEC section 4 as a table: parsed message + account -> outcome. No database."""
+"""The rules of docs/messages.md, "Validation", as a table: parsed message + account -> outcome.
+No database."""
 
 from __future__ import annotations
 

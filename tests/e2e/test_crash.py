@@ -1,5 +1,5 @@
 """kill -9 in the middle of intake, twice: nothing acknowledged is lost, nothing is stored
-twice, and no reply goes out twice with different texts (SPEC §7).
+twice, and no reply goes out twice with different texts (docs/guarantees.md).
 
 A fake SMS provider stands in for the outside world on both sides: it posts signed
 webhooks (retrying whatever got no answer) and receives the replies at ``send_url``,

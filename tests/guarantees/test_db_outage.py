@@ -1,4 +1,4 @@
-"""The database goes away under load and comes back (SPEC §7): on a throwaway PostgreSQL
+"""The database goes away under load and comes back (docs/guarantees.md): on a throwaway PostgreSQL
 cluster the test starts itself, crashed while signed SMS keep coming, while mail arrives by
 SMTP and in the IMAP mailbox. Meanwhile: HTTP 503 with Retry-After, SMTP 451, IMAP mail left
 where it is. Started again, without restarting the gateway: everything acknowledged is

@@ -1,4 +1,4 @@
-"""Two gateway processes on one PostgreSQL (SPEC §7): every message is stored and decided
+"""Two gateway processes on one PostgreSQL (docs/guarantees.md): every message is stored and decided
 once, and answered once, whichever process it reached, however often.
 
 Two real ``python -m gateway run`` processes share the database and every channel: signed

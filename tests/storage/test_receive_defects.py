@@ -53,7 +53,7 @@ async def test_a_pending_message_is_decided_once_under_concurrent_retries(sessio
 
 async def test_pending_never_leaves_the_gateway_as_a_status(sessions, engine) -> None:
     """A message whose decision failed is answered as taken for review, reason
-    ``processing``, and decided later by the resume loop (SPEC section 3 has three
+    ``processing``, and decided later by the resume loop (docs/messages.md: three
     statuses). The failure comes from the database: it refuses the message's readings
     with an error that is not "unavailable"."""
     await seed(sessions, [meter("1234567", "E-1", zones=2)])

@@ -75,8 +75,8 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 
 async def screenshot(page: Page, name: str, backend: str) -> None:
-    """Saved as a test artifact (tests/artifacts/<name>-<backend>.png), never over the
-    README's copies in docs/screenshots: ``scripts/screenshots`` refreshes those."""
+    """Saved as a test artifact (tests/artifacts/<name>-<backend>.png), never over
+    the docs' copies in docs/screenshots: ``scripts/screenshots`` refreshes those."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(ARTIFACTS / f"{name}-{backend}.png"), full_page=True)
 

@@ -1,4 +1,4 @@
-"""The JSON API under ``/api/v1`` (bearer token from ``api.tokens``), SPEC section 6.
+"""The JSON API under ``/api/v1`` (bearer token from ``api.tokens``), docs/api.md.
 
 Bodies are the pydantic models of ``schemas``; the OpenAPI document is generated from them and
 the route table in ``openapi`` (a new route is one line there: see its docstring)."""

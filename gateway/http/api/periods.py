@@ -1,4 +1,4 @@
-"""The period API under ``/api/v1`` (SPEC sections 5 and 6): a closed period's volumes, for
+"""The period API under ``/api/v1`` (docs/billing.md, "API"): a closed period's volumes, for
 the billing system, and the meters the supplier must inspect. Same bearer token and paging
 as the rest of the API."""
 

@@ -49,7 +49,7 @@ IsoDateTime = Annotated[
 ]
 Period = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 MessageStatus = Literal["accepted", "review", "rejected"]  # pending is shown as review
-REASON = "a reason code (SPEC section 3: `no_uin`, `implausible_jump`, `processing`...) or null"
+REASON = "a reason code (docs/messages.md: `no_uin`, `implausible_jump`, `processing`...) or null"
 
 
 class Schema(BaseModel):
@@ -76,7 +76,7 @@ class MessageReading(Schema):
 
 
 class Message(Schema):
-    """An inbound message, what became of it and what was answered (SPEC section 6)."""
+    """An inbound message, what became of it and what was answered (docs/api.md)."""
 
     id: int
     channel: Channel
