@@ -13,10 +13,10 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import sms
 from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
+from channels.sms import twilio as sms
 from channels.web import edge
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from channels import sms
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.email.imap_session import ImapSettings
+from channels.sms import twilio as sms
 from channels.web.form import WebSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register

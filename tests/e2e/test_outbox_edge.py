@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.sms import GenericSmsSender, SmsSettings
+from channels.sms.twilio import GenericSmsSender, SmsSettings
 from gateway.bootstrap import intake
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage

@@ -1,0 +1,1 @@
+"""SMS as a channel: its providers' webhooks and senders."""
