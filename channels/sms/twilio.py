@@ -1,8 +1,8 @@
-"""SMS providers' webhooks: Twilio (form + X-Twilio-Signature, TwiML answer) and a generic
-JSON provider (HMAC-SHA256 ``X-Signature``, JSON answer, replies sent to ``send_url``).
+"""Twilio: a urlencoded form signed with ``X-Twilio-Signature``, answered with TwiML.
 
-Inbound order, as in every channel: verify the signature on the raw request, decode, build
-one ``InboundMessage``, hand it to the intake (which commits), then answer.
+The signature is checked exactly as Twilio's own ``RequestValidator`` checks it, over the
+raw body before anything else is made of it. Replies travel in the TwiML answer; Twilio's
+send API is not used (no outbox transport).
 """
 
 from __future__ import annotations
@@ -10,41 +10,37 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 from urllib.parse import parse_qsl, urlparse
 from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import web
 from multidict import MultiDict
-from pydantic import BaseModel, ConfigDict, Field
 
-from channels.common import json_error, json_response, unavailable
-from channels.web import edge
+from channels.sms.provider import same_signature
 from gateway import metrics
-from gateway.domain.model import Channel, InboundMessage, clean_text
-from gateway.service.receive import Receive
-from gateway.service.uow import StorageUnavailable
+from gateway.domain.model import Channel, InboundMessage, Transport, clean_text
+from gateway.service.outbox import Sender
+from gateway.service.receive import Receipt
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
-class SmsSettings:
-    twilio_auth_token: str = ""
-    twilio_public_url: str = ""  # the URL Twilio posts to, as signed; else the request's
-    generic_secret: str = ""
-    generic_send_url: str = ""  # replies are posted here when set
+class TwilioSettings:
+    auth_token: str = ""
+    public_url: str = ""  # the URL Twilio posts to, as signed; else the request's
 
 
-MAX_BODY = 64 * 1024
 MAX_FIELDS = 200
-
-
+MAX_MEDIA = 10  # Twilio's own limit of media per MMS
+FORM = "application/x-www-form-urlencoded"
+SIGNATURE = "X-Twilio-Signature"
+LABEL = "sms_twilio"  # in the metrics of refused requests
 SIGNATURE_SETTINGS = "X-Twilio-Webhooks-Signature-Settings"
 ALGORITHMS = {"HMAC_SHA1": hashlib.sha1, "HMAC_SHA256": hashlib.sha256}
 
@@ -92,7 +88,7 @@ def twilio_algorithm(settings: str) -> str:
 def form_fields(raw: bytes, content_type: str, charset: str | None) -> list[tuple[str, str]]:
     """The fields of a urlencoded body, decoded as a form parser would; [] for anything
     else (a body that is no such form cannot carry a valid Twilio signature)."""
-    if content_type != "application/x-www-form-urlencoded":
+    if content_type != FORM:
         return []
     try:
         text = raw.decode(charset or "utf-8")
@@ -105,20 +101,11 @@ def twilio_valid(url: str, fields: list[tuple[str, str]], token: str, headers: A
     algorithm = twilio_algorithm(headers.get(SIGNATURE_SETTINGS, ""))
     if algorithm not in ALGORITHMS:
         return False
-    given = headers.get("X-Twilio-Signature", "")
+    given = headers.get(SIGNATURE, "")
     return any(
         same_signature(twilio_signature(u, fields, token, algorithm), given)
         for u in signed_urls(url)
     )
-
-
-def hmac_signature(body: bytes, secret: str) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
-def same_signature(expected: str, given: str) -> bool:
-    """Constant-time comparison that treats any header (non-ASCII too) as just not matching."""
-    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
 
 
 def twiml(reply: str) -> web.Response:
@@ -127,9 +114,6 @@ def twiml(reply: str) -> web.Response:
         f"<Response><Message>{escape(reply)}</Message></Response>"
     )
     return web.Response(text=text, content_type="text/xml")
-
-
-MAX_MEDIA = 10  # Twilio's own limit of media per MMS
 
 
 def twilio_meta(form: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -151,140 +135,67 @@ def twilio_meta(form: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"media": media} if media else None
 
 
-NonEmpty = Annotated[str, Field(min_length=1)]
+def status_callback(form: Mapping[str, Any]) -> web.Response:
+    """Twilio reporting on a message it sent for us (``MessageStatus``, no ``Body``): not a
+    customer's message. Our replies travel as TwiML, whose SID we never learn, so there is
+    no row to record it against: it is logged, counted, and answered empty."""
+    status = str(form.get("MessageStatus", ""))[:32]
+    metrics.REJECTED_REQUESTS.labels(LABEL, "status_callback").inc()
+    log.info(
+        "Twilio status %s for %s (error %s)",
+        status,
+        str(form.get("MessageSid", ""))[:64],
+        str(form.get("ErrorCode", "-"))[:16],
+    )
+    return web.Response(
+        text='<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
+    )
 
 
-class GenericSms(BaseModel):
-    """The generic provider's inbound message: ``{"id", "from", "to", "text"}``."""
+class Twilio:
+    """Twilio's "A message comes in" webhook (``channels.sms.provider.SmsProvider``)."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    route = "/sms/twilio"
+    name = "Twilio"
+    label = LABEL
+    signature_header = SIGNATURE
 
-    id: NonEmpty | int
-    sender: NonEmpty | int = Field(alias="from")
-    to: str | int | None = None
-    text: str | None = None
-
-
-class SmsWebhooks:
-    """The inbound webhooks of both providers, handing messages to ``receive``."""
-
-    def __init__(self, receive: Receive, settings: SmsSettings) -> None:
-        self.receive = receive
+    def __init__(self, settings: TwilioSettings) -> None:
         self.settings = settings
 
-    def setup(self, app: web.Application) -> None:
-        app.router.add_post("/sms/twilio", self.twilio_webhook)
-        app.router.add_post("/sms/inbound", self.generic_webhook)
+    @property
+    def configured(self) -> bool:
+        return bool(self.settings.auth_token)
 
-    async def twilio_webhook(self, request: web.Request) -> web.Response:
-        token = self.settings.twilio_auth_token
-        if not token:
-            raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
-        raw = await request.read()  # read once at the edge: bounded, decompressed
-        if len(raw) > MAX_BODY:
-            return json_error(413, f"body larger than {MAX_BODY} bytes")
-        # verified before anything else is made of the body: the fields are only decoded
-        # here to compute the signature, as Twilio's own validator does
+    def verify(self, request: web.Request, raw: bytes) -> bool:
+        # the fields are only decoded here to compute the signature, as Twilio's own
+        # validator does
         fields = form_fields(raw, request.content_type, request.charset)
         try:
-            url = self.settings.twilio_public_url or str(request.url)
+            url = self.settings.public_url or str(request.url)
         except ValueError:  # a Host header no URL can be built from
             url = ""
-        if not twilio_valid(url, fields, token, request.headers):
-            metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
-            raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
-        form = MultiDict(fields)
+        return twilio_valid(url, fields, self.settings.auth_token, request.headers)
+
+    async def decode(self, request: web.Request, raw: bytes) -> InboundMessage | web.Response:
+        form = MultiDict(form_fields(raw, request.content_type, request.charset))
         if "MessageStatus" in form and "Body" not in form:
-            return self.status_callback(form)
+            return status_callback(form)
         sid = form.get("MessageSid") or form.get("SmsSid")
         sender = form.get("From")
-        if not isinstance(sid, str) or not sid or not isinstance(sender, str):
+        if not sid or sender is None:
             raise web.HTTPBadRequest(text="MessageSid and From are required")
-        body = form.get("Body", "")
-        inbound = InboundMessage(
+        return InboundMessage(
             channel=Channel.SMS,
             external_id=sid,
             sender=sender,
-            recipient=str(form.get("To", "")),
-            text=clean_text(body if isinstance(body, str) else ""),
+            recipient=form.get("To", ""),
+            text=clean_text(form.get("Body", "")),
             meta=twilio_meta(form),
         )
-        try:
-            receipt = await self.receive(inbound)
-        except StorageUnavailable:
-            return unavailable()
+
+    def answer(self, receipt: Receipt) -> web.Response:
         return twiml(receipt.reply)
 
-    def status_callback(self, form: Mapping[str, Any]) -> web.Response:
-        """Twilio reporting on a message it sent for us (``MessageStatus``, no ``Body``): not a
-        customer's message. Our replies travel as TwiML, whose SID we never learn, so there
-        is no row to record it against: it is logged, counted, and answered empty."""
-        status = str(form.get("MessageStatus", ""))[:32]
-        metrics.REJECTED_REQUESTS.labels("sms_twilio", "status_callback").inc()
-        log.info(
-            "Twilio status %s for %s (error %s)",
-            status,
-            str(form.get("MessageSid", ""))[:64],
-            str(form.get("ErrorCode", "-"))[:16],
-        )
-        return web.Response(
-            text='<?xml version="1.0" encoding="UTF-8"?><Response/>', content_type="text/xml"
-        )
-
-    async def generic_webhook(self, request: web.Request) -> web.Response:
-        secret = self.settings.generic_secret
-        if not secret:
-            return json_error(503, "the generic SMS channel is not configured")
-        raw = await request.read()  # read once at the edge: bounded, decompressed
-        if len(raw) > MAX_BODY:
-            return json_error(413, f"body larger than {MAX_BODY} bytes")
-        given = request.headers.get("X-Signature", "")
-        if not same_signature(hmac_signature(raw, secret), given):
-            metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
-            return json_error(403, "invalid X-Signature")
-        data = await edge.json_body(request, GenericSms, plain_text=False)  # cleaned below
-        if data is None:
-            return json_error(400, "the body must be a JSON object with id, from and text")
-        inbound = InboundMessage(
-            channel=Channel.SMS,
-            external_id=str(data.id),
-            sender=clean_text(str(data.sender))[:255],
-            recipient=clean_text("" if data.to is None else str(data.to))[:255],
-            text=clean_text(data.text or ""),
-            reply_via="sms_generic" if self.settings.generic_send_url else None,
-        )
-        try:
-            receipt = await self.receive(inbound)
-        except StorageUnavailable:
-            return unavailable()
-        return json_response(
-            {
-                "id": receipt.message_id,
-                "status": receipt.status,
-                "reason": receipt.reason,
-                "reply": receipt.reply,
-            }
-        )
-
-
-class GenericSmsSender:
-    """Delivers outbox replies to the generic provider's ``send_url`` as signed JSON."""
-
-    def __init__(self, settings: SmsSettings, client: aiohttp.ClientSession) -> None:
-        self.settings = settings
-        self.client = client
-
-    async def __call__(self, outbox_id: int, recipient: str, body: str, meta: Any) -> None:
-        payload = json.dumps(
-            {"id": f"reply-{outbox_id}", "to": recipient, "text": body}, ensure_ascii=False
-        ).encode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Signature": hmac_signature(payload, self.settings.generic_secret),
-            "Idempotency-Key": f"reply-{outbox_id}",
-        }
-        async with self.client.post(
-            self.settings.generic_send_url, data=payload, headers=headers
-        ) as resp:
-            if resp.status >= 300:
-                raise RuntimeError(f"send_url answered {resp.status}")
+    def sender(self, client: aiohttp.ClientSession) -> tuple[Transport, Sender] | None:
+        return None
