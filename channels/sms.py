@@ -24,9 +24,9 @@ from multidict import MultiDict
 from pydantic import BaseModel, ConfigDict, Field
 
 from channels.common import json_error, json_response, unavailable
-from channels.web import edge
 from gateway import metrics
 from gateway.domain.model import Channel, InboundMessage, clean_text
+from gateway.http import edge
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 

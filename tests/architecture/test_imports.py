@@ -118,14 +118,17 @@ ALLOWED = {
     # a channel hands messages to the receive use case; the bot's routers also call the chat
     # use cases (linking, history), its sender speaks the outbox's Sender contract, the IMAP
     # poller keeps its place through the mail folders use case; of the storage contracts
-    # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names
+    # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names; a webhook reads its
+    # body through the HTTP edge, as every route does
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
                  "gateway.service.chats", "gateway.service.outbox",
-                 "gateway.service.mail_folders",
+                 "gateway.service.mail_folders", "gateway.http.edge",
                  "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
+    # the API, the staff UI and the customer form (CSRF, texts, templates shared in one place)
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
-                     "gateway.metrics", "gateway.i18n", "channels.common", "channels.web",
-                     "parsers"),
+                     "gateway.metrics", "gateway.i18n", "channels.common", "parsers"),
+    # the edge reads every request before any route, a channel's webhook too: nothing of ours
+    "gateway.http.edge": (),
 }  # fmt: skip
 
 

@@ -12,13 +12,13 @@ import aiohttp_jinja2
 from aiohttp import web
 from markupsafe import Markup
 
-from channels.web.csrf import csrf_token
-from channels.web.texts import register_label
 from gateway.domain.clock import local_day, period_at, zone
+from gateway.http.csrf import csrf_token
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.charts import bar_chart
 from gateway.http.staff.lang import language_context
+from gateway.http.texts import register_label
 from gateway.i18n import translations
 
 DAYS = 30

@@ -9,17 +9,17 @@ from aiohttp import web
 from aiohttp_session import get_session
 from pydantic import ValidationError
 
-from channels.web.csrf import check_csrf, csrf_token
-from channels.web.edge import validated
-from channels.web.texts import register_label
 from gateway.domain.clock import period_at
 from gateway.domain.model import Channel, Reason, Register, plain
 from gateway.domain.staff import ReviewFilter, ReviewItem
 from gateway.domain.validation import match_registers
+from gateway.http.csrf import check_csrf, csrf_token
+from gateway.http.edge import validated
 from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
 from gateway.http.params import DayRange, FormCorrection, MessagePath
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.lang import language_context, staff_language
+from gateway.http.texts import register_label
 from gateway.i18n import translations
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound
 from gateway.service.uow import UnitOfWork

@@ -1,5 +1,6 @@
-"""The customer form's texts kept in tables (marked for the message catalogue, translated
-where they are used): service and zone names, and the heading of each outcome."""
+"""The pages' texts kept in tables (marked for the message catalogue, translated where they
+are used), for the customer form and the staff UI alike: service and zone names, and the
+heading of each outcome."""
 
 from __future__ import annotations
 
