@@ -13,25 +13,25 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import sms
 from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
+from channels.sms.webhook import SmsWebhooks
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
     form_registers,
     imap_settings,
     own_addresses,
     smarthost,
-    sms_settings,
+    sms_providers,
     smtp_settings,
     telegram_settings,
     web_settings,
 )
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
-from gateway.domain.chats import TRANSPORT as TELEGRAM
 from gateway.domain.clock import utc_now
+from gateway.domain.model import Transport
 from gateway.http import api, edge, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.form import WebForm
@@ -71,17 +71,20 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
 
 
 def intake(config: Config, db: Database, clock: Clock) -> BatchIntake:
-    return BatchIntake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
+    return BatchIntake(
+        db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
+    )
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:
     """The outbox transports the configuration turns on."""
     out: dict[str, Sender] = {}
-    settings = sms_settings(config)
-    if settings.generic_send_url:
-        out["sms_generic"] = sms.GenericSmsSender(settings, client)
+    for provider in sms_providers(config):
+        if (send := provider.sender(client)) is not None:
+            transport, sender = send
+            out[transport] = sender
     if config.smtp_out.host:
-        out["email"] = email_out.EmailSender(smarthost(config))
+        out[Transport.EMAIL] = email_out.EmailSender(smarthost(config))
     return out
 
 
@@ -114,7 +117,7 @@ def init_app(
     health.setup(app)
     pages.setup(app, config)
     staff.setup(app)
-    sms.SmsWebhooks(app[RECEIVE], sms_settings(config)).setup(app)
+    SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
     bot_senders: dict[str, Sender] = {}
