@@ -31,8 +31,8 @@ class Overloaded(StorageUnavailable):
 
 
 class GroupCommit:
-    def __init__(self, intake: BatchIntake, size: int = 32, limit: int = 2000) -> None:
-        self.intake = intake
+    def __init__(self, batches: BatchIntake, size: int = 32, limit: int = 2000) -> None:
+        self.batches = batches
         self.size = size
         self.limit = limit
         self.waiting: list[tuple[InboundMessage, asyncio.Future[ReceiptOrRefusal]]] = []
@@ -73,7 +73,7 @@ class GroupCommit:
             self.scheduled = False
             self._schedule()  # the rest go in the next free slot
             try:
-                results = await self.intake.receive_batch([inbound for inbound, _ in batch])
+                results = await self.batches.receive_batch([inbound for inbound, _ in batch])
             except BaseException as e:  # a bug, or cancelled: nobody may wait forever
                 log.exception("a batch of %d failed", len(batch))
                 failure = StorageUnavailable(f"batch failed: {e!r}")
