@@ -135,6 +135,9 @@ class Outbox(Protocol):
 
 
 class ChatStore(Protocol):
+    """The bot's chats as stored: state, links to accounts, attempts, drafts, reminders and
+    handled updates (``gateway.service.chats.ChatUseCases`` works through it)."""
+
     async def claim_update(self, update_id: int, now: datetime) -> bool: ...
     async def handled(self, update_id: int) -> bool: ...
     async def touch(self, chat_id: int, language: str, now: datetime) -> ChatState: ...
