@@ -48,7 +48,7 @@ from gateway.http.keys import (
 )
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
@@ -70,8 +70,8 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
     return Database.of(engine) if engine is not None else Database(config.database_url)
 
 
-def intake(config: Config, db: Database, clock: Clock) -> BatchIntake:
-    return BatchIntake(
+def intake(config: Config, db: Database, clock: Clock) -> Intake:
+    return Intake(
         db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
     )
 
@@ -108,11 +108,11 @@ def init_app(
     app[CLOCK] = clock
     app[UOW] = db.uow
     app[PING] = db.ping
-    app[INTAKE] = batch = intake(config, db, clock)
-    group = GroupCommit(batch, config.intake.batch_size, config.intake.queue_limit)
+    app[INTAKE] = one = intake(config, db, clock)
+    group = GroupCommit(BatchIntake(one), config.intake.batch_size, config.intake.queue_limit)
     app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
-    app[CHATS] = Chats(db.uow, app[RECEIVE], config.rules, clock)
+    app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock)
     app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
     health.setup(app)
     pages.setup(app, config)
