@@ -17,8 +17,6 @@ from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.sms.webhook import SmsWebhooks
-from channels.web import edge
-from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
     form_registers,
@@ -34,8 +32,9 @@ from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.clock import utc_now
 from gateway.domain.model import Transport
-from gateway.http import api, health, pages, staff
+from gateway.http import api, edge, health, pages, staff
 from gateway.http.errors import json_errors
+from gateway.http.form import WebForm
 from gateway.http.keys import (
     CHATS,
     CLOCK,
@@ -49,7 +48,7 @@ from gateway.http.keys import (
 )
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
@@ -71,8 +70,8 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
     return Database.of(engine) if engine is not None else Database(config.database_url)
 
 
-def intake(config: Config, db: Database, clock: Clock) -> BatchIntake:
-    return BatchIntake(
+def intake(config: Config, db: Database, clock: Clock) -> Intake:
+    return Intake(
         db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
     )
 
@@ -109,11 +108,11 @@ def init_app(
     app[CLOCK] = clock
     app[UOW] = db.uow
     app[PING] = db.ping
-    app[INTAKE] = batch = intake(config, db, clock)
-    group = GroupCommit(batch, config.intake.batch_size, config.intake.queue_limit)
+    app[INTAKE] = one = intake(config, db, clock)
+    group = GroupCommit(BatchIntake(one), config.intake.batch_size, config.intake.queue_limit)
     app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
-    app[CHATS] = Chats(db.uow, app[RECEIVE], config.rules, clock)
+    app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock)
     app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
     health.setup(app)
     pages.setup(app, config)

@@ -166,7 +166,9 @@ class RegisterResult:
 
 
 @dataclass(frozen=True)
-class _Decided:
+class _OutcomeFields:
+    """What every outcome (``Accepted``, ``NeedsReview``, ``Rejected``) carries."""
+
     readings: tuple[RegisterResult, ...] = ()
     # what the customer should send, for replies that explain a format error
     expected: tuple[Register, ...] = ()
@@ -177,7 +179,7 @@ class _Decided:
 
 
 @dataclass(frozen=True)
-class Accepted(_Decided):
+class Accepted(_OutcomeFields):
     """Every reading passed: stored as accepted, superseding earlier ones of the period."""
 
     status: ClassVar[Status] = Status.ACCEPTED
@@ -185,7 +187,7 @@ class Accepted(_Decided):
 
 
 @dataclass(frozen=True, kw_only=True)
-class NeedsReview(_Decided):
+class NeedsReview(_OutcomeFields):
     """Readable but doubtful: staff decide (``implausible_jump``, ``ambiguous``)."""
 
     status: ClassVar[Status] = Status.REVIEW
@@ -193,7 +195,7 @@ class NeedsReview(_Decided):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rejected(_Decided):
+class Rejected(_OutcomeFields):
     """Cannot be used; the reply tells the customer what to fix."""
 
     status: ClassVar[Status] = Status.REJECTED

@@ -31,7 +31,10 @@ from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import parse
 
 
-class Chats:
+class ChatUseCases:
+    """What the bot does for a chat: one method per command, button or message kind. The
+    chats' state is kept through the unit of work's ``ChatStore`` (``uow.chats``)."""
+
     def __init__(
         self, uow: UnitOfWorkFactory, receive: Receive, rules: Rules, clock: Clock
     ) -> None:
