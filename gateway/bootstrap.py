@@ -120,6 +120,15 @@ def init_app(
     SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
+
+    async def open_database(app: web.Application) -> AsyncIterator[None]:
+        await db.open()
+        yield
+        await group.close()  # every message taken is answered before the database closes
+        await db.close()
+
+    # first: every other start-up step uses the database (and stops before it closes)
+    app.cleanup_ctx.append(open_database)
     bot_senders: dict[str, Sender] = {}
     tg = telegram_settings(config)
     if tg is not None:
@@ -128,12 +137,6 @@ def init_app(
         from gateway import telegram_wiring
 
         bot_senders = telegram_wiring.setup(app, tg, db, background)
-
-    async def open_database(app: web.Application) -> AsyncIterator[None]:
-        await db.open()
-        yield
-        await group.close()  # every message taken is answered before the database closes
-        await db.close()
 
     async def workers(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=config.outbox.send_timeout)
@@ -149,7 +152,6 @@ def init_app(
             yield
             await stop_tasks(tasks)
 
-    app.cleanup_ctx.append(open_database)
     app.cleanup_ctx.append(workers)
     if background:
         app.cleanup_ctx.append(email_channels(config, db))
