@@ -40,6 +40,7 @@ from aiohttp import web
 
 from gateway.bootstrap import init_app
 from gateway.config import Config
+from gateway.lifecycle import StartupError
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +172,7 @@ def _worker(config: Config, index: int, parent: int) -> None:
         handler.setFormatter(logging.Formatter(WORKER_LOG_FORMAT.format(index=index)))
     try:
         asyncio.run(serve(config, reuse_port=True))
-    except OSError as e:  # the port taken by another program, say: one line, not a trace
+    except (OSError, StartupError) as e:  # a port taken by another program: one line
         log.error("worker %d stopped: %s", index, e)
         sys.exit(1)
 
