@@ -51,6 +51,8 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if args.workers > 1 and not config.database_url.startswith("postgresql"):
         # several processes writing one SQLite file take turns on its lock: slower than one
         raise CliError("--workers needs PostgreSQL (database.url is SQLite)")
+    if args.workers > 1:
+        workers.metrics_dir(rerun_args(args))  # may start this command afresh (exec)
     if args.demo:
         config = demo_config(config)
     # everything that can be checked before anything starts: one line naming the key
@@ -93,6 +95,16 @@ def _run(args: argparse.Namespace, config: Config, http_sockets: list[socket.soc
     except StartupError as e:  # the SMTP port taken meanwhile, say
         raise CliError(str(e)) from None
     return 0
+
+
+def rerun_args(args: argparse.Namespace) -> list[str]:
+    """This ``run`` command's arguments, to start it afresh."""
+    again = ["run", "--workers", str(args.workers)]
+    if args.demo:
+        again.append("--demo")
+    if args.config:
+        again += ["--config", args.config]
+    return again
 
 
 def demo_config(config: Config) -> Config:
