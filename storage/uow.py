@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import TracebackType
 from typing import Self
 
@@ -126,7 +127,7 @@ class SqlUnitOfWork:
     ) -> None:
         assert self.session is not None
         try:
-            await self.session.close()  # rolls back what was not committed
+            await _close(self.session)  # rolls back what was not committed
         except UNAVAILABLE as e:
             if exc is None:
                 raise StorageUnavailable(str(e)) from e
@@ -145,3 +146,16 @@ class SqlUnitOfWork:
             if unavailable(e):
                 raise StorageUnavailable(str(e)) from e
             raise
+
+
+async def _close(session: AsyncSession) -> None:
+    """Close the session, its connection back to the pool, even when the task is cancelled
+    meanwhile (a background task stopped at shutdown): a cancellation landing in the pool's
+    reset would leave the connection half returned and SQLAlchemy logging a traceback. The
+    close runs on; the cancellation is raised once it is done."""
+    closing = asyncio.ensure_future(session.close())
+    try:
+        await asyncio.shield(closing)
+    except asyncio.CancelledError:
+        await asyncio.wait([closing])  # waiting does not cancel it, a second cancel neither
+        raise
