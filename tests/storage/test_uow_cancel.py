@@ -1,5 +1,5 @@
 """A background task cancelled at shutdown (``gateway.aio.stop_tasks``) while its unit of
-work is open or closing returns the connection whole: SQLAlchemy logs nothing (before, a
+work is open, committing or closing returns the connection whole: SQLAlchemy logs nothing (before, a
 cancellation that landed in the pool's reset logged "Exception during reset" with a
 traceback, some ten percent of the time), and the pool has every connection back."""
 
@@ -30,6 +30,7 @@ async def test_a_cancelled_unit_of_work_returns_its_connection_quietly(
             async with SqlUnitOfWork(sessions) as uow:
                 assert uow.session is not None
                 await uow.session.execute(text("SELECT 1"))
+                await uow.commit()
 
     with caplog.at_level(logging.WARNING, logger="sqlalchemy"):
         for _ in range(CANCELS):
