@@ -25,13 +25,13 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from channels.email_mime import to_inbound
 from channels.imap_session import ImapSession, ImapSettings
 from channels.singleton import LockLost, SingletonLock
 from gateway.aio import raise_if_cancelling
+from gateway.domain.clock import utc_now
 from gateway.service.receive import Receive
 from gateway.service.uow import FolderState, StorageUnavailable, UnitOfWorkFactory
 
@@ -159,7 +159,7 @@ class ImapPoller:
         self.state = state
         if self.uow is not None:
             async with self.uow() as uow:
-                await uow.imap_folders.save(state, datetime.now(UTC))
+                await uow.imap_folders.save(state, utc_now())
                 await uow.commit()
 
     async def _failed(self, state: FolderState, uid: int, error: Exception) -> FolderState:

@@ -15,12 +15,13 @@ import logging
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from channels.email_mime import to_inbound
+from gateway.domain.clock import utc_now
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 
@@ -49,7 +50,7 @@ class SmtpHandler:
         receive: Receive,
         recipients: Iterable[str],
         own: Iterable[str],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.receive = receive
         self.clock = clock
@@ -122,7 +123,7 @@ class CountedSMTP(SMTP):
 async def start_smtp_server(
     receive: Receive,
     settings: SmtpSettings,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] = utc_now,
 ) -> asyncio.Server:
     """Listen on ``settings.host:port`` (port 0: any free port, see ``server.sockets``)."""
     # aiosmtpd logs every command (addresses included) at INFO; keep warnings only

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from typing import TypeVar
 
 import aiohttp
@@ -30,6 +29,7 @@ from gateway.channel_settings import (
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.chats import TRANSPORT as TELEGRAM
+from gateway.domain.clock import utc_now
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import (
@@ -60,10 +60,6 @@ RESUME_SECONDS = 15.0
 
 SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 def database(config: Config, engine: AsyncEngine | None = None) -> Database:

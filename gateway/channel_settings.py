@@ -51,7 +51,7 @@ def form_registers(
     db: Database, config: Config, clock: Clock
 ) -> Callable[[str], Awaitable[tuple[Register, ...] | None]]:
     async def registers(uin: str) -> tuple[Register, ...] | None:
-        return await registers_of(db.uow, uin, clock(), config.rules.cutoff_day)
+        return await registers_of(db.uow, uin, clock(), config.rules)
 
     return registers
 

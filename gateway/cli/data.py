@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from gateway.bootstrap import run_with_database
 from gateway.config import Config
+from gateway.domain.clock import utc_now
 from gateway.service.imports import import_accounts, import_readings
 from storage.db import Database
 
@@ -37,7 +37,7 @@ def cmd_accounts_import(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_readings_import(args: argparse.Namespace, config: Config) -> int:
-    now = datetime.now(UTC)
+    now = utc_now()
     print(
         run_with_database(config, lambda db: import_readings(db.uow, args.file, config.rules, now))
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
-from zoneinfo import ZoneInfo
 
 from gateway.bootstrap import run_with_database
 from gateway.cli.errors import CliError
 from gateway.config import Config
+from gateway.domain.clock import local_day, utc_now
 from gateway.service.closing import PeriodError, close_period, export_period
 from storage.db import Database, schema_is_current
 
@@ -40,7 +40,7 @@ def add_commands(sub: Any, config_opt: argparse.ArgumentParser) -> None:
 
 def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
     rules = config.rules
-    today = args.today or datetime.now(ZoneInfo(rules.timezone)).date()
+    today = args.today or local_day(utc_now(), rules.timezone)
 
     def progress(done: int, total: int) -> None:
         if total > CLOSE_PROGRESS_FROM or sys.stderr.isatty():
@@ -55,7 +55,7 @@ def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
                 rules,
                 config.normatives,
                 today=today,
-                now=datetime.now(UTC),
+                now=utc_now(),
                 reopen=args.reopen,
                 progress=progress,
             ),
@@ -73,7 +73,7 @@ def cmd_period_export(args: argparse.Namespace, config: Config) -> int:
             raise CliError(
                 "the database schema is not at the current version; run: meter-gateway db upgrade"
             )
-        return await export_period(db.uow, args.period, args.format, out, datetime.now(UTC))
+        return await export_period(db.uow, args.period, args.format, out, utc_now())
 
     def write(out: IO[str]) -> int:
         return run_with_database(config, lambda db: work(db, out), migrate=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +14,7 @@ from gateway.bootstrap import init_app, run_with_database
 from gateway.cli import workers
 from gateway.cli.errors import CliError
 from gateway.config import Config
+from gateway.domain.clock import utc_now
 from gateway.service.demo import load_demo
 from storage.db import Database
 
@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         raise CliError("--workers needs PostgreSQL (database.url is SQLite)")
     if args.demo:
         config = demo_config(config)
-        run_with_database(config, lambda db: load_demo(db.uow, config.rules, datetime.now(UTC)))
+        run_with_database(config, lambda db: load_demo(db.uow, config.rules, utc_now()))
     else:
 
         async def migrated(_: Database) -> None:

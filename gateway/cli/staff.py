@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import UTC, datetime
 from typing import Any
 
 from gateway.bootstrap import run_with_database
 from gateway.cli.errors import CliError
 from gateway.config import Config
+from gateway.domain.clock import utc_now
 from gateway.domain.staff import Role
 from gateway.service.staff import StaffError, add_staff, disable_staff, list_staff
 
@@ -39,7 +39,7 @@ def read_password() -> str:
 
 def cmd_staff_add(args: argparse.Namespace, config: Config) -> int:
     password = read_password()
-    now = datetime.now(UTC)
+    now = utc_now()
     try:
         run_with_database(
             config, lambda db: add_staff(db.uow, args.login, password, Role(args.role), now)

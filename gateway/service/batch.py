@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from gateway import metrics
+from gateway.domain.clock import local_day
 from gateway.domain.model import InboundMessage, StoredMessage
 from gateway.domain.periods import period_of
 from gateway.service.decision import Decided, record_decisions
@@ -120,7 +121,7 @@ class BatchIntake(Intake):
         parsed: dict[int, ParseResult],
         now: datetime,
     ) -> dict[int, StoredMessage]:
-        days = {m.id: m.received_at.astimezone(self.tz).date() for m in messages}
+        days = {m.id: local_day(m.received_at, self.rules.timezone) for m in messages}
         by_period: dict[str, list[StoredMessage]] = defaultdict(list)
         for m in messages:
             by_period[period_of(days[m.id], self.rules.cutoff_day)].append(m)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
@@ -25,6 +24,7 @@ from gateway.domain.chats import (
     link_locked,
     verification_matches,
 )
+from gateway.domain.clock import local_day
 from gateway.domain.model import Channel, Reason, Status, StoredMessage
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock, Receive
@@ -39,7 +39,6 @@ class Chats:
         self.uow = uow
         self.receive_message = receive
         self.rules = rules
-        self.tz = ZoneInfo(rules.timezone)
         self.clock = clock
 
     # --- commands -------------------------------------------------------------------------
@@ -288,4 +287,4 @@ class Chats:
         await uow.outbox.add(TRANSPORT, str(msg.chat_id), body, meta, now)
 
     def _today(self, now: datetime) -> date:
-        return now.astimezone(self.tz).date()
+        return local_day(now, self.rules.timezone)

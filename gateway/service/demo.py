@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from gateway.domain.clock import local_day
 from gateway.domain.records import MeterRow, ReadingRow
 from gateway.domain.rules import Rules
 from gateway.service.imports import history_record
@@ -37,7 +38,7 @@ def demo_rows(today: date) -> tuple[list[MeterRow], list[ReadingRow]]:
 
 
 async def load_demo(uow: UnitOfWorkFactory, rules: Rules, now: datetime) -> None:
-    meters, readings = demo_rows(now.date())
+    meters, readings = demo_rows(local_day(now, rules.timezone))
     async with uow() as work:
         await work.accounts.upsert(meters)
         found = await work.accounts.meters_by_key([(r.uin, r.meter) for r in readings])

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gateway.domain.clock import period_at
 from gateway.domain.model import Register
-from gateway.domain.periods import period_of
+from gateway.domain.rules import Rules
 from gateway.service.uow import UnitOfWorkFactory
 
 
 async def registers_of(
-    uow: UnitOfWorkFactory, uin: str, now: datetime, cutoff_day: int
+    uow: UnitOfWorkFactory, uin: str, now: datetime, rules: Rules
 ) -> tuple[Register, ...] | None:
     """The registers of an open account; None when there is no such open account."""
     async with uow() as work:
-        found = await work.accounts.load(uin, period_of(now.date(), cutoff_day))
+        found = await work.accounts.load(uin, period_at(now, rules))
     if found is None or found[1].status != "open" or not found[1].registers:
         return None
     return found[1].registers

@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway import metrics
+from gateway.domain.clock import local_day
 from gateway.domain.model import (
     AccountView,
     InboundMessage,
@@ -92,7 +92,6 @@ class Intake:
         self.reply_extras = dict(reply_extras or {})
         self.rules = rules
         self.language = language
-        self.tz = ZoneInfo(rules.timezone)
         self.clock = clock
 
     async def receive(self, inbound: InboundMessage) -> Receipt:
@@ -160,8 +159,8 @@ class Intake:
         flood = await self._recent_from_sender(uow, message)
         if flood is not None:
             return await self._rate_limited(uow, message, flood, now)
-        local_day = message.received_at.astimezone(self.tz).date()
-        period = period_of(local_day, self.rules.cutoff_day)
+        day = local_day(message.received_at, self.rules.timezone)
+        period = period_of(day, self.rules.cutoff_day)
         parsed = parse(message.text)
         found = None
         if parsed.uin is not None and await self._guessing_uins(uow, message):
@@ -175,8 +174,8 @@ class Intake:
             return await self._finish(uow, message, photo, None, reply, message.meta, now)
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, period)
-        outcome, meta, reply = self._judge(message, parsed, found[1] if found else None, local_day)
-        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, local_day)
+        outcome, meta, reply = self._judge(message, parsed, found[1] if found else None, day)
+        return await self._finish(uow, message, outcome, parsed.uin, reply, meta, now, day)
 
     def _judge(
         self,
@@ -207,7 +206,7 @@ class Intake:
     ) -> StoredMessage:
         """Store the decision (status, reason, reply, the outcome's readings) through the
         step intake, batches and review share."""
-        taken_on = taken_on or message.received_at.astimezone(self.tz).date()
+        taken_on = taken_on or local_day(message.received_at, self.rules.timezone)
         decided = self._decided(message, outcome, uin, reply, meta, taken_on)
         await record_decisions(uow, [decided], now)
         return decided.message

@@ -10,11 +10,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 from gateway.aio import raise_if_cancelling
 from gateway.domain import chat_replies
 from gateway.domain.chats import TRANSPORT, reminder_window
+from gateway.domain.clock import local_day
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock
@@ -38,13 +38,12 @@ class Reminders:
         self.uow = uow
         self.rules = rules
         self.reminder_day = reminder_day
-        self.tz = ZoneInfo(rules.timezone)
         self.clock = clock
 
     async def send_due(self) -> int:
         """Queue the reminders due now; returns how many."""
         now = self.clock()
-        today = now.astimezone(self.tz).date()
+        today = local_day(now, self.rules.timezone)
         if not reminder_window(today, self.reminder_day, self.rules.cutoff_day):
             return 0
         period = period_of(today, self.rules.cutoff_day)

@@ -13,9 +13,9 @@ from dataclasses import dataclass, replace
 from datetime import date
 from gettext import NullTranslations
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from gateway import i18n
+from gateway.domain.clock import local_day
 from gateway.domain.model import (
     Accepted,
     AccountView,
@@ -80,7 +80,6 @@ class Review:
         self.uow = uow
         self.rules = rules
         self.language = language
-        self.tz = ZoneInfo(rules.timezone)
         self.clock = clock
 
     async def accept(
@@ -94,7 +93,7 @@ class Review:
         now = self.clock()
         async with self.uow() as uow:
             item, stored = await self._claim(uow, message_id)
-            day = stored.received_at.astimezone(self.tz).date()
+            day = local_day(stored.received_at, self.rules.timezone)
             parsed = parse(item.text)
             target = (uin or "").strip() or item.uin or parsed.uin
             if not target:
@@ -139,7 +138,7 @@ class Review:
                 status=Status.REJECTED,
                 reply=_reject_reply(reason, message_id, lang),
             )
-            day = stored.received_at.astimezone(self.tz).date()
+            day = local_day(stored.received_at, self.rules.timezone)
             await uow.review.settle_readings(message_id, Status.REJECTED)
             await record_decisions(uow, [Decided(decided, (), item.uin, day)], now, follow_up=True)
             after = {**_state(decided, item.uin), "customer_reason": reason}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from babel.messages.catalog import Catalog, Message
 from babel.messages.frontend import CommandLineInterface
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from gateway import i18n
@@ -53,11 +53,36 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     return read(out)
 
 
+def compiled(po: Catalog) -> bytes:
+    out = io.BytesIO()
+    write_mo(out, po)
+    return out.getvalue()
+
+
+def contents(mo: bytes) -> tuple[dict[object, object], dict[str, str]]:
+    """What gettext reads from a ``.mo``: its translations and its headers, but not the
+    ``Generated-By`` line, which names the Babel that compiled it."""
+    catalog = read_mo(io.BytesIO(mo))
+
+    def frozen(text: object) -> object:
+        return tuple(text) if isinstance(text, list | tuple) else text
+
+    messages = {(m.context, frozen(m.id)): frozen(m.string) for m in catalog if m.id}
+    headers = {k: v for k, v in catalog.mime_headers if k != "Generated-By"}
+    return messages, headers
+
+
 @pytest.mark.parametrize("lang", i18n.SUPPORTED)
 def test_committed_mo_is_the_compiled_po(lang: str) -> None:
-    compiled = io.BytesIO()
-    write_mo(compiled, read(catalogue(lang)))
-    assert compiled.getvalue() == catalogue(lang, "mo").read_bytes(), "run pybabel compile"
+    committed = contents(catalogue(lang, "mo").read_bytes())
+    assert committed == contents(compiled(read(catalogue(lang)))), "run pybabel compile"
+
+
+def test_a_changed_translation_is_not_the_committed_mo() -> None:
+    po = read(catalogue("ru"))
+    message = next(m for m in po if m.id and not m.pluralizable and m.string)
+    message.string += "!"
+    assert contents(compiled(po)) != contents(catalogue("ru", "mo").read_bytes())
 
 
 def test_template_has_every_text_in_the_code(extracted: Catalog) -> None:

@@ -5,10 +5,10 @@ as the rest of the API."""
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from gateway.domain.clock import local_day
 from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import INT32, id_cursor, int64, page_limit
 from gateway.http.api.schemas import Inspection, Page, Volume
@@ -83,7 +83,7 @@ async def inspections(request: web.Request) -> web.Response:
         today = (
             date.fromisoformat(as_of)
             if as_of
-            else request.app[CLOCK]().astimezone(ZoneInfo(config.rules.timezone)).date()
+            else local_day(request.app[CLOCK](), config.rules.timezone)
         )
     except ValueError:
         raise web.HTTPBadRequest(text="as_of must be a date YYYY-MM-DD") from None

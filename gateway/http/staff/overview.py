@@ -7,7 +7,6 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal
 from gettext import NullTranslations
-from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 from aiohttp import web
@@ -15,7 +14,7 @@ from markupsafe import Markup
 
 from channels.web.csrf import csrf_token
 from channels.web.texts import register_label
-from gateway.domain.periods import period_of
+from gateway.domain.clock import local_day, period_at, zone
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.charts import bar_chart
@@ -29,16 +28,16 @@ async def dashboard(request: web.Request) -> web.Response:
     user = await require_user(request)
     page = await language_context(request)
     t = translations(page["lang"])
-    tz = ZoneInfo(request.app[CONFIG].rules.timezone)
+    tz = zone(request.app[CONFIG].rules.timezone)
     now = request.app[CLOCK]()
-    today = now.astimezone(tz).date()
+    today = local_day(now, request.app[CONFIG].rules.timezone)
     midnight = datetime.combine(today, datetime.min.time(), tzinfo=tz)
     first = today - timedelta(days=DAYS - 1)
     async with request.app[UOW]() as uow:
         counts = await uow.review.counts_since(midnight)
         queue = await uow.review.queue()
         arrivals = await uow.review.received_at_since(midnight - timedelta(days=DAYS - 1))
-    per_day = Counter(a.astimezone(tz).date() for a in arrivals)
+    per_day = Counter(local_day(a, tz.key) for a in arrivals)
     days = [first + timedelta(days=i) for i in range(DAYS)]
     chart = bar_chart(
         t.ngettext(
@@ -81,7 +80,7 @@ async def account(request: web.Request) -> web.Response:
     t = translations(page["lang"])
     uin = request.match_info["uin"]
     config = request.app[CONFIG]
-    period = period_of(request.app[CLOCK]().date(), config.rules.cutoff_day)
+    period = period_at(request.app[CLOCK](), config.rules)
     async with request.app[UOW]() as uow:
         found = await uow.accounts.load(uin, period)
         if found is None:

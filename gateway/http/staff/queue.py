@@ -11,8 +11,8 @@ from aiohttp_session import get_session
 
 from channels.web.csrf import check_csrf, csrf_token
 from channels.web.texts import register_label
+from gateway.domain.clock import period_at
 from gateway.domain.model import Channel, Reason, Register, plain
-from gateway.domain.periods import period_of
 from gateway.domain.staff import ReviewFilter, ReviewItem
 from gateway.domain.validation import match_registers
 from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
@@ -82,7 +82,7 @@ async def queue_page(request: web.Request) -> web.Response:
     user = await require_user(request)
     page = await language_context(request)
     f = filter_of(request.query)
-    period = period_of(request.app[CLOCK]().date(), request.app[CONFIG].rules.cutoff_day)
+    period = period_at(request.app[CLOCK](), request.app[CONFIG].rules)
     async with request.app[UOW]() as uow:
         items = await uow.review.page(f, None, QUEUE_LIMIT)
         if f.confirmed_first:
