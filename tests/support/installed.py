@@ -2,10 +2,13 @@
 editable) into a fresh virtualenv, and its ``meter-gateway`` command run as a subprocess
 with nothing of the checkout on its path.
 
-The wheel is built from a copy of the files git knows (tracked, and new ones not ignored),
-so a stale ``build/`` or ``*.egg-info`` of the checkout never leaks into it. Dependencies
-come from the lock ``requirements/runtime.txt`` (exact versions, ``--require-hashes``) when
-it exists, the wheel itself then with ``--no-deps``; else pip resolves the wheel's ranges.
+The wheel is built from a copy of the files git tracks (as they are in the work tree), as
+a fresh clone builds it: a stale ``build/`` or ``*.egg-info`` of the checkout never leaks
+into it, and a new file that is not added yet is missing, as it would be from the next
+release. It is built by the locked setuptools of the test environment (no build isolation,
+as ``scripts/test`` installs). Dependencies come from the lock ``requirements/runtime.txt``
+(exact versions, ``--require-hashes``), the wheel itself then with ``--no-deps``, as
+README's "Deploying" says.
 """
 
 from __future__ import annotations
@@ -36,11 +39,10 @@ def _run(args: list[str], cwd: Path | None = None) -> None:
 
 
 def source_copy(dest: Path) -> Path:
-    """The files of the checkout a fresh clone has, with the work not committed yet."""
+    """The files of the checkout a fresh clone has, with the changes not committed yet."""
     listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=ROOT, capture_output=True, check=True,
-    ).stdout.decode()  # fmt: skip
+        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
+    ).stdout.decode()
     for name in filter(None, listed.split("\0")):
         source = ROOT / name
         if source.is_file():  # a file deleted but not yet staged is listed too
@@ -50,12 +52,11 @@ def source_copy(dest: Path) -> Path:
 
 
 def build_wheel(workdir: Path) -> Path:
-    """``pip wheel --no-deps`` of a clean copy of the checkout (isolated build, as anyone
-    who runs ``pip install .`` gets); the path of the one wheel made."""
+    """``python -m build --wheel`` of a clean copy of the checkout; the one wheel made."""
     source = source_copy(workdir / "src")
     out = workdir / "dist"
-    _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-cache-dir", "-w", str(out),
-          str(source)])  # fmt: skip
+    _run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out)],
+         cwd=source)  # fmt: skip
     [wheel] = out.glob("meter_gateway-*.whl")
     return wheel
 
@@ -64,11 +65,8 @@ def install(wheel: Path, venv: Path) -> Installed:
     """A fresh virtualenv with ``wheel`` installed, as the README tells users to."""
     _run([sys.executable, "-m", "venv", str(venv)])
     pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q"]
-    if LOCK.exists():
-        _run([*pip, "--require-hashes", "-r", str(LOCK)])
-        _run([*pip, "--no-deps", str(wheel)])
-    else:
-        _run([*pip, str(wheel)])
+    _run([*pip, "--require-hashes", "-r", str(LOCK)])
+    _run([*pip, "--no-deps", str(wheel)])
     return Installed(venv)
 
 
