@@ -28,7 +28,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements" / "runtime.txt"
 TRACEBACK = "Traceback"
-# a loaded machine shared with other test runs: installing resolves some forty packages
+# pip installs some forty packages: minutes on a loaded machine at worst
 PIP_TIMEOUT = 600
 
 
@@ -70,11 +70,10 @@ def install(wheel: Path, venv: Path) -> Installed:
     return Installed(venv)
 
 
-def clean_env(**more: str) -> dict[str, str]:
+def clean_env() -> dict[str, str]:
     """This environment without any configuration of the gateway or path into the checkout."""
     dropped = ("METER_GATEWAY_", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-    return env | more
+    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
 
 
 @dataclass(frozen=True)
