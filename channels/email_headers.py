@@ -2,7 +2,8 @@
 
 Headers arrive RFC 2047-encoded, folded over several lines, or as raw 8-bit bytes in a
 charset nobody declared (old clients, some Russian webmail). ``header`` gives each one as
-a single line of text; ``decode_bytes`` is the charset fallback it shares with bodies.
+a single line of text; ``decode_bytes`` (``email_charset``) is the charset detection it
+shares with bodies.
 Everything here is total: what cannot be decoded comes back as close to the original as
 possible, never as an exception.
 """
@@ -10,37 +11,52 @@ possible, never as an exception.
 from __future__ import annotations
 
 import re
-from email.header import decode_header, make_header
+from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
 
-# Charsets Russian mail declares wrongly or not at all, tried in this order.
-FALLBACK_CHARSETS = ("utf-8", "windows-1251", "koi8-r")
+from channels.email_charset import decode_bytes
+
+__all__ = ["decode_2047", "decode_bytes", "from_address", "header", "msg_ids"]
 
 
 def header(msg: Message, name: str) -> str:
-    """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047."""
+    """A header as text, also when a client sent raw 8-bit bytes instead of RFC 2047, or
+    encoded words in a charset they are not in: decoded here from the raw value, each run
+    of bytes in its own charset (``decode_bytes``), not by the stdlib's header classes."""
+    return _unfold(decode_2047(raw_header(msg, name)))
+
+
+def raw_header(msg: Message, name: str) -> str:
+    """The first ``name`` header as sent, encoded words still encoded ("" when none); raw
+    8-bit bytes are decoded (``decode_bytes``)."""
     raw = next((v for k, v in msg.raw_items() if k.lower() == name), None)
     if raw is None:
         return ""
     # the stdlib keeps undecodable header bytes as lone surrogates (surrogateescape)
     if any("\udc80" <= ch <= "\udcff" for ch in raw):
         raw = decode_bytes(raw.encode("ascii", "surrogateescape"), None)
-        return _unfold(decode_2047(raw))
-    try:
-        return _unfold(str(msg[name]))
-    except Exception:
-        return _unfold(decode_2047(raw))
+    return raw
 
 
 def decode_2047(value: str) -> str:
-    """RFC 2047 encoded words (``=?koi8-r?B?...?=``) decoded; ``value`` itself if broken."""
+    """RFC 2047 encoded words (``=?koi8-r?B?...?=``) decoded, each run of words in its
+    charset (detected when that is unknown or wrong); ``value`` itself if broken."""
     if "=?" not in value:
         return value
     try:
-        return str(make_header(decode_header(value)))
+        chunks = decode_header(value)
     except Exception:
         return value
+    return "".join(
+        chunk
+        if isinstance(chunk, str)
+        # text outside encoded words comes back as raw-unicode-escape bytes: undo that
+        else chunk.decode("raw-unicode-escape", "replace")
+        if charset is None
+        else decode_bytes(chunk, charset)
+        for chunk, charset in chunks
+    )
 
 
 def _unfold(value: str) -> str:
@@ -57,21 +73,11 @@ def msg_ids(value: str) -> list[str]:
 
 
 def from_address(msg: Message, name: str = "from") -> str:
-    """The addr-spec of an address header (From, Reply-To), lower-case; "" when none."""
-    value = header(msg, name)
+    """The addr-spec of an address header (From, Reply-To), lower-case; "" when none. Read
+    from the raw value: a display name decoded first could pose as an address."""
+    value = _unfold(raw_header(msg, name))
     try:
         addresses = [addr for _, addr in getaddresses([value]) if "@" in addr]
     except Exception:
         addresses = []
     return addresses[0].strip().lower() if addresses else ""
-
-
-def decode_bytes(data: bytes, declared: str | None) -> str:
-    """``data`` in the declared charset, else the first of ``FALLBACK_CHARSETS`` that fits."""
-    candidates = [declared] if declared and declared not in ("us-ascii", "ascii") else []
-    for charset in [*candidates, *FALLBACK_CHARSETS]:
-        try:
-            return data.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return data.decode("utf-8", "replace")  # unreachable: koi8-r decodes any byte

@@ -5,9 +5,10 @@ Mail.ru in koi8-r base64, Gmail HTML-only, old clients with raw 8-bit headers an
 Everything here is total: a malformed message still gives a sender, a text (possibly empty)
 and an id, so it can be stored and answered instead of crashing the channel.
 
-This module walks the MIME structure (body part, attachments) and builds the
-``InboundMessage``; header decoding is in ``email_headers``, HTML conversion in
-``email_html``, and the choice of the text to parse in ``email_text``.
+This module builds the ``InboundMessage``; what the stdlib parser is given is bounded in
+``email_bounds``, header decoding is in ``email_headers`` (charsets in ``email_charset``),
+the body part and attachments in ``email_body``, and the choice of the text to parse in
+``email_text``.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email import policy
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from channels.email_headers import decode_2047, decode_bytes, from_address, header, msg_ids
-from channels.email_html import html_to_text
+from channels.email_body import Attachment, attachments, body_text
+from channels.email_bounds import POLICY, bound
+from channels.email_headers import from_address, header, msg_ids
 from channels.email_text import choose_text, strip_reply_prefix
-from gateway.domain.model import Channel, InboundMessage, clean_text
+from gateway.domain.model import AUTO_META, Channel, InboundMessage, clean_text
 
 # strip_reply_prefix lives in email_text; the email channels import it from here.
 __all__ = [
@@ -45,19 +46,16 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_ID = 255
+# Why a mail is not answered, when the reason is that a machine wrote it (a bounce, an
+# auto-reply, a list, our own reply come back): such mail is stored with reason
+# ``auto_reply`` and never read for readings (SPEC section 3). ``no_sender`` is not one.
+AUTO_GENERATED = frozenset(
+    {"auto_submitted", "precedence", "auto_header", "delivery_report", "mailer_daemon",
+     "null_envelope_sender", "own_address"}
+)  # fmt: skip
 _AUTO_LOCALPARTS = {"mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply"}
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Attachment:
-    filename: str
-    content_type: str
-    size: int
-
-    def as_json(self) -> dict[str, str | int]:
-        return {"filename": self.filename, "content_type": self.content_type, "size": self.size}
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,8 @@ class ParsedEmail:
     reply_to: str = ""  # the Reply-To addr-spec, lower-case; "" when there is none
     return_path: str | None = None  # the envelope sender an MTA recorded, when one did
     received: datetime | None = None  # the date of the topmost Received: header
+    left_out: tuple[str, ...] = ()  # what the parser was not given (``email_bounds``)
+    digest: str = ""  # the content's hash: tells a repeat from another mail with its id
 
 
 # How far the last hop's Received: date may lie before our own time (mail queued at the
@@ -106,11 +106,14 @@ def _received(msg: Message) -> datetime | None:
 
 
 def parse_email(raw: bytes) -> ParsedEmail:
+    """What the gateway needs of ``raw``. The stdlib parser reads only the bounded view of
+    it (``email_bounds``), so no header and no body costs more than a bounded amount."""
+    bounded = bound(raw)
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=POLICY).parsebytes(bounded.view)
     except Exception:  # the stdlib parser is lenient; this is a last resort
         log.exception("unparseable email of %d bytes", len(raw))
-        return ParsedEmail("", "", "", "", None)
+        return ParsedEmail("", "", "", "", None, left_out=bounded.cut, digest=bounded.digest)
     sender = from_address(msg)
     subject = header(msg, "subject")
     body = _safe(lambda: body_text(msg), "")
@@ -127,6 +130,8 @@ def parse_email(raw: bytes) -> ParsedEmail:
         received=_safe(lambda: _received(msg), None),
         reply_to=from_address(msg, "reply-to"),
         return_path=header(msg, "return-path") if "return-path" in msg else None,
+        left_out=bounded.cut,
+        digest=bounded.digest,
     )
 
 
@@ -147,28 +152,41 @@ def to_inbound(
         envelope_from = mail.return_path
     if no_reply is None and envelope_from is not None and envelope_from.strip("<> ") == "":
         no_reply = "null_envelope_sender"
+    # no From: the envelope sender stands for it (the reply address, the rate-limit bucket)
+    sender = mail.sender or _address(envelope_from)
     reply_to = reply_address(mail, envelope_from)
-    if no_reply is None and (mail.sender in own or reply_to in own):
+    if no_reply is None and (sender in own or reply_to in own):
         no_reply = "own_address"
-    if no_reply is None and not mail.sender:
+    if no_reply is None and not sender:
         no_reply = "no_sender"
     meta: dict[str, object] = {
         "message_id": mail.message_id,
         "references": list(mail.references),
         "subject": clean_text(mail.subject)[:500],
     }
-    if reply_to and reply_to != mail.sender:
+    if reply_to and reply_to != sender:
         meta["reply_to"] = clean_text(reply_to)[:255]
+    if sender and not mail.sender:
+        meta["sender_from"] = "envelope"  # the mail had no From:
+    if mail.digest:
+        meta["digest"] = mail.digest
+    if mail.left_out:
+        meta["left_out"] = list(mail.left_out)  # over a bound: kept in raw, not read
     if mail.attachments:
-        meta["attachments"] = [a.as_json() for a in mail.attachments]
+        listed = [a.as_json() for a in mail.attachments]
+        if any(note.startswith("body:") for note in mail.left_out):
+            listed[-1]["partial"] = True  # read up to the bound: its size is what was read
+        meta["attachments"] = listed
     if any(a.content_type.startswith("image/") for a in mail.attachments):
         meta["photo"] = True  # a photo of the meter: staff can read it if the text cannot
     if no_reply:
         meta["no_reply"] = no_reply
+    if no_reply in AUTO_GENERATED:
+        meta[AUTO_META] = True  # stored with reason auto_reply, never read for readings
     return InboundMessage(
         channel=Channel.EMAIL,
         external_id=external_id(mail.message_id, raw),
-        sender=clean_text(mail.sender)[:255],
+        sender=clean_text(sender)[:255],
         recipient=clean_text(recipient.lower())[:255],
         text=clean_text(mail.text),
         reply_via=None if no_reply else "email",
@@ -181,8 +199,13 @@ def to_inbound(
 def reply_address(mail: ParsedEmail, envelope_from: str | None) -> str:
     """Where a reply goes: Reply-To, else the envelope sender, else From. The envelope
     sender is the one the receiving MTA saw, so a forged From gets no backscatter."""
-    envelope = (envelope_from or "").strip().strip("<>").strip().lower()
-    return mail.reply_to or (envelope if "@" in envelope else mail.sender)
+    return mail.reply_to or _address(envelope_from) or mail.sender
+
+
+def _address(envelope: str | None) -> str:
+    """An envelope sender (MAIL FROM, Return-Path) as an addr-spec; "" for ``<>``/none."""
+    address = (envelope or "").strip().strip("<>").strip().lower()
+    return address if "@" in address else ""
 
 
 def external_id(message_id: str | None, raw: bytes) -> str:
@@ -208,58 +231,6 @@ def auto_reason(msg: Message, sender: str) -> str | None:
     if sender.partition("@")[0] in _AUTO_LOCALPARTS:
         return "mailer_daemon"
     return None
-
-
-# --- body --------------------------------------------------------------------------------
-
-
-def body_text(msg: Message) -> str:
-    """text/plain preferred, else text/html converted; "" when the message has neither."""
-    part = _body_part(msg)
-    if part is None:
-        return ""
-    text = _part_text(part)
-    if part.get_content_subtype() == "html":
-        text = html_to_text(text)
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _body_part(msg: Message) -> Message | None:
-    if isinstance(msg, EmailMessage):
-        part = msg.get_body(preferencelist=("plain", "html"))
-        if part is not None:
-            return part
-    # a body the stdlib does not pick (e.g. a text part marked "attachment" by a bad client)
-    for sub in msg.walk():
-        if sub.get_content_maintype() == "text" and sub.get_content_subtype() in ("plain", "html"):
-            return sub
-    return None
-
-
-def _part_text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    return decode_bytes(payload, part.get_content_charset())
-
-
-def attachments(msg: Message) -> list[Attachment]:
-    body = _body_part(msg)
-    found = []
-    for part in msg.walk():
-        if part.is_multipart() or part is body:
-            continue
-        if part.get_content_maintype() == "text" and part.get_filename() is None:
-            continue  # the other alternative of the body
-        payload = part.get_payload(decode=True)
-        found.append(
-            Attachment(
-                filename=clean_text(decode_2047(part.get_filename() or ""))[:255],
-                content_type=part.get_content_type(),
-                size=len(payload) if isinstance(payload, bytes) else 0,
-            )
-        )
-    return found
 
 
 def _safe(fn: Callable[[], T], default: T) -> T:

@@ -4,6 +4,7 @@ Courier's order, in SMTP's words: RCPT checks the address (550 for anything not 
 ``smtp.recipients``), aiosmtpd enforces ``smtp.max_size`` (552), DATA builds one
 ``InboundMessage`` and hands it to the intake; ``250`` is answered only after the commit,
 ``451`` (try later) when the database is unavailable, so the sending MTA keeps the mail.
+Lines of any length are taken within ``smtp.max_size`` (``CountedSMTP``).
 At most ``smtp.max_sessions`` connections at a time (each may buffer ``max_size`` bytes);
 one more is answered ``421`` and closed, and the MTA retries it later.
 """
@@ -107,11 +108,22 @@ class TooBusy(asyncio.Protocol):
 
 
 class CountedSMTP(SMTP):
-    """An SMTP session that gives its place back when its connection ends."""
+    """An SMTP session that gives its place back when its connection ends. A line of any
+    length is taken within ``data_size_limit``: mail clients write HTML in lines far over
+    RFC 5321's 1,000 bytes, and aiosmtpd's default refuses them with a permanent 500."""
 
     def __init__(self, *args: Any, release: Callable[[], None], **kwargs: Any) -> None:
+        # read by SMTP.__init__ for its stream reader's limit, so set before it
+        self.line_length_limit = max(SMTP.line_length_limit, kwargs.get("data_size_limit") or 0)
         super().__init__(*args, **kwargs)
         self._release: Callable[[], None] | None = release
+
+    async def push(self, status: Any) -> None:
+        if isinstance(status, str) and status.startswith("500 Line too long"):
+            # a line longer than the size limit: the mail is over smtp.max_size, and gets
+            # the size answer (552) as any other; the MTA tells its sender why
+            status = "552 5.3.4 Error: too much mail data"
+        await super().push(status)
 
     def connection_lost(self, exc: Exception | None) -> None:
         release, self._release = self._release, None

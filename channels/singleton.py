@@ -3,15 +3,9 @@ gateway process poll at a time."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from gateway.service.uow import SingletonLock
 
-
-class SingletonLock(Protocol):
-    """Held by one gateway process at a time (a PostgreSQL advisory lock)."""
-
-    async def acquire(self) -> bool: ...
-    async def still_held(self) -> bool: ...
-    async def release(self) -> None: ...
+__all__ = ["LockLost", "SingletonLock"]
 
 
 class LockLost(Exception):

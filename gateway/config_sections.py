@@ -175,7 +175,7 @@ class StaffConfig(_Section):
     # the key that encrypts staff session cookies; empty: a new one at every start
     session_secret: str = ""
     session_max_age: Annotated[int, _within(60)] = 28800  # seconds
-    secure_cookies: bool = False  # set behind HTTPS: cookies only over TLS
+    secure_cookies: Flag = False  # set behind HTTPS: cookies only over TLS
 
 
 class WebConfig(_Section):

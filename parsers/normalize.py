@@ -4,8 +4,11 @@
 Cyrillic (rare, and checked with one regex so the common case stays fast), maps with one
 ``str.translate`` table: full-width (phones in CJK input modes), Arabic-Indic and Persian
 digits to ASCII; no-break, thin, zero-width and ideographic spaces to a space; Unicode
-dashes and the minus sign to ``-``. Each character maps to one character, so positions in
-the normalized text are positions in the original (errors quote what the customer typed).
+dashes and the minus sign to ``-``. Control characters (NUL, the other C0 codes but tab and
+line breaks, DEL and C1) become a space wherever they are: they separate tokens as a space
+does, so ``5123\x002010`` is two numbers, never one. Each character maps to one character,
+so positions in the normalized text are positions in the original (errors quote what the
+customer typed).
 
 ``fold`` maps the Cyrillic letters that look like Latin ones to Latin, for looking words
 up: ``Т1`` typed with a Cyrillic Т, ``XBC`` typed in Latin and ``ХВС`` are the same word.
@@ -50,6 +53,10 @@ TABLE = _table()
 FOLD = {ord(k): v for k, v in LOOKALIKES.items()}
 # anything but ASCII and Cyrillic: the only texts that need the table
 _EXOTIC = re.compile(r"[^\x00-\x7f\u0400-\u04ff]")
+# C0 but tab and line breaks, DEL, C1: each separates tokens as a space does
+CONTROLS = "".join(chr(c) for c in range(0xA0) if c < 0x20 or c >= 0x7F if c not in (9, 10, 13))
+_CONTROL = re.compile(f"[{re.escape(CONTROLS)}]")
+_CONTROL_TABLE = {ord(ch): " " for ch in CONTROLS}
 
 
 # A thin or narrow no-break space between digit groups is a thousands separator (that is
@@ -59,8 +66,12 @@ _GROUPED = re.compile(r"(?<![0-9.,])[0-9]{1,3}(?:[\u2009\u202f][0-9]{3})+(?![0-9
 
 
 def normalize(text: str) -> str:
-    """Lower-cased, with exotic digits, spaces and dashes made ASCII."""
+    """Lower-cased, with exotic digits, spaces and dashes made ASCII, control characters
+    made spaces."""
     low = text.lower()
+    if _CONTROL.search(low):
+        text = text.translate(_CONTROL_TABLE)
+        low = low.translate(_CONTROL_TABLE)
     if not low.isascii() and _EXOTIC.search(low):
         low = low.translate(TABLE)
         if "\u2009" in text or "\u202f" in text:

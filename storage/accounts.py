@@ -84,6 +84,13 @@ class AccountRepository:
         history = await self._history([r.id for r in rows if r.id is not None], before_period)
         return {uin: _view(uin, found, history) for uin, found in by_uin.items()}
 
+    async def lock_many(self, uins: Sequence[str]) -> None:
+        """Lock the accounts of ``uins`` (PostgreSQL) in one statement, in account id order:
+        a transaction that locks accounts in several statements takes them all here first,
+        so two transactions never wait for each other's accounts."""
+        if uins and self.conn.dialect.name == "postgresql":
+            await self.conn.execute(sql(self.conn, "lock_accounts"), {"uins": sorted(set(uins))})
+
     async def _history(
         self, meter_ids: Sequence[int], before_period: str
     ) -> dict[tuple[int, int], list[HistoryPoint]]:

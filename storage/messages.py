@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -72,7 +73,9 @@ class MessageRepository:
     async def insert(
         self, inbound: InboundMessage, received_at: datetime
     ) -> tuple[StoredMessage, bool]:
-        """Store an inbound message once; ``(message, created)``. A repeat returns the first."""
+        """Store an inbound message once; ``(message, created)``. A repeat returns the first.
+        A message whose meta has a content ``digest`` (email) is a repeat only when the
+        stored one has the same digest too."""
         params = _params(inbound, received_at)
         row = (await self.conn.execute(sql(self.conn, "insert"), params)).one_or_none()
         if row is not None:
@@ -84,15 +87,30 @@ class MessageRepository:
                 {"channel": str(inbound.channel), "external_id": fit(inbound.external_id)},
             )
         ).one()
+        digest = str((inbound.meta or {}).get("digest") or "")
+        if digest and (found.meta or {}).get("digest") not in (None, digest):
+            # another message under an id already taken (a mail client that reuses a
+            # Message-ID): stored under the id and its content's digest, never dropped
+            suffix = "#" + digest.removeprefix("sha256:")[:16]
+            return await self.insert(
+                replace(inbound, external_id=inbound.external_id + suffix), received_at
+            )
         return _stored(found), False
 
     async def insert_many(
         self, inbounds: Sequence[InboundMessage], received_at: datetime
     ) -> list[StoredMessage | None]:
         """Store several messages in one statement; for each, the stored message, or None
-        when it is a repeat (of a stored message, or of one earlier in ``inbounds``)."""
+        when it is a repeat (of a stored message, or of one earlier in ``inbounds``).
+
+        Inserted in (channel, external id) order whatever the order of ``inbounds``: an
+        insert waits for another transaction's uncommitted row of the same message, so
+        two processes inserting the same messages in two orders would deadlock."""
         params = [_params(i, received_at) for i in inbounds]
-        rows = (await self.conn.execute(sql(self.conn, "insert_many"), params)).all()
+        if not params:
+            return []
+        ordered = sorted(params, key=lambda p: (p["channel"], p["external_id"]))
+        rows = (await self.conn.execute(sql(self.conn, "insert_many"), ordered)).all()
         created = {(r.channel, r.external_id): _stored(r) for r in rows}
         return [created.pop((p["channel"], p["external_id"]), None) for p in params]
 
@@ -101,6 +119,8 @@ class MessageRepository:
     ) -> dict[tuple[str, str], tuple[int, int]]:
         """Per (channel, sender): messages received after ``since`` and how many of them
         were answered ``unknown_uin``, each counted up to ``cap``."""
+        if not senders:
+            return {}
         params: dict[str, Any] = {"since": since, "cap": cap}
         if self.conn.dialect.name == "postgresql":
             params |= {"channels": [c for c, _ in senders], "senders": [s for _, s in senders]}
@@ -114,6 +134,8 @@ class MessageRepository:
         self, decided: Sequence[tuple[StoredMessage, str | None]], now: datetime
     ) -> None:
         """Record several decisions (one statement executed for all)."""
+        if not decided:
+            return
         await self.conn.execute(
             sql(self.conn, "finish"),
             [

@@ -126,6 +126,10 @@ def _statements(dialect: str) -> dict[str, Executable]:
             index_elements=["channel", "external_id"]
         ).returning(*STORED, messages.c.external_id),
         "accounts": many.with_for_update(of=accounts) if lock else many,
+        "lock_accounts": select(accounts.c.id)
+        .where(accounts.c.uin.in_(bindparam("uins", expanding=True)))
+        .order_by(accounts.c.id)
+        .with_for_update(),
         "sender_counts": _SENDER_COUNTS_PG
         if lock
         else select(

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.service.uow import StorageUnavailable
+from gateway.service.uow import Conflict, StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
 from storage.imap_folders import ImapFolderRepository
@@ -50,6 +50,22 @@ UNAVAILABLE = (
 )
 
 
+# What PostgreSQL rolls a transaction back with when it got in another's way:
+# deadlock_detected, serialization_failure. Run again, it is expected to succeed.
+CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def conflict(exc: BaseException) -> Conflict | None:
+    """``exc`` as a ``Conflict`` (with the server's one-line message), when it is one."""
+    if not isinstance(exc, DBAPIError) or exc.orig is None:
+        return None
+    code = getattr(exc.orig, "sqlstate", None)
+    if code not in CONFLICTS:
+        return None
+    server = exc.orig.__cause__ or exc.orig  # asyncpg's own error, under the DBAPI's
+    return Conflict(f"{code}: {(str(server).splitlines() or [''])[0]}")
+
+
 def unavailable(exc: BaseException) -> bool:
     """A failure of the connection (the sender should retry), not of the statement."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout | OSError | TimeoutError):
@@ -62,7 +78,8 @@ def unavailable(exc: BaseException) -> bool:
 class SqlUnitOfWork:
     """``async with SqlUnitOfWork(sessions) as uow: ...; await uow.commit()``; anything not
     committed is rolled back. A database that cannot be reached raises
-    ``StorageUnavailable`` out of the block, whatever statement found out."""
+    ``StorageUnavailable`` out of the block, whatever statement found out; a transaction
+    the server rolled back for a conflict with another raises ``Conflict``."""
 
     messages: MessageRepository
     accounts: AccountRepository
@@ -113,6 +130,8 @@ class SqlUnitOfWork:
         except UNAVAILABLE as e:
             if exc is None:
                 raise StorageUnavailable(str(e)) from e
+        if exc is not None and (found := conflict(exc)) is not None:
+            raise found from exc
         if exc is not None and unavailable(exc):
             raise StorageUnavailable(str(exc)) from exc
 
@@ -121,6 +140,8 @@ class SqlUnitOfWork:
         try:
             await self.session.commit()
         except UNAVAILABLE as e:
+            if (found := conflict(e)) is not None:
+                raise found from e
             if unavailable(e):
                 raise StorageUnavailable(str(e)) from e
             raise

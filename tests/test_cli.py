@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from storage.models import Account, Meter, Reading
+from tests.support.db import count
+from tests.support.gateway import run_cli
 
 ACCOUNTS = """uin,meter,position,service,zones,digits,decimals,verified_until,residents,status
 1234567,E-1,1,electricity,2,5,0,2030-01-01,2,open
@@ -27,27 +27,11 @@ READINGS = """uin,meter,zone,date,value
 
 
 def cli(*args: str, db_url: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
-    if db_url:
-        env["METER_GATEWAY_DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-        cwd=cwd,
-    )
+    return run_cli(*args, db_url=db_url, cwd=cwd)
 
 
-async def counts(sessions) -> tuple[int, int, int]:  # type: ignore[no-untyped-def]
-    async with sessions() as s:
-        return tuple(
-            [
-                int((await s.execute(select(func.count()).select_from(m))).scalar_one())
-                for m in (Account, Meter, Reading)
-            ]
-        )  # type: ignore[return-value]
+async def counts(sessions) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
+    return tuple([await count(sessions, m) for m in (Account, Meter, Reading)])
 
 
 async def test_imports_are_all_or_nothing_and_repeatable(tmp_path, db_url, sessions) -> None:

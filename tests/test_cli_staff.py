@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 
 from gateway.service.staff import authenticate
 from tests.helpers import uow_of
+from tests.support.gateway import run_cli
 
 
 def staff(*args: str, db_url: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
-    env["METER_GATEWAY_DATABASE_URL"] = db_url
-    return subprocess.run(
-        [sys.executable, "-m", "gateway", "staff", *args],
-        input=stdin, capture_output=True, text=True, env=env, timeout=60,
-    )  # fmt: skip
+    return run_cli("staff", *args, db_url=db_url, stdin=stdin)
 
 
 async def test_add_list_disable(engine, db_url) -> None:

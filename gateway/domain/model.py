@@ -67,6 +67,12 @@ class Reason(StrEnum):
     # received and stored, the decision failed and is retried (status shown: review)
     PROCESSING = "processing"
     PHOTO = "photo"  # a photo without readable text: staff read the meter from it
+    # mail a machine wrote (a bounce, an auto-reply): stored, never read for readings
+    AUTO_REPLY = "auto_reply"
+
+
+# The message meta key a channel sets on auto-generated mail (``Reason.AUTO_REPLY``).
+AUTO_META = "auto_generated"
 
 
 class Service(StrEnum):
@@ -263,8 +269,9 @@ class MeterInfo:
 
 
 def clean_text(text: str) -> str:
-    """What a database can store: no NUL characters, no lone surrogates from bad JSON."""
-    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+    """What a database can store: no NUL characters, no lone surrogates from bad JSON. A NUL
+    becomes a space, not nothing: ``5123<NUL>2010`` stays two numbers (issue 17, item 7)."""
+    return text.replace("\x00", " ").encode("utf-8", "replace").decode("utf-8")
 
 
 def plain(value: Decimal) -> str:

@@ -81,6 +81,10 @@ REASONS = {
         "will check it, no need to resend. Next time please put a space between readings and a "
         "dot before the decimals."
     ),
+    Reason.AUTO_REPLY: N_(
+        "This is an automatic message (a delivery report or an auto-reply): it is stored, "
+        "and no readings are taken from it."
+    ),
     Reason.PHOTO: N_(
         "Photo received: a specialist will read the meter from it, no need to resend."
     ),

@@ -65,12 +65,6 @@ class ChannelCount:
 
 
 @dataclass(frozen=True)
-class DayCount:
-    day: date
-    count: int
-
-
-@dataclass(frozen=True)
 class QueueStats:
     length: int
     oldest: datetime | None

@@ -16,14 +16,16 @@ import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from gateway import metrics
 from gateway.domain.clock import local_day
-from gateway.domain.model import InboundMessage, StoredMessage
+from gateway.domain.model import AUTO_META, InboundMessage, StoredMessage
 from gateway.domain.periods import period_of
 from gateway.service.decision import Decided, record_decisions
 from gateway.service.receive import Intake, Receipt
-from gateway.service.uow import StorageUnavailable, UnitOfWork
+from gateway.service.retry import retrying
+from gateway.service.uow import Conflict, StorageUnavailable, UnitOfWork
 from parsers import ParseResult, parse
 
 log = logging.getLogger(__name__)
@@ -35,30 +37,43 @@ class BatchIntake(Intake):
     async def receive_batch(self, inbounds: Sequence[InboundMessage]) -> list[Result]:
         """A receipt for each message, or the ``StorageUnavailable`` its channel answers
         with "retry later"; returns only after the commit."""
-        if len(inbounds) == 1:
-            return [await self._receive_alone(inbounds[0])]
+        if len(inbounds) <= 1:
+            return [await self._receive_alone(inbound) for inbound in inbounds]
         now = self.clock()
+        what = f"a batch of {len(inbounds)}"
         try:
-            async with self.uow() as uow:
-                stored = await uow.messages.insert_many(inbounds, now)
-                decided = await self._decide_many(uow, [m for m in stored if m], now)
-                await uow.commit()
+            stored, decided = await retrying(partial(self._store_many, inbounds, now), what)
+        except Conflict as e:  # still in another's way: one at a time, each retried too
+            log.warning("%s: %s; each on its own", what, e)
+            return [await self._receive_alone(inbound) for inbound in inbounds]
         except StorageUnavailable as e:
             for inbound in inbounds:
                 metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
             return [e] * len(inbounds)
         except Exception:
-            log.exception("deciding a batch of %d failed; each on its own", len(inbounds))
+            log.exception("deciding %s failed; each on its own", what)
             return [await self._receive_alone(inbound) for inbound in inbounds]
         results: list[Result] = []
         for inbound, message in zip(inbounds, stored, strict=True):
-            if message is None:  # a repeat: answered as the first delivery was
+            if message is None:
+                # a repeat (another process may have taken every message of the batch):
+                # answered with the decision stored for its first delivery
                 results.append(await self._receive_alone(inbound))
             else:
                 receipt = Receipt.of(decided[message.id], duplicate=False)
                 metrics.MESSAGES.labels(str(inbound.channel), receipt.status).inc()
                 results.append(receipt)
         return results
+
+    async def _store_many(
+        self, inbounds: Sequence[InboundMessage], now: datetime
+    ) -> tuple[list[StoredMessage | None], dict[int, StoredMessage]]:
+        """One transaction: the messages stored (None for a repeat), the new ones decided."""
+        async with self.uow() as uow:
+            stored = await uow.messages.insert_many(inbounds, now)
+            decided = await self._decide_many(uow, [m for m in stored if m], now)
+            await uow.commit()
+        return stored, decided
 
     async def _receive_alone(self, inbound: InboundMessage) -> Result:
         try:
@@ -69,6 +84,8 @@ class BatchIntake(Intake):
     async def _decide_many(
         self, uow: UnitOfWork, messages: Sequence[StoredMessage], now: datetime
     ) -> dict[int, StoredMessage]:
+        if not messages:
+            return {}
         parsed = {m.id: parse(m.text) for m in messages}
         calm = await self._calm_senders(uow, messages)
         # a message decided alone keeps every later message for its account behind it
@@ -85,14 +102,16 @@ class BatchIntake(Intake):
             else:
                 simple.append(m)
                 held.add(uin)
-        decided = await self._decide_simple(uow, simple, parsed, now)
+        later = [u for m in alone if (u := parsed[m.id].uin) is not None]
+        decided = await self._decide_simple(uow, simple, parsed, now, later)
         for m in sorted(alone, key=lambda m: m.id):
             decided[m.id] = await self._decide(uow, m, now)
         return decided
 
     def _simple(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
         photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
-        return (str(m.channel), m.sender) in calm and not photo_only
+        auto = bool((m.meta or {}).get(AUTO_META))  # decided alone: never read (auto_reply)
+        return (str(m.channel), m.sender) in calm and not photo_only and not auto
 
     async def _calm_senders(
         self, uow: UnitOfWork, messages: Sequence[StoredMessage]
@@ -100,6 +119,8 @@ class BatchIntake(Intake):
         """Senders far enough from both hourly limits that no message of theirs in this
         batch can reach one (counted over a window at least as wide as each message's)."""
         flood, guesses = self.rules.rate_limit_per_hour, self.rules.unknown_uin_per_hour
+        if not messages:
+            return set()
         batch: dict[tuple[str, str], int] = defaultdict(int)
         for m in messages:
             batch[(str(m.channel), m.sender)] += 1
@@ -120,11 +141,18 @@ class BatchIntake(Intake):
         messages: Sequence[StoredMessage],
         parsed: dict[int, ParseResult],
         now: datetime,
+        later: Sequence[str] = (),
     ) -> dict[int, StoredMessage]:
+        """``later``: the UINs of accounts the messages decided after these lock."""
         days = {m.id: local_day(m.received_at, self.rules.timezone) for m in messages}
         by_period: dict[str, list[StoredMessage]] = defaultdict(list)
         for m in messages:
             by_period[period_of(days[m.id], self.rules.cutoff_day)].append(m)
+        if len(by_period) > 1 or later:
+            # more than one statement will lock accounts: all of them are locked first, in
+            # one statement, in the one order every process locks accounts in
+            uins = [u for m in messages if (u := parsed[m.id].uin) is not None]
+            await uow.accounts.lock_many([*uins, *later])
         batch: list[Decided] = []
         for period, group in by_period.items():
             uins = [u for m in group if (u := parsed[m.id].uin) is not None]

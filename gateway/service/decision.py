@@ -33,7 +33,13 @@ async def record_decisions(
     of the batch: their readings, status, reason and reply, and the reply queued on each
     one's transport. ``follow_up``: second replies to messages already answered once (a
     review decision). A channel with no transport for later replies (``meta["reply_via"]``
-    unset) finds the reply on the message."""
+    unset) finds the reply on the message.
+
+    Every statement writes in message id order: what one transaction locks in one order
+    another never locks in the other."""
+    if not batch:
+        return
+    batch = sorted(batch, key=lambda d: d.message.id)
     await uow.readings.add_many(
         [(d.message, d.readings, d.message.status, d.taken_on) for d in batch if d.readings], now
     )

@@ -23,7 +23,7 @@ from gateway import metrics
 from gateway.aio import raise_if_cancelling
 from gateway.domain.model import OutboxStatus
 from gateway.service.receive import Clock
-from gateway.service.uow import UnitOfWorkFactory
+from gateway.service.uow import StorageUnavailable, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,10 @@ class OutboxWorker:
         while True:
             try:
                 sent = await self.run_once()
+            except StorageUnavailable as e:
+                # the database away (restart, failover): expected, retried, one line
+                log.warning("outbox pass failed, the database is unavailable: %s", e)
+                sent = 0
             except Exception:
                 raise_if_cancelling()
                 log.exception("outbox pass failed")

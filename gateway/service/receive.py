@@ -12,11 +12,13 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from gateway import metrics
 from gateway.domain.clock import local_day
 from gateway.domain.model import (
+    AUTO_META,
     AccountView,
     InboundMessage,
     NeedsReview,
@@ -31,6 +33,7 @@ from gateway.domain.replies import pending_reply, render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
 from gateway.service.decision import Decided, record_decisions
+from gateway.service.retry import retrying
 from gateway.service.uow import StorageUnavailable, UnitOfWork, UnitOfWorkFactory
 from parsers import ParseResult, parse
 
@@ -98,24 +101,16 @@ class Intake:
         """Store and decide ``inbound``; returns only after the commit. Raises
         ``StorageUnavailable`` when nothing could be stored."""
         now = self.clock()
+        what = f"message {inbound.channel}/{inbound.external_id}"
         try:
             try:
-                async with self.uow() as uow:
-                    message, created = await uow.messages.insert(inbound, now)
-                    if not created and message.status == Status.PENDING:
-                        # a repeat of a message not decided yet: whoever is deciding it
-                        # (another retry, the resume loop) finishes first, then we look again
-                        message = await uow.messages.lock(message.id)
-                    if message.status == Status.PENDING:
-                        message = await self._decide(uow, message, now)
-                    await uow.commit()
+                message, created = await retrying(partial(self._store, inbound, now), what)
             except StorageUnavailable:
                 raise
             except Exception:
-                log.exception("deciding message %s/%s failed", inbound.channel, inbound.external_id)
-                async with self.uow() as uow:
-                    message, created = await uow.messages.insert(inbound, now)
-                    await uow.commit()
+                log.exception("deciding %s failed", what)
+                stored = partial(self._store, inbound, now, decide=False)
+                message, created = await retrying(stored, what)
         except StorageUnavailable:
             metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
             raise
@@ -123,6 +118,22 @@ class Intake:
         if created:
             metrics.MESSAGES.labels(str(inbound.channel), receipt.status).inc()
         return receipt
+
+    async def _store(
+        self, inbound: InboundMessage, now: datetime, decide: bool = True
+    ) -> tuple[StoredMessage, bool]:
+        """One transaction: ``inbound`` stored (once) and, unless ``decide`` is False,
+        decided; ``(message, created)``."""
+        async with self.uow() as uow:
+            message, created = await uow.messages.insert(inbound, now)
+            if decide and not created and message.status == Status.PENDING:
+                # a repeat of a message not decided yet: whoever is deciding it (another
+                # retry, the resume loop) finishes first, then we look again
+                message = await uow.messages.lock(message.id)
+            if decide and message.status == Status.PENDING:
+                message = await self._decide(uow, message, now)
+            await uow.commit()
+        return message, created
 
     async def resume_pending(self, batch: int = 100) -> int:
         """Decide messages left ``pending`` (a crash, a bug since fixed); one that fails
@@ -134,12 +145,13 @@ class Intake:
                 ids = await uow.messages.pending(batch, after)
             for message_id in ids:
                 try:
-                    done += await self._resume_one(message_id)
+                    resume = partial(self._resume_one, message_id)
+                    done += await retrying(resume, f"pending message {message_id}")
                 except StorageUnavailable:
                     raise
                 except Exception:
                     log.exception("deciding pending message %s failed again", message_id)
-            if len(ids) < batch:
+            if not ids or len(ids) < batch:
                 return done
             after = ids[-1]
 
@@ -156,6 +168,12 @@ class Intake:
     async def _decide(
         self, uow: UnitOfWork, message: StoredMessage, now: datetime
     ) -> StoredMessage:
+        if (message.meta or {}).get(AUTO_META):
+            # mail a machine wrote (a bounce, an auto-reply): never read for readings, and
+            # the channel sends no reply to it (SPEC section 3)
+            auto: Outcome = Rejected(reason=Reason.AUTO_REPLY)
+            reply = render(auto, message.id, None, message.language or self.language)
+            return await self._finish(uow, message, auto, None, reply, message.meta, now)
         flood = await self._recent_from_sender(uow, message)
         if flood is not None:
             return await self._rate_limited(uow, message, flood, now)

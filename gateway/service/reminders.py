@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Protocol
 
 from gateway.aio import raise_if_cancelling
 from gateway.domain import chat_replies
@@ -18,17 +17,11 @@ from gateway.domain.clock import local_day
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock
-from gateway.service.uow import UnitOfWorkFactory
+from gateway.service.uow import SingletonLock, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "meter-gateway:telegram-reminders"
-
-
-class SingletonLock(Protocol):
-    async def acquire(self) -> bool: ...
-    async def still_held(self) -> bool: ...
-    async def release(self) -> None: ...
 
 
 class Reminders:

@@ -41,8 +41,23 @@ from gateway.domain.staff import (
 )
 
 
+class SingletonLock(Protocol):
+    """Held by one gateway process at a time (a PostgreSQL advisory lock): the pollers
+    (IMAP, Telegram long polling) and the reminders take one so that one process works."""
+
+    async def acquire(self) -> bool: ...
+    async def still_held(self) -> bool: ...
+    async def release(self) -> None: ...
+
+
 class StorageUnavailable(Exception):
     """The database cannot be reached: the channel must ask its sender to retry."""
+
+
+class Conflict(StorageUnavailable):
+    """The database rolled the transaction back because another one got in its way (a
+    deadlock, a serialization failure): running it again is expected to succeed
+    (``gateway.service.retry``); left over after the retries, it is "retry later"."""
 
 
 class Messages(Protocol):
@@ -80,6 +95,7 @@ class Accounts(Protocol):
     async def load_many(
         self, uins: Sequence[str], before_period: str
     ) -> dict[str, tuple[int, AccountView]]: ...
+    async def lock_many(self, uins: Sequence[str]) -> None: ...
     async def upsert(self, rows: Sequence[MeterRow]) -> tuple[int, int]: ...
     async def meters_by_key(
         self, keys: Sequence[tuple[str, str]]

@@ -15,6 +15,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.support.waiting import until
+
 TOKEN = "123456:TEST-token"
 BOT_ID = 123456
 PHOTO = b"\xff\xd8\xff\xe0 a JPEG of a meter"
@@ -58,13 +60,12 @@ class FakeBotApi:
     def sent(self, method: str = "sendMessage") -> list[dict[str, Any]]:
         return [params for name, params in self.calls if name == method]
 
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:
-        """Poll until ``predicate`` holds (the bot works in the background), or fail."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise AssertionError(f"timed out; calls so far: {[c[0] for c in self.calls]}")
-            await asyncio.sleep(0.02)
+    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 30.0) -> None:
+        """Wait until ``predicate`` holds (the bot works in the background), or fail."""
+        try:
+            await until(predicate, "the bot's calls", timeout, interval=0.02)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; calls so far: {[c[0] for c in self.calls]}") from None
 
     async def method(self, request: web.Request) -> web.Response:
         if request.match_info["token"] != TOKEN:

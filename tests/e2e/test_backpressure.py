@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import init_app
@@ -15,7 +14,8 @@ from storage.db import make_sessionmaker
 from storage.models import Message
 from tests.e2e.conftest import ENV, NOW
 from tests.helpers import meter, seed
-from tests.process import signed_sms
+from tests.support.db import count
+from tests.support.signing import signed_sms
 
 
 async def test_a_full_queue_answers_503_at_once_and_stores_nothing_of_it(
@@ -37,6 +37,4 @@ async def test_a_full_queue_answers_503_at_once_and_stores_nothing_of_it(
         answers = await asyncio.gather(*(post(i) for i in range(60)))
     assert {status for status, _ in answers} == {200, 503}
     assert all(retry for status, retry in answers if status == 503)
-    async with sessions() as s:
-        stored = (await s.execute(select(func.count()).select_from(Message))).scalar_one()
-    assert stored == sum(1 for status, _ in answers if status == 200)
+    assert await count(sessions, Message) == sum(1 for status, _ in answers if status == 200)

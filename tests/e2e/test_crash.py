@@ -8,8 +8,6 @@ recording each Idempotency-Key with the text it came with."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 from pathlib import Path
 
 import aiohttp
@@ -17,9 +15,13 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import Message, Reading
-from tests.guarantees.outside import Provider
 from tests.helpers import meter, seed
-from tests.process import free_port, signed_sms, start_gateway, wait_ready
+from tests.support.db import count
+from tests.support.fakes import SmsProvider
+from tests.support.gateway import Gateway
+from tests.support.ports import free_port
+from tests.support.signing import signed_sms
+from tests.support.waiting import until
 
 SECRET = "crash-secret"
 N = 150
@@ -44,7 +46,7 @@ async def send(session: aiohttp.ClientSession, port: int, i: int) -> str | None:
         return None
 
 
-async def load_then_kill(port: int, pid: int, kill_after: int | None) -> dict[int, str]:
+async def load_then_kill(gateway: Gateway, kill_after: int | None) -> dict[int, str]:
     """Send all N messages at once; SIGKILL the gateway (and its workers: its whole process
     group, as a power cut or the OOM killer on the machine) once ``kill_after`` are
     answered."""
@@ -52,15 +54,18 @@ async def load_then_kill(port: int, pid: int, kill_after: int | None) -> dict[in
     async with aiohttp.ClientSession() as session:
 
         async def one(i: int) -> None:
-            status = await send(session, port, i)
+            status = await send(session, gateway.port, i)
             if status is not None:
                 answered[i] = status
 
         tasks = [asyncio.create_task(one(i)) for i in range(N)]
         if kill_after is not None:
-            while len(answered) < kill_after and not all(t.done() for t in tasks):
-                await asyncio.sleep(0.005)
-            os.killpg(pid, signal.SIGKILL)
+            await until(
+                lambda: len(answered) >= kill_after or all(t.done() for t in tasks),
+                f"{kill_after} answers before the kill",
+                interval=0.005,
+            )
+            await gateway.kill()
         await asyncio.gather(*tasks)
     return answered
 
@@ -81,8 +86,8 @@ async def test_two_workers_killed_twice_lose_nothing_and_double_nothing(
 
 async def killed_twice(tmp_path: Path, db_url: str, sessions, args: tuple[str, ...]) -> None:  # type: ignore[no-untyped-def]
     await seed(sessions, [meter(str(1000000 + i), "E-1") for i in range(N)])
-    provider = Provider()
-    runner, send_url = await provider.start()
+    provider = SmsProvider()
+    send_url = await provider.start()
     env = {
         "METER_GATEWAY_SMS_GENERIC_SECRET": SECRET,
         "METER_GATEWAY_SMS_GENERIC_SEND_URL": send_url,
@@ -95,11 +100,9 @@ async def killed_twice(tmp_path: Path, db_url: str, sessions, args: tuple[str, .
         # two rounds killed mid-run; the provider retries everything each time (answered
         # ones too: a lost answer looks the same to it), then a last round runs to the end
         for kill_after in (N // 4, N // 2, None):
-            proc = start_gateway(tmp_path, port, db_url, env, args=args)
-            await wait_ready(port)
-            answered = await load_then_kill(port, proc.pid, kill_after)
-            if kill_after is not None:
-                proc.wait()
+            gateway = Gateway(tmp_path, db_url, env, port=port, args=args).start()
+            await gateway.ready()
+            answered = await load_then_kill(gateway, kill_after)
             for i, status in answered.items():
                 # a retry is answered as the first delivery was
                 assert first_answer.setdefault(i, status) == status, i
@@ -109,21 +112,15 @@ async def killed_twice(tmp_path: Path, db_url: str, sessions, args: tuple[str, .
                 assert stored[f"c{i}"] == status  # with the status it was answered with
         assert len(first_answer) == N  # the last round answered everything
         try:  # every message gets its one reply: the outbox drains on the last gateway,
-            for _ in range(300):  # rows the killed ones held come back after their lease
-                if sum(map(len, provider.keys.values())) >= N:
-                    break
-                await asyncio.sleep(0.1)
+            # rows the killed ones held come back after their lease
+            await until(lambda: sum(map(len, provider.keys.values())) >= N, f"{N} replies")
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            await gateway.stop()
     finally:
-        await runner.cleanup()
-    async with sessions() as s:
-        messages = (await s.execute(select(func.count()).select_from(Message))).scalar_one()
-        readings = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
-        pending = (
-            await s.execute(select(func.count()).where(Message.status == "pending"))
-        ).scalar_one()
+        await provider.close()
+    provider.check()
+    messages, readings = await count(sessions, Message), await count(sessions, Reading)
+    pending = await count(sessions, select(func.count()).where(Message.status == "pending"))
     accepted = sum(1 for i in range(N) if i % 5)
     assert (messages, readings, pending) == (N, accepted, 0)
     assert len(provider.keys) == N, "a message got no reply"

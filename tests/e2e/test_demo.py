@@ -2,48 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import aiohttp
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_demo(tmp_path: Path, port: int) -> tuple[subprocess.Popen[str], list[str]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
-    env["METER_GATEWAY_HTTP_PORT"] = str(port)
-    env["METER_GATEWAY_SMTP_ENABLED"] = "false"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "run", "--demo"],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 60
-    assert proc.stdout is not None
-    while time.monotonic() < deadline:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Running on" in line:
-            return proc, lines
-    proc.kill()
-    raise AssertionError("gateway did not start:\n" + "".join(lines))
+from tests.support.gateway import Gateway
+from tests.support.waiting import until
 
 
 async def replay(curl: str) -> tuple[int, str]:
@@ -59,16 +25,24 @@ async def replay(curl: str) -> tuple[int, str]:
 
 
 async def test_demo_prints_a_curl_that_gets_accepted(tmp_path: Path) -> None:
-    port = free_port()
-    proc, lines = start_demo(tmp_path, port)
+    # no database setting: the demo makes its own SQLite file in the working directory
+    demo = Gateway(tmp_path, args=["--demo"]).start()
     try:
+        # its output goes to a file read without blocking: the deadline holds even when
+        # the demo prints nothing at all
+        def started() -> bool:
+            assert demo.running(), f"the demo exited:\n{demo.log_text()}"
+            return "Running on" in demo.log_text()
+
+        await until(started, "the demo's 'Running on' line", 60)
+        lines = demo.log_text().splitlines()
         curls = [line for line in lines if line.strip().startswith("curl ")]
         assert len(curls) == 2, lines
+        assert f":{demo.port}/" in curls[0]
         status, body = await replay(curls[0])
         assert status == 200 and '"status": "accepted"' in body, body
         status, body = await replay(curls[1])
         assert status == 200 and re.search(r'"external_id": "demo-1"', body), body
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        await demo.close()
     assert (tmp_path / "meter-gateway.sqlite3").exists()

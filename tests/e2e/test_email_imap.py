@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from imapclient import IMAPClient
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email_imap import ImapPoller, ImapSettings
@@ -24,8 +22,10 @@ from gateway.service.uow import StorageUnavailable
 from storage.db import make_engine, make_sessionmaker
 from storage.models import Message, Outbox
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
-from tests.e2e.dovecot import PASSWORD, USER, Dovecot
 from tests.helpers import seed, uow_of
+from tests.support.db import count
+from tests.support.dovecot import PASSWORD, USER, Dovecot, Mailbox
+from tests.support.waiting import until
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 OWN = ["readings@example.org"]
@@ -45,58 +45,10 @@ def dovecot() -> Iterator[Dovecot]:
     server.cleanup()
 
 
-class Mailbox:
-    """The test's own IMAP connection (in a thread: the poller shares this event loop)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-
-    def _client(self) -> IMAPClient:
-        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=10)
-        client.login(USER, PASSWORD)
-        return client
-
-    def _run(self, fn):  # type: ignore[no-untyped-def]
-        client = self._client()
-        try:
-            return fn(client)
-        finally:
-            client.logout()
-
-    async def append(
-        self,
-        raw: bytes,
-        folder: str = "INBOX",
-        flags: tuple[bytes, ...] = (),
-        when: datetime | None = None,
-    ) -> None:
-        await asyncio.to_thread(self._run, lambda c: c.append(folder, raw, flags, when))
-
-    async def flags(self, folder: str = "INBOX") -> list[set[bytes]]:
-        def go(c: IMAPClient) -> list[set[bytes]]:
-            c.select_folder(folder, readonly=True)
-            data = c.fetch(c.search(["ALL"]), ["FLAGS"])
-            return [set(data[uid][b"FLAGS"]) - {b"\\Recent"} for uid in sorted(data)]
-
-        return await asyncio.to_thread(self._run, go)
-
-    async def empty(self) -> None:
-        def go(c: IMAPClient) -> None:
-            for folder in ("INBOX", PROCESSED):
-                if c.folder_exists(folder):
-                    c.select_folder(folder)
-                    uids = c.search(["ALL"])
-                    if uids:
-                        c.delete_messages(uids)
-                        c.expunge()
-
-        await asyncio.to_thread(self._run, go)
-
-
 @pytest.fixture
 async def mailbox(dovecot: Dovecot) -> Mailbox:
     box = Mailbox(dovecot.port)
-    await box.empty()
+    await box.empty(("INBOX", PROCESSED))
     return box
 
 
@@ -128,16 +80,11 @@ async def poller(dovecot: Dovecot, intake: Intake) -> AsyncIterator[ImapPoller]:
     await p.close()
 
 
-async def count(engine: AsyncEngine, model: type = Message) -> int:
-    async with make_sessionmaker(engine)() as session:
-        return int((await session.execute(select(func.count()).select_from(model))).scalar_one())
-
-
 async def wait_count(engine: AsyncEngine, n: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while (got := await count(engine)) < n:
-        assert time.monotonic() < deadline, f"{got} of {n} messages stored"
-        await asyncio.sleep(0.1)
+    async def stored() -> bool:
+        return await count(engine, Message) >= n
+
+    await until(stored, f"{n} message(s) stored", timeout)
 
 
 async def test_new_mail_is_stored_then_flagged_seen_even_if_read_first(
@@ -165,7 +112,7 @@ async def test_a_message_whose_commit_fails_stays_unseen(
 ) -> None:
     await mailbox.append(fixture("gmail_html_only"))
     dead = make_engine("postgresql+asyncpg://postgres@127.0.0.1:1/nowhere")
-    intake_down = Intake(uow_of(dead), load_config().rules, "ru", lambda: NOW)
+    intake_down = Intake(uow_of(dead), load_config(environ={}).rules, "ru", lambda: NOW)
     down = ImapPoller(settings(dovecot.port), intake_down.receive, OWN)
     try:
         with pytest.raises(StorageUnavailable):
@@ -197,7 +144,7 @@ async def test_restarting_the_poller_stores_nothing_twice(
     finally:
         await second.close()
     assert await mailbox.flags() == [{SEEN}, {SEEN}]
-    assert await count(engine) == 1
+    assert await count(engine, Message) == 1
     assert await count(engine, Outbox) == 1
 
 
@@ -233,19 +180,19 @@ async def test_gateway_polls_with_idle(
     async with TestClient(TestServer(app)):
         await mailbox.append(fixture("outlook_cp1251_qp"))
         await wait_count(engine, 1)
-        await asyncio.sleep(1)  # in IDLE now
+        await until(dovecot.idling, "the poller waiting in IDLE")
         await mailbox.append(fixture("mailru_koi8r_base64"))
         await wait_count(engine, 2)
     assert await mailbox.flags() == [{SEEN}, {SEEN}]
 
 
 async def test_polls_when_the_server_has_no_idle(intake: Intake, engine: AsyncEngine) -> None:
-    server = Dovecot(extra="imap_capability = IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS")
+    server = Dovecot(idle=False)
     server.start()
     p = ImapPoller(settings(server.port, poll_seconds=0.3), intake.receive, OWN)
     task = asyncio.create_task(p.run_forever())
     try:
-        await asyncio.sleep(0.5)
+        await until(server.sessions, "the poller logged in")  # mail comes after its first pass
         await Mailbox(server.port).append(fixture("gmail_html_only"))
         await wait_count(engine, 1)
     finally:
@@ -256,7 +203,7 @@ async def test_polls_when_the_server_has_no_idle(intake: Intake, engine: AsyncEn
 
 
 async def test_survives_the_server_going_away_and_coming_back(
-    intake: Intake, engine: AsyncEngine
+    intake: Intake, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     server = Dovecot()
     server.start()
@@ -267,7 +214,8 @@ async def test_survives_the_server_going_away_and_coming_back(
         await box.append(fixture("outlook_cp1251_qp"))
         await wait_count(engine, 1)
         await asyncio.to_thread(server.stop)
-        await asyncio.sleep(1.5)  # the poller notices and retries meanwhile
+        # the poller notices, and retries meanwhile
+        await until(lambda: any("retrying" in r.getMessage() for r in caplog.records))
         await asyncio.to_thread(server.start)
         await box.append(fixture("mailru_koi8r_base64"))
         await wait_count(engine, 2, timeout=40)
@@ -294,7 +242,7 @@ async def test_the_folder_state_is_kept_in_the_database_across_restarts(
     # while no gateway runs, a person reads a new mail and marks the old one unread again
     await mailbox.append(fixture("mailru_koi8r_base64"), flags=(SEEN,))
     await asyncio.to_thread(
-        mailbox._run,
+        mailbox.run,
         lambda c: (c.select_folder("INBOX"), c.remove_flags([state.last_uid], [SEEN])),
     )
     second = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
@@ -302,7 +250,7 @@ async def test_the_folder_state_is_kept_in_the_database_across_restarts(
         assert await second.poll_once() == 1  # the new one; the old one is not fetched again
     finally:
         await second.close()
-    assert await count(engine) == 2
+    assert await count(engine, Message) == 2
 
 
 async def test_a_mail_failing_again_and_again_is_quarantined_and_the_rest_go_on(
@@ -322,7 +270,7 @@ async def test_a_mail_failing_again_and_again_is_quarantined_and_the_rest_go_on(
         for _ in range(2):
             with pytest.raises(ValueError):
                 await p.poll_once()
-        assert await count(engine) == 0  # stuck on it, counted
+        assert await count(engine, Message) == 0  # stuck on it, counted
         assert await p.poll_once() == 1  # third failure: quarantined, the next one stored
         assert await p.poll_once() == 0
     finally:

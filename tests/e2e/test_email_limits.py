@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.bootstrap import SMTP_SERVER, init_app
 from gateway.config import load_config
 from tests.e2e.test_email_smtp import mail_env
+from tests.support.waiting import until
 
 
 async def greeting(port: int) -> tuple[bytes, asyncio.StreamWriter]:
@@ -29,8 +30,16 @@ async def test_sessions_beyond_smtp_max_sessions_get_421(engine: AsyncEngine) ->
         assert third.startswith(b"421 ")
         c.close()
         a.close()
-        await asyncio.sleep(0.2)  # the server sees the close
-        again, d = await greeting(port)
-        assert again.startswith(b"220")
-        for w in (b, d):
+        opened: list[asyncio.StreamWriter] = []
+
+        async def welcomed() -> bool:  # once the server has seen a close, a session is free
+            again, d = await greeting(port)
+            opened.append(d)
+            if not again.startswith(b"220"):
+                assert again.startswith(b"421 "), again
+                d.close()
+            return again.startswith(b"220")
+
+        await until(welcomed, "a session freed by the close")
+        for w in (b, *opened):
             w.close()

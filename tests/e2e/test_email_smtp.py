@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email_mime import to_inbound
@@ -23,8 +23,9 @@ from gateway.service.outbox import OutboxWorker
 from storage.db import Database, make_engine, make_sessionmaker
 from storage.models import Outbox
 from tests.e2e.conftest import ACCOUNTS, API_TOKEN, ENV, HISTORY, NOW
-from tests.e2e.mail import Sink, send_mail, smtp_dialogue, start_sink
 from tests.helpers import seed
+from tests.support.db import count
+from tests.support.mail import Sink, customer_mail, send_mail, smtp_dialogue, start_sink
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -45,8 +46,7 @@ class Gateway:
         return (await resp.json())["items"]
 
     async def outbox_rows(self) -> int:
-        async with make_sessionmaker(self.engine)() as session:
-            return int((await session.execute(select(func.count(Outbox.id)))).scalar_one())
+        return await count(self.engine, Outbox)
 
 
 def mail_env(sink_port: int) -> dict[str, str]:
@@ -72,22 +72,6 @@ async def gateway(engine: AsyncEngine) -> AsyncIterator[Gateway]:
         yield Gateway(client, port, sink, engine)
     sink_server.close()
     await sink_server.wait_closed()
-
-
-def simple(
-    subject: str, body: str = "", sender: str = "ivan@example.net", msgid: str = ""
-) -> bytes:
-    headers = [
-        f"From: Ivan <{sender}>",
-        "To: readings@example.org",
-        f"Subject: {subject}",
-        "MIME-Version: 1.0",
-        "Content-Type: text/plain; charset=utf-8",
-        "Content-Transfer-Encoding: 8bit",
-    ]
-    if msgid:
-        headers.append(f"Message-ID: {msgid}")
-    return ("\r\n".join(headers) + "\r\n\r\n" + body + "\r\n").encode()
 
 
 async def test_reading_by_mail_is_stored_then_250_and_answered_in_thread(gateway: Gateway) -> None:
@@ -126,7 +110,7 @@ async def test_reply_to_a_reply_keeps_the_references_chain(gateway: Gateway) -> 
 
 
 async def test_repeat_of_a_message_id_stores_and_answers_once(gateway: Gateway) -> None:
-    raw = simple("1234567 5123 2010", msgid="<same@example.net>")
+    raw = customer_mail("1234567 5123 2010", msgid="<same@example.net>")
     await send_mail(gateway.smtp_port, raw, TO)
     await send_mail(gateway.smtp_port, raw, TO)
     assert len(await gateway.messages(channel="email")) == 1
@@ -136,7 +120,9 @@ async def test_repeat_of_a_message_id_stores_and_answers_once(gateway: Gateway) 
 
 async def test_unknown_recipient_is_550(gateway: Gateway) -> None:
     with pytest.raises(smtplib.SMTPRecipientsRefused) as e:
-        await send_mail(gateway.smtp_port, simple("1234567 5123 2010"), ["nobody@example.org"])
+        await send_mail(
+            gateway.smtp_port, customer_mail("1234567 5123 2010"), ["nobody@example.org"]
+        )
     code, _ = e.value.recipients["nobody@example.org"]
     assert code == 550
     assert await gateway.messages(channel="email") == []
@@ -144,14 +130,14 @@ async def test_unknown_recipient_is_550(gateway: Gateway) -> None:
 
 async def test_known_and_unknown_recipient_stores_once(gateway: Gateway) -> None:
     refused = await send_mail(
-        gateway.smtp_port, simple("1234567 5123 2010"), ["nobody@example.org", *TO]
+        gateway.smtp_port, customer_mail("1234567 5123 2010"), ["nobody@example.org", *TO]
     )
     assert refused["nobody@example.org"][0] == 550
     assert len(await gateway.messages(channel="email")) == 1
 
 
 async def test_too_large_is_552_at_mail_from_and_at_data(gateway: Gateway) -> None:
-    big = simple("1234567 5123 2010", body=("x" * 70 + "\r\n") * (MAX_SIZE // 70 + 1))
+    big = customer_mail("1234567 5123 2010", body=("x" * 70 + "\r\n") * (MAX_SIZE // 70 + 1))
     with pytest.raises(smtplib.SMTPSenderRefused) as e:
         await send_mail(gateway.smtp_port, big, TO)  # smtplib announces SIZE=
     assert e.value.smtp_code == 552
@@ -164,17 +150,19 @@ async def test_too_large_is_552_at_mail_from_and_at_data(gateway: Gateway) -> No
     "name", ["auto_reply_vacation", "bounce_mailer_daemon", "newsletter_bulk", "from_our_gateway"]
 )
 async def test_auto_mail_is_stored_but_never_answered(gateway: Gateway, name: str) -> None:
+    """Issue 17, item 6: auto-generated mail is stored with reason auto_reply, its digits
+    are never taken as a reading, and it gets no reply."""
     raw = (FIXTURES / f"{name}.eml").read_bytes()
     await send_mail(gateway.smtp_port, raw, TO)
     [msg] = await gateway.messages(channel="email")
-    assert msg["status"] in ("accepted", "rejected", "review")
+    assert (msg["status"], msg["reason"], msg["readings"]) == ("rejected", "auto_reply", [])
     assert await gateway.outbox_rows() == 0
 
 
-async def test_bounce_with_null_envelope_sender_is_not_answered(gateway: Gateway) -> None:
-    await send_mail(gateway.smtp_port, simple("1234567 5123 2010"), TO, mail_from="")
+async def test_bounce_with_null_envelope_sender_is_not_read_nor_answered(gateway: Gateway) -> None:
+    await send_mail(gateway.smtp_port, customer_mail("1234567 5123 2010"), TO, mail_from="")
     [msg] = await gateway.messages(channel="email")
-    assert msg["status"] == "accepted"
+    assert (msg["status"], msg["reason"], msg["readings"]) == ("rejected", "auto_reply", [])
     assert await gateway.outbox_rows() == 0
 
 
@@ -190,7 +178,7 @@ async def test_bounce_with_null_envelope_sender_is_not_answered(gateway: Gateway
 async def test_reply_goes_to_reply_to_else_the_envelope_sender(
     gateway: Gateway, reply_to: str | None, mail_from: str, expected: str
 ) -> None:
-    raw = simple("1234567 5123 2010", sender="spoofed@victim.example")
+    raw = customer_mail("1234567 5123 2010", sender="spoofed@victim.example")
     if reply_to:
         raw = f"Reply-To: {reply_to}\r\n".encode() + raw
     await send_mail(gateway.smtp_port, raw, TO, mail_from=mail_from)
@@ -238,7 +226,7 @@ async def test_database_down_means_451_and_the_mta_keeps_the_mail() -> None:
         async with TestClient(TestServer(app)):
             port = app[SMTP_SERVER].sockets[0].getsockname()[1]
             with pytest.raises(smtplib.SMTPDataError) as e:
-                await send_mail(port, simple("1234567 5123 2010"), TO)
+                await send_mail(port, customer_mail("1234567 5123 2010"), TO)
             assert e.value.smtp_code == 451
     finally:
         await dead.dispose()

@@ -15,7 +15,7 @@ from gateway.config import load_config
 from storage.db import make_engine
 from tests.conftest import PG_ADMIN_URL, Databases, _pg_admin
 from tests.e2e.conftest import ENV, GENERIC_SECRET
-from tests.process import signed_sms
+from tests.support.signing import signed_sms
 
 
 async def test_too_many_connections_is_503_retry_later(databases: Databases) -> None:

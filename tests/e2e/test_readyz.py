@@ -1,4 +1,9 @@
-"""``/readyz`` tells whether the database answers, within a bound, and nothing more."""
+"""``/readyz`` tells whether the database answers, within a bound, and nothing more.
+
+The bound is shown without a wall-clock limit (a busy machine would make one flaky): the
+database never answers, so a 503 can only come from the check giving up at its timeout,
+which it does no sooner than that timeout; a check without one hangs, and the global test
+timeout fails it."""
 
 from __future__ import annotations
 
@@ -48,4 +53,5 @@ async def test_database_that_never_answers_is_unavailable_within_the_bound(monke
             w.close()
         server.close()
     assert status == 503 and body == {"status": "unavailable"}
-    assert took < 3
+    assert silent, "the check never reached the database"
+    assert took >= 1.0  # it waited for the database as long as READY_TIMEOUT, then gave up

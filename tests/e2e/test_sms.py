@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from twilio.request_validator import RequestValidator
 
 from tests.e2e.conftest import API_TOKEN, GENERIC_SECRET, TWILIO_TOKEN, TWILIO_URL
+from tests.support.signing import signed_headers, twilio_signature
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -25,16 +23,13 @@ async def post_twilio(client: TestClient, sid: str, body: str, token: str = TWIL
         "AccountSid": "AC123",
         "NumMedia": "0",
     }
-    signature = RequestValidator(token).compute_signature(TWILIO_URL, form)
-    return await client.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": signature})
+    signed = {"X-Twilio-Signature": twilio_signature(token, TWILIO_URL, form)}
+    return await client.post("/sms/twilio", data=form, headers=signed)
 
 
 async def post_generic(client: TestClient, payload: Any, secret: str = GENERIC_SECRET):  # type: ignore[no-untyped-def]
     raw = json.dumps(payload, ensure_ascii=False).encode()
-    sig = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
-    return await client.post(
-        "/sms/inbound", data=raw, headers={"X-Signature": sig, "Content-Type": "application/json"}
-    )
+    return await client.post("/sms/inbound", data=raw, headers=signed_headers(secret, raw))
 
 
 async def messages(client: TestClient, **query: str) -> list[dict[str, Any]]:
@@ -104,36 +99,43 @@ async def test_generic_forged_signature_is_403_and_stores_nothing(client) -> Non
     ],
 )
 async def test_generic_malformed_bodies_get_4xx_with_a_message(client, raw, status) -> None:
-    sig = "sha256=" + hmac.new(GENERIC_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    resp = await client.post("/sms/inbound", data=raw, headers={"X-Signature": sig})
+    resp = await client.post("/sms/inbound", data=raw, headers=signed_headers(GENERIC_SECRET, raw))
     assert resp.status == status
     assert (await resp.json())["error"]
     assert await messages(client) == []
 
 
+# reason, text, status, and what the reply must say: the fault named with what was typed
 REASON_CASES = [
-    ("empty", "", "rejected"),
-    ("no_uin", "привет", "rejected"),
-    ("unknown_uin", "9999999 1 2", "rejected"),
-    ("account_closed", "2222222 5", "rejected"),
-    ("reading_count_mismatch", "1234567 5123", "rejected"),
-    ("not_a_number", "1234567 5123 пять", "rejected"),
-    ("too_many_digits", "1234567 123456 2010", "rejected"),
-    ("too_many_decimals", "7654321 104.12345 41", "rejected"),
-    ("decreasing", "1234567 4000 2010", "rejected"),
-    ("implausible_jump", "1234567 09000 02010", "review"),
-    ("meter_verification_expired", "3333333 150", "rejected"),
-    ("ambiguous", "1234567 5123,201", "review"),  # 5123.201? or 5123 and 201 without a space?
-]
+    ("empty", "", "rejected", "Сообщение пустое."),
+    ("no_uin", "привет", "rejected", "Не найден УИН."),
+    ("unknown_uin", "9999999 1 2", "rejected", "Лицевой счёт с УИН 9999999 не найден."),
+    ("account_closed", "2222222 5", "rejected", "Лицевой счёт закрыт"),
+    ("reading_count_mismatch", "1234567 5123", "rejected", "Показаний в сообщении: 1, а нужно 2"),
+    ("not_a_number", "1234567 5123 пять", "rejected", "Не удалось прочитать «пять»"),
+    ("too_many_digits", "1234567 123456 2010", "rejected",
+     "Показание 123456 (электроэнергия T1) длиннее, чем на счётчике"),
+    ("too_many_decimals", "7654321 104.12345 41", "rejected",
+     "В показании 104.12345 (ХВС) слишком много цифр после запятой, допустимо: 3."),
+    ("decreasing", "1234567 4000 2010", "rejected",
+     "Показание 4000 (электроэнергия T1) меньше предыдущего принятого."),
+    ("implausible_jump", "1234567 09000 02010", "review", "Расход намного больше обычного"),
+    ("meter_verification_expired", "3333333 150", "rejected",
+     "Истёк срок поверки счётчика (электроэнергия)"),
+    # 5123.201? or 5123 and 201 without a space?
+    ("ambiguous", "1234567 5123,201", "review", "Показание «5123,201» можно прочитать по-разному"),
+]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("reason", "text", "status"), REASON_CASES, ids=[c[0] for c in REASON_CASES]
+    ("reason", "text", "status", "says"), REASON_CASES, ids=[c[0] for c in REASON_CASES]
 )
-async def test_every_reason_code_is_reachable(client, reason, text, status) -> None:
+async def test_every_reason_code_is_reachable(client, reason, text, status, says) -> None:
     body = await (await post_generic(client, {"id": reason, "from": "+7999", "text": text})).json()
     assert (body["status"], body["reason"]) == (status, reason)
-    assert body["reply"]
+    assert says in body["reply"], body["reply"]
+    if status == "rejected":  # nothing of the account's stored readings is told
+        assert "5000" not in body["reply"] and "1975" not in body["reply"]
 
 
 async def test_rate_limited_sender_is_answered_and_others_are_not_delayed(client) -> None:

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
-from twilio.request_validator import RequestValidator
 
 from storage.db import make_sessionmaker
 from storage.models import Message
 from tests.e2e.conftest import GENERIC_SECRET, TWILIO_TOKEN, TWILIO_URL
 from tests.e2e.test_sms import messages
+from tests.support.signing import signature, signed_headers, twilio_signature
 
 
 async def raw_post(client: TestClient, path: str, headers: dict[str, str], pieces: list[bytes]):  # type: ignore[no-untyped-def]
@@ -38,8 +36,7 @@ async def raw_post(client: TestClient, path: str, headers: dict[str, str], piece
 
 async def test_generic_body_in_two_tcp_pieces_is_verified_whole(client) -> None:
     raw = json.dumps({"id": "split-1", "from": "+7999", "text": "1234567 05123 02010"}).encode()
-    sig = "sha256=" + hmac.new(GENERIC_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    headers = {"X-Signature": sig, "Content-Type": "application/json"}
+    headers = signed_headers(GENERIC_SECRET, raw)
     status, body = await raw_post(client, "/sms/inbound", headers, [raw[:20], raw[20:]])
     assert status == 200, body
     assert json.loads(body)["status"] == "accepted"
@@ -48,8 +45,8 @@ async def test_generic_body_in_two_tcp_pieces_is_verified_whole(client) -> None:
 
 async def test_generic_oversized_body_in_pieces_is_413(client) -> None:
     raw = b"x" * (64 * 1024 + 10)
-    sig = "sha256=" + hmac.new(GENERIC_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    status, _ = await raw_post(client, "/sms/inbound", {"X-Signature": sig}, [raw[:100], raw[100:]])
+    sig = {"X-Signature": signature(GENERIC_SECRET, raw)}
+    status, _ = await raw_post(client, "/sms/inbound", sig, [raw[:100], raw[100:]])
     assert status == 413
 
 
@@ -74,8 +71,8 @@ async def test_non_ascii_signature_headers_are_403_not_500(client) -> None:
 
 
 async def post_twilio_form(client: TestClient, form: dict[str, str]):  # type: ignore[no-untyped-def]
-    signature = RequestValidator(TWILIO_TOKEN).compute_signature(TWILIO_URL, form)
-    return await client.post("/sms/twilio", data=form, headers={"X-Twilio-Signature": signature})
+    signed = {"X-Twilio-Signature": twilio_signature(TWILIO_TOKEN, TWILIO_URL, form)}
+    return await client.post("/sms/twilio", data=form, headers=signed)
 
 
 async def stored_meta(engine: AsyncEngine) -> list[dict[str, Any] | None]:

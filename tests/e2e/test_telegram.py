@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import OUTBOX, init_app, telegram_settings
@@ -21,6 +21,7 @@ from storage.models import Message, Outbox, Reading, TelegramChat
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW
 from tests.e2e.fake_telegram import CHAT, PHOTO, TOKEN, FakeBotApi, message_update
 from tests.helpers import seed
+from tests.support.db import count
 
 SECRET = "webhook-secret"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -65,8 +66,7 @@ class Bot:
             return list((await s.execute(select(model))).scalars())
 
     async def count(self, model: Any) -> int:
-        async with make_sessionmaker(self.engine)() as s:
-            return int((await s.execute(select(func.count()).select_from(model))).scalar_one())
+        return await count(self.engine, model)
 
 
 @pytest.fixture

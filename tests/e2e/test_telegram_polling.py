@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.bootstrap import init_app
@@ -16,11 +15,11 @@ from tests.e2e.conftest import ACCOUNTS, HISTORY, NOW
 from tests.e2e.fake_telegram import FakeBotApi, message_update
 from tests.e2e.test_telegram import telegram_env
 from tests.helpers import seed
+from tests.support.db import count
 
 
 async def count_messages(engine: AsyncEngine) -> int:
-    async with make_sessionmaker(engine)() as s:
-        return int((await s.execute(select(func.count()).select_from(Message))).scalar_one())
+    return await count(engine, Message)
 
 
 # SQLite serves one gateway process by construction (its lock is always granted)

@@ -8,14 +8,11 @@ import asyncio
 import os
 import re
 import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.domain.staff import Role
 from gateway.service.staff import add_staff
@@ -23,15 +20,10 @@ from storage.db import make_sessionmaker
 from storage.models import Message, Reading
 from tests.conftest import Databases, clean
 from tests.helpers import meter, seed, uow_of
-from tests.process import (
-    ROOT,
-    children_of,
-    connections_held,
-    free_port,
-    signed_sms,
-    start_gateway,
-    wait_ready,
-)
+from tests.support.db import count
+from tests.support.gateway import Gateway, children_of, connections_held, run_cli
+from tests.support.signing import signed_sms
+from tests.support.waiting import until
 
 SECRET = "workers-secret"
 PASSWORD = "correct horse battery"
@@ -42,7 +34,6 @@ ENV = {
     "METER_GATEWAY_SMTP_ENABLED": "true",  # worker 0 alone listens
     "METER_GATEWAY_SMTP_PORT": "0",
 }
-BOUND = 15.0  # seconds from SIGTERM to the parent's exit
 
 
 async def postgresql(databases: Databases) -> tuple[str, object]:
@@ -52,36 +43,33 @@ async def postgresql(databases: Databases) -> tuple[str, object]:
     return await databases.url("postgresql"), make_sessionmaker(engine)
 
 
-async def start(tmp_path: Path, url: str) -> tuple[subprocess.Popen[bytes], int, list[int]]:
-    port = free_port()
-    proc = start_gateway(tmp_path, port, url, ENV, args=["--workers", "2"])
-    await wait_ready(port)
-    for _ in range(100):
-        workers = children_of(proc.pid)
-        if len(workers) == 2:
-            return proc, port, workers
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"expected 2 workers, found {children_of(proc.pid)}")
+async def start(tmp_path: Path, url: str) -> tuple[Gateway, list[int]]:
+    gateway = Gateway(tmp_path, url, ENV, args=["--workers", "2"]).start()
+    await gateway.ready()
+
+    def two_workers() -> list[int] | None:
+        workers = children_of(gateway.pid)
+        return workers if len(workers) == 2 else None
+
+    return gateway, await until(two_workers, "2 workers")
 
 
 async def both_serve(port: int, workers: list[int]) -> dict[int, int]:
     """Open 16 connections at once, keep them open, see which worker holds each; retried
     while the second worker may still be starting."""
-    held: dict[int, int] = {}
-    for _ in range(20):
-        connector = aiohttp.TCPConnector(limit=16)
-        async with aiohttp.ClientSession(connector=connector) as session:
+    connector = aiohttp.TCPConnector(limit=16)
+    async with aiohttp.ClientSession(connector=connector) as session:
 
-            async def ready() -> int:
-                async with session.get(f"http://127.0.0.1:{port}/readyz") as r:
-                    return r.status
+        async def ready() -> int:
+            async with session.get(f"http://127.0.0.1:{port}/readyz") as r:
+                return r.status
 
+        async def every_worker_holds_one() -> dict[int, int] | None:
             assert set(await asyncio.gather(*(ready() for _ in range(16)))) == {200}
             held = connections_held(port, workers)
-        if all(held.values()):
-            return held
-        await asyncio.sleep(0.5)
-    raise AssertionError(f"not every worker took connections: {held}")
+            return held if all(held.values()) else None
+
+        return await until(every_worker_holds_one, "every worker taking connections", 60, 0.5)
 
 
 async def send_all(port: int) -> dict[str, tuple[int, int]]:
@@ -135,25 +123,14 @@ def dead(pid: int) -> bool:
         return True
 
 
-async def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> tuple[int, float]:
-    start = time.monotonic()
-    proc.send_signal(sig)
-    try:
-        code = await asyncio.to_thread(proc.wait, BOUND)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    return code, time.monotonic() - start
-
-
 async def test_two_workers_share_the_port_store_once_and_stop_together(
     tmp_path: Path, databases: Databases
 ) -> None:
     url, sessions = await postgresql(databases)
     await seed(sessions, [meter(str(1000000 + i), "E-1") for i in range(N)])
     await add_staff(uow_of(sessions), "rita", PASSWORD, Role.REVIEWER, datetime.now(UTC))
-    proc, port, workers = await start(tmp_path, url)
+    gateway, workers = await start(tmp_path, url)
+    port = gateway.port
     try:
         held = await both_serve(port, workers)
         assert sum(held.values()) == 16
@@ -162,17 +139,16 @@ async def test_two_workers_share_the_port_store_once_and_stop_together(
         # no session secret configured: the workers still share one cookie key
         assert await staff_session_holds_on_every_worker(port) == [200] * 16
     finally:
-        code, took = await stop(proc)
+        code = await gateway.stop()  # waited for, with a deadline; its log has no traceback
     assert {status for status, _ in first.values()} == {200}
     assert again == first  # the same message ids: the retries stored nothing new
     async with sessions() as s:
-        messages = (await s.execute(select(func.count()).select_from(Message))).scalar_one()
-        readings = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
         statuses = set((await s.execute(select(Message.status))).scalars())
+    messages, readings = await count(sessions, Message), await count(sessions, Reading)
     assert (messages, readings, statuses) == (N, N, {"accepted"})
-    assert (code, took < BOUND) == (0, True)
+    assert code == 0
     assert all(gone(pid) for pid in workers), [p for p in workers if not gone(p)]
-    log = (tmp_path / "gateway.log").read_text()
+    log = gateway.log_text()
     assert log.count("SMTP intake listening") == 1, "SMTP must be in one worker only"
 
 
@@ -180,45 +156,26 @@ async def test_a_worker_that_dies_stops_the_gateway_with_exit_1(
     tmp_path: Path, databases: Databases
 ) -> None:
     url, _ = await postgresql(databases)
-    proc, port, workers = await start(tmp_path, url)
-    try:
-        os.kill(workers[1], signal.SIGKILL)
-        code = await asyncio.to_thread(proc.wait, BOUND)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    gateway, workers = await start(tmp_path, url)
+    os.kill(workers[1], signal.SIGKILL)
+    code = await gateway.stop(sig=0)  # no signal: waited for as it exits by itself
     assert code == 1
     assert all(gone(pid) for pid in workers)
-    assert "exited with -9" in (tmp_path / "gateway.log").read_text()
+    assert "exited with -9" in gateway.log_text()
 
 
 async def test_killing_the_parent_stops_the_workers(tmp_path: Path, databases: Databases) -> None:
     url, _ = await postgresql(databases)
-    proc, port, workers = await start(tmp_path, url)
-    proc.kill()
-    proc.wait()
-    for _ in range(int(BOUND * 10)):
-        if all(dead(pid) for pid in workers):
-            break
-        await asyncio.sleep(0.1)
-    assert all(dead(pid) for pid in workers), "a worker outlived its parent"
+    gateway, workers = await start(tmp_path, url)
+    assert gateway.proc is not None
+    gateway.proc.kill()
+    await gateway.wait()
+    await until(lambda: all(dead(pid) for pid in workers), "the workers ending with their parent")
 
 
 def test_workers_on_sqlite_are_refused_with_one_line(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
-    env |= {
-        "PYTHONPATH": str(ROOT),
-        "METER_GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'g.sqlite3'}",
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "run", "--workers", "2"],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'g.sqlite3'}"
+    done = run_cli("run", "--workers", "2", db_url=db_url, cwd=tmp_path)
     assert done.returncode == 1
     assert done.stderr.splitlines() == [
         "meter-gateway: error: --workers needs PostgreSQL (database.url is SQLite)"

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from decimal import Decimal
@@ -16,6 +13,7 @@ from pydantic import ValidationError
 
 from gateway.config import Config, ConfigError, env_variables, load_config
 from gateway.domain.rules import Rules
+from tests.support.gateway import run_cli
 
 ROOT = Path(__file__).parents[2]
 
@@ -442,14 +440,7 @@ def test_bad_file_is_one_line(tmp_path: Path, content: str | None, message: str)
     ids=["timezone", "negative-cutoff-day"],
 )
 def test_cli_prints_one_line_and_exits_1(tmp_path: Path, content: str, message: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("METER_GATEWAY_")}
-    done = subprocess.run(
-        [sys.executable, "-m", "gateway", "parse", "x", "--config", str(_toml(tmp_path, content))],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    done = run_cli("parse", "x", "--config", str(_toml(tmp_path, content)))
     assert (done.returncode, done.stdout, done.stderr) == (
         1,
         "",

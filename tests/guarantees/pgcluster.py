@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process import free_port
+from tests.support.ports import free_port
 
 
 def _bin(name: str) -> str:

@@ -8,10 +8,8 @@ before the outage go out."""
 from __future__ import annotations
 
 import asyncio
-import smtplib
 from collections import Counter
 from collections.abc import Iterator
-from email.message import EmailMessage
 from pathlib import Path
 
 import aiohttp
@@ -20,13 +18,16 @@ from sqlalchemy import func, select
 
 from storage.db import make_engine, make_sessionmaker, upgrade
 from storage.models import Message, Reading
-from tests.e2e.dovecot import Dovecot
-from tests.e2e.mail import send_mail
-from tests.e2e.test_email_imap import Mailbox
-from tests.guarantees.outside import Provider
 from tests.guarantees.pgcluster import Cluster
 from tests.helpers import meter, seed
-from tests.process import free_port, signed_sms, start_gateway, wait_ready
+from tests.support.db import count
+from tests.support.dovecot import Dovecot, Mailbox
+from tests.support.fakes import SmsProvider
+from tests.support.gateway import Gateway
+from tests.support.mail import customer_mail, smtp_answer
+from tests.support.ports import free_port
+from tests.support.signing import signed_sms
+from tests.support.waiting import until
 
 SECRET = "outage-secret"
 N = 90
@@ -50,13 +51,8 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 def mail(uin: str, message_id: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = f"customer-{message_id}@example.net"
-    m["To"] = "readings@example.org"
-    m["Subject"] = "readings"
-    m["Message-ID"] = f"<{message_id}@example.net>"
-    m.set_content(f"{uin} 00123\n")
-    return m.as_bytes()
+    sender = f"customer-{message_id}@example.net"
+    return customer_mail("readings", f"{uin} 00123", sender, f"<{message_id}@example.net>")
 
 
 class Load:
@@ -94,14 +90,6 @@ class Load:
                 await asyncio.sleep(0.1)  # a real provider waits longer; the test cannot
 
 
-async def smtp_answer(port: int, raw: bytes) -> int:
-    try:
-        await send_mail(port, raw, ["readings@example.org"])
-    except smtplib.SMTPResponseException as e:
-        return e.smtp_code
-    return 250
-
-
 async def test_the_database_crashes_under_load_and_comes_back(
     tmp_path: Path, cluster: Cluster, dovecot: Dovecot
 ) -> None:
@@ -110,9 +98,9 @@ async def test_the_database_crashes_under_load_and_comes_back(
     sessions = make_sessionmaker(engine)
     await seed(sessions, [meter(uin, "E-1") for uin in UINS])
     await engine.dispose()
-    provider = Provider()
-    runner, send_url = await provider.start()
-    port, smtp_port = free_port(), free_port()
+    provider = SmsProvider()
+    send_url = await provider.start()
+    smtp_port = free_port()
     env = {
         "METER_GATEWAY_SMS_GENERIC_SECRET": SECRET,
         "METER_GATEWAY_SMS_GENERIC_SEND_URL": send_url,
@@ -122,14 +110,14 @@ async def test_the_database_crashes_under_load_and_comes_back(
         "METER_GATEWAY_SMTP_PORT": str(smtp_port),
         **dovecot.gateway_env(),
     }
-    gateway = start_gateway(tmp_path, port, cluster.url, env)
+    gateway = Gateway(tmp_path, cluster.url, env).start()
+    port = gateway.port
     mailbox = Mailbox(dovecot.port)
     try:
-        await wait_ready(port)
+        await gateway.ready()
         load = Load(port)
         running = asyncio.create_task(load.run())
-        while len(load.acked) < N // 3:
-            await asyncio.sleep(0.01)
+        await until(lambda: len(load.acked) >= N // 3, f"{N // 3} SMS taken", interval=0.01)
         cluster.crash()
         acked_before = set(load.acked)
         # while it is down: mail by SMTP is deferred, mail in the mailbox stays there
@@ -137,30 +125,29 @@ async def test_the_database_crashes_under_load_and_comes_back(
         await mailbox.append(mail(UINS[N + 1], "imap-1"))
         async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{port}/readyz") as r:
             assert r.status == 503
-        await asyncio.sleep(2)
-        assert gateway.poll() is None  # still serving
-        assert load.codes[503] > 0 and len(load.acked) < N  # the load met the outage
+        await until(lambda: load.codes[503] > 0, "the load meeting the outage")
+        assert gateway.running() and len(load.acked) < N  # still serving, through it
         cluster.start()
         await asyncio.wait_for(running, 120)  # the provider's retries are taken
         assert await smtp_answer(smtp_port, mail(UINS[N], "smtp-1")) == 250  # MTA retry
         engine = make_engine(cluster.url)
         sessions = make_sessionmaker(engine)
-        for _ in range(300):  # the IMAP poller and the outbox carry on by themselves
-            async with sessions() as s:
-                imap = await s.execute(select(func.count()).where(Message.channel == "email"))
-                if imap.scalar_one() == 2 and len(provider.keys) == N:
-                    break
-            await asyncio.sleep(0.1)
+        by_mail = select(func.count()).where(Message.channel == "email")
+
+        async def caught_up() -> bool:  # the IMAP poller and the outbox carry on by themselves
+            return await count(sessions, by_mail) == 2 and provider.replied() == N
+
+        await until(caught_up, "the IMAP mail stored and every SMS answered", 60)
     finally:
-        gateway.terminate()
-        gateway.wait(timeout=30)
-        await runner.cleanup()
+        await gateway.close()
+        await provider.close()
+    provider.check()
     assert set(load.codes) <= {200, 503}, load.codes  # never a 500, never a dropped socket
     assert load.without_retry_after == 0
     assert acked_before <= load.acked and len(load.acked) == N
     async with sessions() as s:
         rows = (await s.execute(select(Message.channel, Message.external_id, Message.status))).all()
-        readings = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
+    readings = await count(sessions, Reading)
     await engine.dispose()
     assert len(rows) == N + 2  # every SMS and both mails, once each
     assert len({(r.channel, r.external_id) for r in rows}) == N + 2

@@ -12,10 +12,8 @@ twice at once: one closes, the other is refused."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import time
 from collections import Counter
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -28,18 +26,14 @@ from channels.email_imap import LOCK_NAME
 from gateway.domain.periods import add_months, parse_period
 from storage.locks import lock_key
 from storage.models import Message, Outbox, Period, PeriodVolume, Reading
-from tests.e2e.dovecot import Dovecot
-from tests.e2e.mail import start_sink
-from tests.guarantees.outside import (
-    Provider,
-    append,
-    deliver_mail,
-    mail,
-    post_sms,
-    start_cli,
-)
 from tests.helpers import meter, seed
-from tests.process import free_port, start_gateway, wait_ready
+from tests.support.db import count
+from tests.support.dovecot import Dovecot, Mailbox
+from tests.support.fakes import SmsProvider, post_sms
+from tests.support.gateway import Gateway, start_cli
+from tests.support.mail import customer_mail, deliver_mail, start_sink
+from tests.support.ports import free_port
+from tests.support.waiting import until
 
 # the test is about several processes on one PostgreSQL: not run on SQLite
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
@@ -56,6 +50,10 @@ Sessions = async_sessionmaker[AsyncSession]
 def sms_text(i: int) -> str:
     """Most are readings; every fifth has no UIN (answered ``rejected``)."""
     return "hello" if i % 5 == 0 else f"{SMS_UIN + i} 00{i:03d}"
+
+
+def mail(sender: str, msgid: str, text: str) -> bytes:
+    return customer_mail(text, sender=sender, msgid=msgid, date=datetime.now(UTC))
 
 
 def imap_mail(k: int) -> bytes:
@@ -76,17 +74,13 @@ def past_period() -> tuple[str, list[tuple[str, str, int, date, str]]]:
     return period, history
 
 
-async def count(sessions: Sessions, stmt: object) -> int:
-    async with sessions() as s:
-        return int((await s.execute(stmt)).scalar_one())  # type: ignore[call-overload]
-
-
-async def until(sessions: Sessions, stmt: object, n: int, timeout: float = 45) -> None:
+async def until_counted(sessions: Sessions, stmt: object, n: int, timeout: float = 60) -> None:
     """Wait until ``stmt`` counts ``n`` (the bound is for a loaded machine)."""
-    deadline = time.monotonic() + timeout
-    while (got := await count(sessions, stmt)) != n:
-        assert time.monotonic() < deadline, f"counted {got}, waited for {n}"
-        await asyncio.sleep(0.1)
+
+    async def counted() -> bool:
+        return await count(sessions, stmt) == n
+
+    await until(counted, f"{stmt} to count {n}", timeout)
 
 
 async def someone_holds(engine: AsyncEngine, name: str) -> bool:
@@ -106,6 +100,7 @@ async def sms_traffic(ports: list[int]) -> None:
     connections each) and this test's engine fill PostgreSQL's default 100 connections, and
     the answers are 503 "retry later" (tested in tests/e2e/test_sms.py)."""
     in_flight = asyncio.Semaphore(IN_FLIGHT)
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
     async with aiohttp.ClientSession() as session:
 
         async def one(i: int) -> None:
@@ -115,9 +110,9 @@ async def sms_traffic(ports: list[int]) -> None:
         async def deliver(i: int) -> None:
             args = (SECRET, f"s{i}", f"+7900{i:07d}", sms_text(i))
             if i % 2 == 0:
-                got = await asyncio.gather(*(post_sms(session, p, *args) for p in ports))
+                got = await asyncio.gather(*(post_sms(session, p, *args) for p in urls))
             else:
-                first, other = (ports[0], ports[1]) if i // 2 % 2 else (ports[1], ports[0])
+                first, other = (urls[0], urls[1]) if i // 2 % 2 else (urls[1], urls[0])
                 got = [await post_sms(session, first, *args)]
                 if i % 3 == 0:
                     got.append(await post_sms(session, other, *args))
@@ -143,8 +138,8 @@ async def imap_traffic(sessions: Sessions, imap_port: int) -> None:
     """Half the mailbox waited for the gateways; the rest arrives once that half is stored
     (the poller is in IDLE then, see ``append``)."""
     taken = select(func.count()).where(Message.external_id.like("<imap-%"))
-    await until(sessions, taken, N_IMAP // 2)
-    await append(imap_port, [imap_mail(k) for k in range(N_IMAP // 2, N_IMAP)])
+    await until_counted(sessions, taken, N_IMAP // 2)
+    await Mailbox(imap_port).append_all([imap_mail(k) for k in range(N_IMAP // 2, N_IMAP)])
 
 
 async def close_twice(tmp_path: Path, db_url: str, engine: AsyncEngine, period: str) -> None:
@@ -176,13 +171,6 @@ async def close_twice(tmp_path: Path, db_url: str, engine: AsyncEngine, period: 
     )
 
 
-async def stop(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM: the gateway shuts down cleanly (its IMAP poller lets go of the lock). Waited
-    for in a thread: the provider and the sink in this loop keep answering meanwhile."""
-    proc.terminate()
-    await asyncio.to_thread(proc.wait, 30)
-
-
 async def test_two_gateways_store_decide_and_answer_every_message_once(
     tmp_path: Path, db_url: str, sessions: Sessions, engine: AsyncEngine
 ) -> None:
@@ -190,16 +178,16 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
     uins = [SMS_UIN + i for i in range(N_SMS)] + [SMTP_UIN + j for j in range(N_SMTP)]
     uins += [IMAP_UIN + k for k in range(N_IMAP + 1)] + [BILLED_UIN + b for b in range(N_BILLED)]
     await seed(sessions, [meter(str(u), "E-1") for u in uins], history)
-    provider = Provider()
-    runner, send_url = await provider.start()
+    provider = SmsProvider()
+    send_url = await provider.start()
     sink, sink_server = await start_sink()
     dovecot = Dovecot()
     dovecot.start()
-    procs: list[subprocess.Popen[bytes]] = []
+    mailbox = Mailbox(dovecot.port)
+    gateways: list[Gateway] = []
     try:
         # half the mailbox waits for the gateways, half arrives while they run
-        await append(dovecot.port, [imap_mail(k) for k in range(N_IMAP // 2)])
-        ports = [free_port(), free_port()]
+        await mailbox.append_all([imap_mail(k) for k in range(N_IMAP // 2)])
         smtp_ports = [free_port(), free_port()]
         for n in range(2):
             env = {
@@ -215,39 +203,43 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
                 "METER_GATEWAY_SMTP_OUT_PORT": str(sink.port),
                 **dovecot.gateway_env(),
             }
-            procs.append(start_gateway(tmp_path, ports[n], db_url, env, log=f"gateway{n}.log"))
-        await asyncio.gather(*(wait_ready(p) for p in ports))
+            gateways.append(Gateway(tmp_path, db_url, env, log=f"gateway{n}.log").start())
+        await asyncio.gather(*(g.ready() for g in gateways))
 
         await asyncio.gather(
-            sms_traffic(ports),
+            sms_traffic([g.port for g in gateways]),
             smtp_traffic(smtp_ports),
             imap_traffic(sessions, dovecot.port),
             close_twice(tmp_path, db_url, engine, period),
         )
         mails = N_SMTP + N_IMAP
         all_sent = select(func.count()).where(Outbox.status == "sent")
-        await until(sessions, all_sent, N_SMS + mails)
-        await asyncio.sleep(1.5)  # time for a second delivery of anything, were there one
+        await until_counted(sessions, all_sent, N_SMS + mails)
 
         # one process polls the mailbox (it holds the lock), the other stands by;
         # stopped, the first lets go and the other takes over
-        logs = [(tmp_path / f"gateway{n}.log").read_text() for n in range(2)]
-        pollers = [n for n in range(2) if IMAP_LOG in logs[n]]
+        pollers = [n for n in range(2) if IMAP_LOG in gateways[n].log_text()]
         assert len(pollers) == 1, f"gateways that polled the mailbox: {pollers}"
         poller = pollers[0]
         assert await someone_holds(engine, LOCK_NAME)
-        await stop(procs[poller])
-        await append(dovecot.port, [imap_mail(N_IMAP)])
-        await until(sessions, all_sent, N_SMS + mails + 1)
-        assert IMAP_LOG in (tmp_path / f"gateway{1 - poller}.log").read_text()
+        await gateways[poller].stop()
+        await mailbox.append_all([imap_mail(N_IMAP)])
+        await until_counted(sessions, all_sent, N_SMS + mails + 1)
+        assert IMAP_LOG in gateways[1 - poller].log_text()
+        # a later SMS, answered after everything above: a second delivery of any earlier
+        # reply would have come before this one's
+        async with aiohttp.ClientSession() as session:
+            args = (SECRET, f"s{N_SMS}", f"+7900{N_SMS:07d}", sms_text(N_SMS))
+            assert await post_sms(session, gateways[1 - poller].url, *args) is not None
+        await until(lambda: provider.replied() == N_SMS + 1, "the later SMS answered")
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                await stop(proc)
+        for gateway in gateways:
+            await gateway.close()
         dovecot.cleanup()
         sink_server.close()
         await sink_server.wait_closed()
-        await runner.cleanup()
+        await provider.close()
+    provider.check()
 
     # every message has one row, decided (none pending), with its one reading if accepted
     async with sessions() as s:
@@ -261,11 +253,11 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
         ).all()
         by_status = select(Outbox.status, func.count()).group_by(Outbox.status)
         outbox = (await s.execute(by_status)).all()
-    expected = {("sms", f"s{i}") for i in range(N_SMS)}
+    expected = {("sms", f"s{i}") for i in range(N_SMS + 1)}  # the later one too
     expected |= {("email", f"<smtp-{j}@example.net>") for j in range(N_SMTP)}
     expected |= {("email", f"<imap-{k}@example.net>") for k in range(N_IMAP + 1)}
     assert len(rows) == len(expected) and {(c, e) for c, e, _ in rows} == expected
-    rejected = sum(1 for i in range(N_SMS) if i % 5 == 0)
+    rejected = sum(1 for i in range(N_SMS + 1) if i % 5 == 0)
     assert Counter(status for *_, status in rows) == {
         "accepted": len(expected) - rejected,
         "rejected": rejected,
@@ -274,8 +266,8 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
     assert dict(outbox) == {"sent": len(expected)}
 
     # every reply went out once: no Idempotency-Key, no Message-ID delivered twice
-    assert len(provider.deliveries) == N_SMS and set(provider.deliveries.values()) == {1}
-    assert all(len(keys) == 1 for keys in provider.keys.values()) and len(provider.keys) == N_SMS
+    assert len(provider.deliveries) == N_SMS + 1 and set(provider.deliveries.values()) == {1}
+    assert all(len(k) == 1 for k in provider.keys.values()) and len(provider.keys) == N_SMS + 1
     assert all(len(texts) == 1 for texts in provider.texts.values())
     ids = Counter(m.message["Message-ID"] for m in sink.messages)
     assert len(ids) == N_SMTP + N_IMAP + 1 and set(ids.values()) == {1}
@@ -286,7 +278,8 @@ async def test_two_gateways_store_decide_and_answer_every_message_once(
 
     # the period was closed once: one volume per register, the period marked closed
     volumes = select(func.count()).where(PeriodVolume.period == period)
-    assert await count(sessions, volumes) == len(expected) + N_BILLED
+    registers = N_SMS + N_SMTP + N_IMAP + 1 + N_BILLED  # one meter, one zone each
+    assert await count(sessions, volumes) == registers
     status = select(Period.status).where(Period.period == period)
     async with sessions() as s:
         assert (await s.execute(status)).scalars().all() == ["closed"]

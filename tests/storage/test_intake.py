@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage
 from gateway.service.receive import Intake
 from storage.models import Message, Outbox, Reading
 from tests.helpers import meter, seed, uow_of
+from tests.support.db import count
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 HISTORY = [
@@ -29,11 +30,6 @@ async def make_intake(sessions, clock=lambda: NOW, **env: str) -> Intake:  # typ
     await seed(sessions, [meter("1234567", "E-1", zones=2)], HISTORY)
     config = load_config(environ=env)
     return Intake(uow_of(sessions), config.rules, config.language, clock)
-
-
-async def count(sessions, model) -> int:  # type: ignore[no-untyped-def]
-    async with sessions() as s:
-        return int((await s.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def test_accepted_reading_is_stored_with_consumption(sessions) -> None:

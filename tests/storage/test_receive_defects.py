@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 
 from gateway.aio import stop_tasks
 from gateway.bootstrap import resume_forever
@@ -14,6 +14,8 @@ from gateway.service.receive import Intake
 from storage.models import Outbox, Reading
 from tests.helpers import meter, seed, uow_of
 from tests.storage.test_intake import sms
+from tests.support.db import count, readings_refused
+from tests.support.waiting import until
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -25,7 +27,7 @@ async def test_one_meters_dense_history_does_not_hide_anothers(sessions) -> None
     history = [("5550001", "A", 1, start + timedelta(days=i), str(100 + i)) for i in range(400)]
     history.append(("5550001", "B", 1, date(2025, 8, 20), "1000"))
     await seed(sessions, [meter("5550001", "A"), meter("5550001", "B", position=2)], history)
-    config = load_config()
+    config = load_config(environ={})
     intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
     receipt = await intake.receive(sms("5550001 600 5"))
     assert (receipt.status, receipt.reason) == ("rejected", "decreasing")
@@ -35,7 +37,7 @@ async def test_a_pending_message_is_decided_once_under_concurrent_retries(sessio
     """A message left pending (a crash between storing and deciding) and then delivered
     again three times at once while the resume loop runs: its readings are stored once."""
     await seed(sessions, [meter("1234567", "E-1", zones=2)])
-    config = load_config()
+    config = load_config(environ={})
     intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
     message = sms("1234567 05123 02010", ext="crashed")
     async with intake.uow() as uow:
@@ -46,48 +48,51 @@ async def test_a_pending_message_is_decided_once_under_concurrent_retries(sessio
     )
     receipts = results[:3]
     assert {r.status for r in receipts} == {"accepted"}  # type: ignore[union-attr]
-    async with sessions() as s:
-        stored = (await s.execute(select(func.count()).select_from(Reading))).scalar_one()
-    assert stored == 2
+    assert await count(sessions, Reading) == 2
 
 
-async def test_pending_never_leaves_the_gateway_as_a_status(sessions) -> None:
+async def test_pending_never_leaves_the_gateway_as_a_status(sessions, engine) -> None:
     """A message whose decision failed is answered as taken for review, reason
     ``processing``, and decided later by the resume loop (SPEC section 3 has three
-    statuses)."""
+    statuses). The failure comes from the database: it refuses the message's readings
+    with an error that is not "unavailable"."""
     await seed(sessions, [meter("1234567", "E-1", zones=2)])
-    config = load_config()
-    broken = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
-
-    async def fail(*args: object) -> None:
-        raise RuntimeError("a bug while deciding")
-
-    broken._decide = fail  # type: ignore[method-assign,assignment]
-    receipt = await broken.receive(sms("1234567 05123 02010", ext="bug"))
-    assert (receipt.status, receipt.reason) == ("review", "processing")
-    fixed = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
-    assert await fixed.resume_pending() == 1
-    again = await fixed.receive(sms("1234567 05123 02010", ext="bug"))
+    config = load_config(environ={})
+    intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    async with readings_refused(engine, 5123):
+        receipt = await intake.receive(sms("1234567 05123 02010", ext="bug"))
+        assert (receipt.status, receipt.reason) == ("review", "processing")
+        assert await intake.resume_pending() == 0  # still refused: left for the next pass
+    assert await count(sessions, Reading) == 0
+    assert await intake.resume_pending() == 1  # the database takes it now
+    again = await intake.receive(sms("1234567 05123 02010", ext="bug"))
     assert (again.status, again.duplicate) == ("accepted", True)
+    assert await count(sessions, Reading) == 2
 
 
 async def test_pending_work_is_resumed_by_a_background_loop_not_only_at_start(sessions) -> None:
     await seed(sessions, [meter("1234567", "E-1", zones=2)])
-    config = load_config()
+    config = load_config(environ={})
     intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+
+    async def left_pending(ext: str, text: str) -> int:  # a crash between storing and deciding
+        async with intake.uow() as uow:
+            stored, _ = await uow.messages.insert(sms(text, ext=ext), NOW)
+            await uow.commit()
+        return stored.id
+
+    async def decided(message_id: int) -> str | None:
+        async with intake.uow() as uow:
+            message = await uow.messages.get(message_id)
+        return message.status if message is not None and message.status != "pending" else None
+
     loop = asyncio.create_task(resume_forever(intake, interval=0.05))
     try:
-        await asyncio.sleep(0.1)  # the loop has made its first pass: nothing to do
-        async with intake.uow() as uow:
-            stored, _ = await uow.messages.insert(sms("1234567 05123 02010", ext="late"), NOW)
-            await uow.commit()
-        for _ in range(200):
-            async with intake.uow() as uow:
-                message = await uow.messages.get(stored.id)
-            if message is not None and message.status != "pending":
-                break
-            await asyncio.sleep(0.05)
-        assert message is not None and message.status == "accepted"
+        first = await left_pending("early", "1234567 05123 02010")
+        assert await until(lambda: decided(first), "the first pending message decided")
+        # stored after a pass of the loop: only a later pass can decide it
+        late = await left_pending("late", "1234567 05200 02050")
+        assert await until(lambda: decided(late), "the late message decided") == "accepted"
     finally:
         await stop_tasks([loop])
 
@@ -117,9 +122,9 @@ async def test_a_flood_is_answered_once_per_window_and_costs_little(sessions, en
     work = [s for s in statements if not s.lstrip().upper().startswith(("BEGIN", "COMMIT"))]
     assert len(work) <= 3, work
     assert not any("FOR UPDATE" in s for s in work)
-    async with sessions() as s:
-        queued = (await s.execute(select(func.count()).select_from(Outbox))).scalar_one()
-    assert queued == 4  # three accepted, one rate_limited: one reply per window
+    assert (
+        await count(sessions, Outbox) == 4
+    )  # three accepted, one rate_limited: one reply per window
     other = await intake.receive(sms("1234567 05123 02010", ext="o", sender="+79990000002"))
     assert other.status == "accepted"
 
@@ -129,7 +134,7 @@ async def test_over_long_provider_fields_are_stored_not_refused_forever(sessions
     for "database down": 503 on every retry. Now it is stored (cut to fit, the id kept
     unique) and decided; the same long id again is recognised as a repeat."""
     await seed(sessions, [meter("1234567", "E-1", zones=2)])
-    config = load_config()
+    config = load_config(environ={})
     intake = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
     long_id, other_id = "x" * 299 + "1", "x" * 299 + "2"
     first = await intake.receive(sms("1234567 05123 02010", ext=long_id, sender="+7" * 200))

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import contextlib
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,7 +30,6 @@ ARGS = [
     "--disable-quic",
 ]
 ARTIFACTS = Path(__file__).parent.parent / "artifacts"
-SCREENSHOTS = Path(__file__).parent.parent.parent / "docs" / "screenshots"
 PASSWORD = "correct horse battery"
 
 
@@ -77,13 +75,10 @@ async def page(browser: Browser) -> AsyncIterator[Page]:
 
 
 async def screenshot(page: Page, name: str, backend: str) -> None:
-    """Saved as a test artifact; the SQLite run also refreshes the README's copy."""
+    """Saved as a test artifact (tests/artifacts/<name>-<backend>.png), never over the
+    README's copies in docs/screenshots: ``scripts/screenshots`` refreshes those."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}-{backend}.png"
-    await page.screenshot(path=str(path), full_page=True)
-    if backend == "sqlite":
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copy(path, SCREENSHOTS / f"{name}.png")
+    await page.screenshot(path=str(ARTIFACTS / f"{name}-{backend}.png"), full_page=True)
 
 
 async def log_in(page: Page, base: str, next_path: str = "/staff/review") -> None:

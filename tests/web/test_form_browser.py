@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import re
+
 import aiohttp
 from playwright.async_api import Page
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from storage.db import make_sessionmaker
 from storage.models import Message
+from tests.support.db import count
 from tests.web.conftest import screenshot
 
 
 async def count_messages(engine) -> int:  # type: ignore[no-untyped-def]
-    async with make_sessionmaker(engine)() as s:
-        return int((await s.execute(select(func.count()).select_from(Message))).scalar_one())
+    return await count(engine, Message)
 
 
 async def test_customer_submits_and_readings_are_accepted(page: Page, live, engine) -> None:
@@ -74,7 +76,13 @@ async def test_double_click_is_one_message(page: Page, live, engine) -> None:
     csrf = await page.locator("input[name=csrf]").input_value()
     form = {"csrf": csrf, "submission": submission, "uin": "1234567", "reading-1-1": "5123",
             "reading-1-2": "2010"}  # fmt: skip
+    receipts = []
     for _ in range(2):
         resp = await page.request.post(f"{live}/submit", form=form)
         assert resp.status == 200
-    assert await count_messages(engine) == 1
+        found = re.search(r'<strong id="receipt">(\d+)</strong>', await resp.text())
+        assert found, await resp.text()
+        receipts.append(found.group(1))
+    async with make_sessionmaker(engine)() as s:
+        [stored] = (await s.execute(select(Message.id))).scalars().all()
+    assert receipts == [str(stored)] * 2  # the second post is answered with the same receipt

@@ -86,7 +86,7 @@ async def test_dashboard_and_account_pages(page: Page, live, engine) -> None:
     await log_in(page, live, "/staff/")
     assert await page.locator("svg.chart").count() == 1
     await screenshot(page, "dashboard", engine.dialect.name)
-    rules = load_config().rules
+    rules = load_config(environ={}).rules
     for period in ("2026-08", "2026-09", "2026-10"):  # actual, actual, actual
         await close_period(uow_of(engine), period, rules, {"electricity": Decimal(100)},
                            today=NOW.date(), now=NOW)  # fmt: skip

@@ -5,8 +5,6 @@ counts for December and November's readings are history."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import re
 from collections.abc import AsyncIterator
@@ -24,6 +22,7 @@ from gateway.domain.staff import Role
 from gateway.service.staff import add_staff
 from tests.e2e.conftest import ACCOUNTS, ENV, GENERIC_SECRET, HISTORY
 from tests.helpers import seed, uow_of
+from tests.support.signing import signed_headers
 
 LATE_EVENING = datetime(2026, 11, 25, 11, 30, tzinfo=UTC)  # 23:30 on the 25th in Kamchatka
 AFTER_CUTOFF = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 01:00 on the 26th in Kamchatka
@@ -68,8 +67,7 @@ async def base(engine: AsyncEngine, clock: Clock) -> AsyncIterator[str]:
 
 async def sms(client: aiohttp.ClientSession, base: str, sid: str, body: str) -> dict[str, str]:
     raw = json.dumps({"id": sid, "from": "+79990000001", "to": "7377", "text": body}).encode()
-    sig = "sha256=" + hmac.new(GENERIC_SECRET.encode(), raw, hashlib.sha256).hexdigest()
-    headers = {"X-Signature": sig, "Content-Type": "application/json"}
+    headers = signed_headers(GENERIC_SECRET, raw)
     async with client.post(f"{base}/sms/inbound", data=raw, headers=headers) as resp:
         assert resp.status == 200, await resp.text()
         answer: dict[str, str] = await resp.json()
