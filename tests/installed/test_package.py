@@ -1,5 +1,6 @@
-"""The installed command runs the wheel in its virtualenv, not the checkout (that the wheel
-holds every file of the packages: tests/test_package_data.py)."""
+"""The installed command runs the wheel in its virtualenv, not the checkout, in the
+environment the tier starts it in (that the wheel holds every file of the packages:
+tests/test_package_data.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.installed import Installed, clean_env
+from tests.support.gateway import process_env
+from tests.support.installed import Installed
 
 pytestmark = pytest.mark.installed
 
@@ -25,9 +27,10 @@ print(json.dumps({"files": [m.__file__ for m in (channels, gateway, parsers, sto
 def test_the_installed_packages_are_the_wheels_not_the_checkout(
     installed: Installed, tmp_path: Path
 ) -> None:
+    env = process_env(command=installed.command)
     done = subprocess.run(
-        [installed.python, "-c", WHERE], capture_output=True, text=True, env=clean_env(),
-        cwd=tmp_path, timeout=60, check=True,
+        [installed.python, "-c", WHERE], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=60, check=True,
     )  # fmt: skip
     found = json.loads(done.stdout)
     site = installed.venv.resolve()

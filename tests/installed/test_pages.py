@@ -16,7 +16,7 @@ PASSWORD = "installed staff passphrase"
 
 
 async def test_customer_pages(world: World) -> None:
-    async with Browser(world.gateway.base) as browser:
+    async with Browser(world.gateway.url) as browser:
         home = await browser.open("/")
         assert 'href="/submit"' in home.text
         for path in ("/submit", "/submit?lang=en", f"/submit?uin={UINS['web']}"):
@@ -28,7 +28,7 @@ async def test_staff_pages_after_logging_in_as_a_user_added_on_the_command_line(
 ) -> None:
     added = await world.cli("staff", "add", "rita", "--role", "reviewer", stdin=PASSWORD + "\n")
     assert added.strip() == "staff user rita added (reviewer)"
-    async with Browser(world.gateway.base) as browser:
+    async with Browser(world.gateway.url) as browser:
         # not logged in: the staff pages lead to the login page
         login = await browser.open("/staff/review")
         assert 'name="password"' in login.text
@@ -44,6 +44,6 @@ async def test_staff_pages_after_logging_in_as_a_user_added_on_the_command_line(
 
 
 async def test_unknown_pages_are_404_pages(world: World) -> None:
-    async with Browser(world.gateway.base) as browser:
+    async with Browser(world.gateway.url) as browser:
         await browser.open("/staff/no-such-page", status=404)
         await browser.open("/submit/no-such-page", status=404)

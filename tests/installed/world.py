@@ -4,11 +4,9 @@ database. Accounts and their history go in with the installed ``meter-gateway`` 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -16,20 +14,20 @@ from zoneinfo import ZoneInfo
 
 from gateway.domain.periods import add_months
 from tests.conftest import Databases
-from tests.e2e.dovecot import PASSWORD as IMAP_PASSWORD
-from tests.e2e.dovecot import USER as IMAP_USER
-from tests.e2e.dovecot import Dovecot
 from tests.e2e.fake_telegram import TOKEN, FakeBotApi
-from tests.e2e.mail import Sink, start_sink
-from tests.guarantees.outside import Provider, append, mail
-from tests.process import free_port
-from tests.support.installed import Gateway, Installed
+from tests.support.dovecot import PASSWORD as IMAP_PASSWORD
+from tests.support.dovecot import USER as IMAP_USER
+from tests.support.dovecot import Dovecot, Mailbox
+from tests.support.fakes import SmsProvider
+from tests.support.gateway import Gateway
+from tests.support.installed import Installed
+from tests.support.mail import TO, Sink, customer_mail, start_sink
+from tests.support.ports import free_port
 
 GENERIC_SECRET = "installed-generic-secret"
 TWILIO_TOKEN = "installed-twilio-token"
 WEBHOOK_SECRET = "installed-webhook-secret"
 API_TOKEN = "installed-api-token"
-OWN = "readings@example.org"
 TIMEZONE = "Europe/Moscow"
 
 # one account per channel, so each message is accepted on its own account's history
@@ -44,14 +42,8 @@ UINS = {
 READING = "00151"  # after 100 and 150 in the two months before: plausible on any day
 IMAP_MESSAGE_ID = "<imap-1@example.net>"
 IMAP_SENDER = "imap-customer@example.net"
-
-
-async def until(done: Callable[[], object], what: str, timeout: float = 30) -> None:
-    """Wait until ``done()`` holds (the gateway works in another process), or fail."""
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"waited {timeout} s for {what}"
-        await asyncio.sleep(0.05)
+# Gateway turns the SMTP listener off in the environment unless told: say what the config says
+SMTP_ON = {"METER_GATEWAY_SMTP_ENABLED": "true"}
 
 
 def last_period() -> str:
@@ -89,29 +81,23 @@ def toml(sections: dict[str, dict[str, object]]) -> str:
 class World:
     installed: Installed
     config: Path
-    backend: str
     telegram_mode: str
-    provider: Provider
+    provider: SmsProvider
     sink: Sink
     bot: FakeBotApi
-    dovecot: Dovecot
+    mailbox: Mailbox
     smtp_port: int
     gateway: Gateway
 
     async def cli(self, *args: str, stdin: str = "") -> str:
-        return await cli(self.installed, self.config, *args, stdin=stdin)
-
-
-async def cli(installed: Installed, config: Path, *args: str, stdin: str = "") -> str:
-    """The installed ``meter-gateway <args> --config F`` (in the config's directory); its
-    output, after exit 0."""
-    done = await installed.arun(*args, "--config", str(config), cwd=config.parent, stdin=stdin)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
+        """The installed ``meter-gateway <args> --config F``; its output, after exit 0."""
+        return await self.installed.cli(
+            *args, "--config", str(self.config), cwd=self.config.parent, stdin=stdin
+        )
 
 
 def config_text(
-    db_url: str, http_port: int, smtp_port: int, provider_url: str, sink: Sink,
+    db_url: str, http_port: int, smtp_port: int, provider: SmsProvider, sink: Sink,
     bot: FakeBotApi, telegram_mode: str, dovecot: Dovecot,
 ) -> str:  # fmt: skip
     """Every channel on: both SMS providers, the SMTP listener and the smarthost, the IMAP
@@ -119,13 +105,13 @@ def config_text(
     return toml({
         "database": {"url": db_url},
         "http": {"host": "127.0.0.1", "port": http_port},
-        "smtp": {"enabled": True, "host": "127.0.0.1", "port": smtp_port, "recipients": [OWN]},
-        "smtp_out": {"host": "127.0.0.1", "port": sink.port, "from": OWN},
+        "smtp": {"enabled": True, "host": "127.0.0.1", "port": smtp_port, "recipients": [TO]},
+        "smtp_out": {"host": "127.0.0.1", "port": sink.port, "from": TO},
         "imap": {"host": "127.0.0.1", "port": dovecot.port, "ssl": False, "user": IMAP_USER,
                  "password": IMAP_PASSWORD, "poll_seconds": 1},
         "sms.twilio": {"auth_token": TWILIO_TOKEN,
                        "public_url": f"http://127.0.0.1:{http_port}/sms/twilio"},
-        "sms.generic": {"secret": GENERIC_SECRET, "send_url": provider_url},
+        "sms.generic": {"secret": GENERIC_SECRET, "send_url": provider.url},
         "telegram": {"token": TOKEN, "mode": telegram_mode, "api_base": bot.base,
                      "webhook_secret": WEBHOOK_SECRET if telegram_mode == "webhook" else ""},
         "api": {"tokens": [API_TOKEN]},
@@ -145,31 +131,29 @@ async def start_world(
         databases = Databases(tmp)
         stack.push_async_callback(databases.close)
         db_url = await databases.url(backend)
-        provider = Provider()
-        runner, provider_url = await provider.start()
-        stack.push_async_callback(runner.cleanup)
+        provider = await stack.enter_async_context(SmsProvider(GENERIC_SECRET))
         sink, sink_server = await start_sink()
         stack.callback(sink_server.close)
         bot = await stack.enter_async_context(FakeBotApi())
         dovecot = Dovecot()
         stack.callback(dovecot.cleanup)
         dovecot.start()
-        raw = mail(IMAP_SENDER, IMAP_MESSAGE_ID, f"{UINS['imap']} {READING}")
-        await append(dovecot.port, [raw])  # the first pass takes it: no wait for IDLE
+        mailbox = Mailbox(dovecot.port)
+        # in the mailbox before the gateway starts: its first pass takes it, no IDLE wait
+        await mailbox.append(
+            customer_mail(f"{UINS['imap']} {READING}", sender=IMAP_SENDER, msgid=IMAP_MESSAGE_ID)
+        )
         http_port, smtp_port = free_port(), free_port()
         config = tmp / "config.toml"
-        config.write_text(config_text(db_url, http_port, smtp_port, provider_url, sink, bot,
+        config.write_text(config_text(db_url, http_port, smtp_port, provider, sink, bot,
                                       telegram_mode, dovecot))  # fmt: skip
-        # the accounts before the gateway: its IMAP poller takes the mail at once
+        w = World(installed, config, telegram_mode, provider, sink, bot, mailbox, smtp_port,
+                  installed.gateway(tmp, config, http_port, SMTP_ON))  # fmt: skip
+        # the accounts before the gateway starts: its IMAP poller takes the mail at once
         accounts, history = data_files(tmp)
-        await cli(installed, config, "accounts", "import", str(accounts))
-        await cli(installed, config, "readings", "import", str(history))
-        gateway = installed.start(config, tmp, tmp / "gateway.log", http_port)
-        try:
-            await gateway.wait_ready()
-            yield World(installed, config, backend, telegram_mode, provider, sink, bot,
-                        dovecot, smtp_port, gateway)  # fmt: skip
-        finally:
-            status = await gateway.stop()
-        assert status == 0, f"exit status {status} after SIGTERM:\n{gateway.log()}"
-        gateway.assert_clean_log()
+        await w.cli("accounts", "import", str(accounts))
+        await w.cli("readings", "import", str(history))
+        async with w.gateway:
+            yield w
+            assert await w.gateway.stop() == 0  # SIGTERM; the log is checked
+        provider.check()

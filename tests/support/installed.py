@@ -1,6 +1,7 @@
 """The gateway as people get it: the wheel built from this checkout, installed (not
 editable) into a fresh virtualenv, and its ``meter-gateway`` command run as a subprocess
-with nothing of the checkout on its path.
+(``tests/support/gateway.py``'s ``Gateway`` and ``run_cli`` with ``command``), with nothing
+of the checkout on its path.
 
 The wheel is built from a copy of the files git tracks (as they are in the work tree), as
 a fresh clone builds it: a stale ``build/`` or ``*.egg-info`` of the checkout never leaks
@@ -14,20 +15,17 @@ README's "Deploying" says.
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
+from tests.support.gateway import Gateway, run_cli, tracebacks
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements" / "runtime.txt"
-TRACEBACK = "Traceback"
 # pip installs some forty packages: minutes on a loaded machine at worst
 PIP_TIMEOUT = 600
 
@@ -70,12 +68,6 @@ def install(wheel: Path, venv: Path) -> Installed:
     return Installed(venv)
 
 
-def clean_env() -> dict[str, str]:
-    """This environment without any configuration of the gateway or path into the checkout."""
-    dropped = ("METER_GATEWAY_", "PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")
-    return {k: v for k, v in os.environ.items() if not k.startswith(dropped)}
-
-
 @dataclass(frozen=True)
 class Installed:
     """The virtualenv the wheel went into."""
@@ -83,87 +75,24 @@ class Installed:
     venv: Path
 
     @property
-    def command(self) -> str:
-        return str(self.venv / "bin" / "meter-gateway")
+    def command(self) -> tuple[str]:
+        """The installed ``meter-gateway`` script, as ``Gateway`` and ``run_cli`` take it."""
+        return (str(self.venv / "bin" / "meter-gateway"),)
 
     @property
     def python(self) -> str:
         return str(self.venv / "bin" / "python")
 
-    def run(
-        self, *args: str, cwd: Path, stdin: str = "", timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        """``meter-gateway <args>`` to its end; its output must hold no traceback."""
-        done = subprocess.run(
-            [self.command, *args], input=stdin, capture_output=True, text=True,
-            env=clean_env(), cwd=cwd, timeout=timeout,
-        )  # fmt: skip
-        assert TRACEBACK not in done.stdout + done.stderr, (args, done.stdout, done.stderr)
-        return done
+    def gateway(self, cwd: Path, config: Path, port: int, env: Mapping[str, str] = {}) -> Gateway:
+        """``meter-gateway run --config <config>`` on ``port`` (which the config names too),
+        not started; ``env`` as in ``Gateway`` (its default turns the SMTP listener off)."""
+        args: Sequence[str] = ("--config", str(config))
+        return Gateway(cwd, port=port, args=args, env=env, command=self.command)
 
-    async def arun(
-        self, *args: str, cwd: Path, stdin: str = "", timeout: float = 120
-    ) -> subprocess.CompletedProcess[str]:
-        """``run`` off the event loop: fake servers of the test keep answering meanwhile."""
-        return await asyncio.to_thread(self.run, *args, cwd=cwd, stdin=stdin, timeout=timeout)
-
-    def start(self, config: Path, cwd: Path, log: Path, port: int) -> Gateway:
-        """``meter-gateway run --config <config>``, its output into ``log``."""
-        with log.open("ab") as out:
-            proc = subprocess.Popen(
-                [self.command, "run", "--config", str(config)],
-                env=clean_env(), cwd=cwd, stdin=subprocess.DEVNULL, stdout=out,
-                stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        return Gateway(proc, log, port)
-
-
-@dataclass
-class Gateway:
-    """A running ``meter-gateway run``."""
-
-    proc: subprocess.Popen[bytes]
-    log_path: Path
-    port: int
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def assert_clean_log(self) -> None:
-        assert TRACEBACK not in self.log(), f"the gateway's log has a traceback:\n{self.log()}"
-
-    async def wait_ready(self, timeout: float = 60) -> None:
-        """Until ``/readyz`` answers 200; fails at once, with the log, if the process ends."""
-        deadline = time.monotonic() + timeout
-        async with aiohttp.ClientSession() as s:
-            while time.monotonic() < deadline:
-                if self.proc.poll() is not None:
-                    raise AssertionError(
-                        f"meter-gateway run exited with {self.proc.returncode}:\n{self.log()}"
-                    )
-                try:
-                    async with s.get(f"{self.base}/readyz") as r:
-                        if r.status == 200:
-                            return
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise AssertionError(f"not ready within {timeout} s:\n{self.log()}")
-
-    async def stop(self, timeout: float = 30) -> int:
-        """SIGTERM, and its exit status (waited for off the loop); killed if it hangs."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                await asyncio.to_thread(self.proc.wait, timeout)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                await asyncio.to_thread(self.proc.wait, 10)
-                raise AssertionError(
-                    f"no exit within {timeout} s of SIGTERM:\n{self.log()}"
-                ) from None
-        return self.proc.returncode
+    async def cli(self, *args: str, cwd: Path, stdin: str = "") -> str:
+        """``meter-gateway <args>`` to its end, off the event loop (the test's fake servers
+        keep answering); its standard output, after exit 0 and no traceback."""
+        done = await asyncio.to_thread(run_cli, *args, cwd=cwd, stdin=stdin, command=self.command)
+        assert not tracebacks(done.stdout + done.stderr), (args, done.stdout, done.stderr)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done.stdout
