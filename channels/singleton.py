@@ -1,11 +1,7 @@
-"""What the polling channels (IMAP, Telegram long polling) share: the lock that lets one
-gateway process poll at a time."""
+"""What the polling channels (IMAP, Telegram long polling) share: the signal that the lock
+letting one gateway process poll at a time (``gateway.service.uow.SingletonLock``) is lost."""
 
 from __future__ import annotations
-
-from gateway.service.uow import SingletonLock
-
-__all__ = ["LockLost", "SingletonLock"]
 
 
 class LockLost(Exception):

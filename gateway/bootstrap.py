@@ -13,7 +13,10 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import email_imap, email_out, email_smtp, sms
+from channels import sms
+from channels.email import imap as email_imap
+from channels.email import out as email_out
+from channels.email import smtp as email_smtp
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
@@ -47,6 +50,7 @@ from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.chats import Chats
 from gateway.service.group_commit import GroupCommit
+from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -166,7 +170,7 @@ def email_channels(
                 receive,
                 own_addresses(config),
                 lock=db.lock(email_imap.LOCK_NAME),
-                uow=db.uow,
+                folders=MailFolders(db.uow),
             )
             tasks.append(asyncio.create_task(poller.run_forever()))
         yield

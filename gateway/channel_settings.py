@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from channels import email_imap, email_out, email_smtp, sms
+from channels import sms
+from channels.email import out as email_out
+from channels.email import smtp as email_smtp
+from channels.email.imap_session import ImapSettings
 from channels.web.form import WebSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
@@ -72,9 +75,9 @@ def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
     )
 
 
-def imap_settings(config: Config) -> email_imap.ImapSettings:
+def imap_settings(config: Config) -> ImapSettings:
     c = config.imap
-    return email_imap.ImapSettings(
+    return ImapSettings(
         host=c.host,
         port=c.port,
         ssl=c.ssl,

@@ -14,7 +14,7 @@ from gateway.domain.model import AccountView, HistoryPoint, MeterInfo, ReadingRe
 from gateway.domain.records import MeterRow
 from storage.messages import READING_COLUMNS
 from storage.models import Account, Meter, Reading
-from storage.statements import sql
+from storage.statements import ACCOUNT, ACCOUNTS, HISTORY, LOCK_ACCOUNTS
 
 CHUNK = 1000  # rows per multi-row statement of an import
 
@@ -65,7 +65,7 @@ class AccountRepository:
         History holds earlier periods only: a second submission in the same period is
         checked against the previous period, so a customer can correct a typo.
         """
-        rows = (await self.conn.execute(sql(self.conn, "account"), {"uin": uin})).all()
+        rows = (await self.conn.execute(ACCOUNT, {"uin": uin})).all()
         if not rows:
             return None
         history = await self._history([r.id for r in rows if r.id is not None], before_period)
@@ -75,9 +75,7 @@ class AccountRepository:
         self, uins: Sequence[str], before_period: str
     ) -> dict[str, tuple[int, AccountView]]:
         """``load`` for several accounts in two statements (locked in account id order)."""
-        rows = (
-            await self.conn.execute(sql(self.conn, "accounts"), {"uins": sorted(set(uins))})
-        ).all()
+        rows = (await self.conn.execute(ACCOUNTS, {"uins": sorted(set(uins))})).all()
         by_uin: dict[str, list[Any]] = defaultdict(list)
         for r in rows:
             by_uin[r.account_uin].append(r)
@@ -89,7 +87,7 @@ class AccountRepository:
         a transaction that locks accounts in several statements takes them all here first,
         so two transactions never wait for each other's accounts."""
         if uins and self.conn.dialect.name == "postgresql":
-            await self.conn.execute(sql(self.conn, "lock_accounts"), {"uins": sorted(set(uins))})
+            await self.conn.execute(LOCK_ACCOUNTS, {"uins": sorted(set(uins))})
 
     async def _history(
         self, meter_ids: Sequence[int], before_period: str
@@ -98,7 +96,7 @@ class AccountRepository:
         if not meter_ids:
             return out
         rows = await self.conn.execute(
-            sql(self.conn, "history"), {"meter_ids": list(meter_ids), "period": before_period}
+            HISTORY, {"meter_ids": list(meter_ids), "period": before_period}
         )
         for meter_id, zone, taken_on, value in rows:
             out[(meter_id, zone)].append(HistoryPoint(taken_on, value))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.service.uow import FolderState
+from gateway.domain.folders import FolderState
 from storage.models import ImapFolder
 
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Executable, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import (
@@ -21,7 +21,22 @@ from gateway.domain.model import (
     clean_text,
 )
 from storage.models import Meter, Reading
-from storage.statements import messages, sql
+from storage.statements import (
+    COUNT_FAILED_UIN,
+    COUNT_RECENT,
+    FIND_MESSAGE,
+    FINISH_MESSAGE,
+    GET_MESSAGE,
+    GET_MESSAGE_UNLESS_LOCKED,
+    INSERT_MESSAGE,
+    INSERT_MESSAGES,
+    LOCK_MESSAGE,
+    PENDING_MESSAGES,
+    SENDER_COUNTS_POSTGRESQL,
+    SENDER_COUNTS_SQLITE,
+    TOUCH_MESSAGE,
+    messages,
+)
 
 
 def fit(text: str, size: int = 255) -> str:
@@ -77,13 +92,13 @@ class MessageRepository:
         A message whose meta has a content ``digest`` (email) is a repeat only when the
         stored one has the same digest too."""
         params = _params(inbound, received_at)
-        row = (await self.conn.execute(sql(self.conn, "insert"), params)).one_or_none()
+        row = (await self.conn.execute(INSERT_MESSAGE.on(self.conn), params)).one_or_none()
         if row is not None:
             return _stored(row), True
         # a repeat: on PostgreSQL the insert waited for the first one's commit, so it is visible
         found = (
             await self.conn.execute(
-                sql(self.conn, "find"),
+                FIND_MESSAGE,
                 {"channel": str(inbound.channel), "external_id": fit(inbound.external_id)},
             )
         ).one()
@@ -110,7 +125,7 @@ class MessageRepository:
         if not params:
             return []
         ordered = sorted(params, key=lambda p: (p["channel"], p["external_id"]))
-        rows = (await self.conn.execute(sql(self.conn, "insert_many"), ordered)).all()
+        rows = (await self.conn.execute(INSERT_MESSAGES.on(self.conn), ordered)).all()
         created = {(r.channel, r.external_id): _stored(r) for r in rows}
         return [created.pop((p["channel"], p["external_id"]), None) for p in params]
 
@@ -123,11 +138,13 @@ class MessageRepository:
             return {}
         params: dict[str, Any] = {"since": since, "cap": cap}
         if self.conn.dialect.name == "postgresql":
+            stmt: Executable = SENDER_COUNTS_POSTGRESQL
             params |= {"channels": [c for c, _ in senders], "senders": [s for _, s in senders]}
         else:
+            stmt = SENDER_COUNTS_SQLITE
             params |= {"channels": sorted({c for c, _ in senders}),
                        "senders": sorted({s for _, s in senders})}  # fmt: skip
-        rows = await self.conn.execute(sql(self.conn, "sender_counts"), params)
+        rows = await self.conn.execute(stmt, params)
         return {(c, s): (int(n), int(failed)) for c, s, n, failed in rows}
 
     async def finish_many(
@@ -137,7 +154,7 @@ class MessageRepository:
         if not decided:
             return
         await self.conn.execute(
-            sql(self.conn, "finish"),
+            FINISH_MESSAGE,
             [
                 {
                     "b_id": m.id,
@@ -158,7 +175,7 @@ class MessageRepository:
             await self._lock_sqlite(message_id)
         row = (
             await self.conn.execute(
-                sql(self.conn, "get_locked" if lock else "get"), {"id": message_id}
+                GET_MESSAGE_UNLESS_LOCKED if lock else GET_MESSAGE, {"id": message_id}
             )
         ).one_or_none()
         return _stored(row) if row is not None else None
@@ -172,18 +189,16 @@ class MessageRepository:
         """The message, locked for this transaction: waits for whoever holds it, so what it
         returns is what that one committed."""
         await self._lock_sqlite(message_id)
-        row = (await self.conn.execute(sql(self.conn, "get_waiting"), {"id": message_id})).one()
+        row = (await self.conn.execute(LOCK_MESSAGE, {"id": message_id})).one()
         return _stored(row)
 
     async def _lock_sqlite(self, message_id: int) -> None:
         if self.conn.dialect.name == "sqlite":
-            await self.conn.execute(sql(self.conn, "touch"), {"b_id": message_id})
+            await self.conn.execute(TOUCH_MESSAGE, {"b_id": message_id})
 
     async def pending(self, limit: int, after_id: int = 0) -> list[int]:
         """Ids of pending messages after ``after_id``, oldest first."""
-        rows = await self.conn.execute(
-            sql(self.conn, "pending"), {"limit": limit, "after_id": after_id}
-        )
+        rows = await self.conn.execute(PENDING_MESSAGES, {"limit": limit, "after_id": after_id})
         return list(rows.scalars())
 
     async def count_recent(
@@ -193,12 +208,12 @@ class MessageRepository:
         up to ``up_to``."""
         params = {"channel": channel, "sender": sender, "since": since,
                   "before_id": before_id, "up_to": up_to}  # fmt: skip
-        return int((await self.conn.execute(sql(self.conn, "count_recent"), params)).scalar_one())
+        return int((await self.conn.execute(COUNT_RECENT, params)).scalar_one())
 
     async def count_failed_uin(self, channel: str, sender: str, since: datetime, up_to: int) -> int:
         """``unknown_uin`` answers to ``sender`` since ``since``, counted up to ``up_to``."""
         params = {"channel": channel, "sender": sender, "since": since, "up_to": up_to}
-        rows = await self.conn.execute(sql(self.conn, "count_failed_uin"), params)
+        rows = await self.conn.execute(COUNT_FAILED_UIN, params)
         return int(rows.scalar_one())
 
     async def page(

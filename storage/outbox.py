@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import OutboxItem, OutboxStatus, StoredMessage
 from storage.models import Outbox
-from storage.statements import sql
+from storage.statements import ENQUEUE_REPLIES
 
 
 class OutboxRepository:
@@ -29,7 +29,7 @@ class OutboxRepository:
         if not items:
             return
         await self.conn.execute(
-            sql(self.conn, "enqueue"),
+            ENQUEUE_REPLIES.on(self.conn),
             [
                 {
                     "message_id": message.id,

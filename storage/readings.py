@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from gateway.domain.model import RegisterResult, Status, StoredMessage
 from storage.accounts import chunks, upsert_into
 from storage.models import Reading
-from storage.statements import sql
+from storage.statements import ADD_READINGS, SUPERSEDE_READINGS
 
 
 class ReadingRepository:
@@ -47,7 +47,7 @@ class ReadingRepository:
         ]
         if not rows:
             return
-        await self.conn.execute(sql(self.conn, "add_readings"), rows)
+        await self.conn.execute(ADD_READINGS, rows)
         accepted: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for _, results, status, _ in items:
             if status == Status.ACCEPTED:
@@ -56,7 +56,7 @@ class ReadingRepository:
         message_ids = [message.id for message, *_ in items]
         for period, registers in accepted.items():
             await self.conn.execute(
-                sql(self.conn, "supersede_many"),
+                SUPERSEDE_READINGS,
                 {
                     "meter_ids": sorted({m for m, _ in registers}),
                     "registers": registers,

@@ -14,9 +14,10 @@ import logging
 from aiogram import Bot, Dispatcher
 from aiogram.methods import GetUpdates
 
-from channels.singleton import LockLost, SingletonLock
+from channels.singleton import LockLost
 from channels.telegram.webhook import RETRYABLE
 from gateway.aio import raise_if_cancelling
+from gateway.service.uow import SingletonLock
 
 log = logging.getLogger(__name__)
 

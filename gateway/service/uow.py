@@ -8,7 +8,6 @@ rolls back unless ``commit()`` is called.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
@@ -16,6 +15,7 @@ from typing import Any, Protocol, Self
 
 from gateway.domain.billing import MethodTotal, StaleMeter, VolumeRow
 from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
+from gateway.domain.folders import FolderState
 from gateway.domain.model import (
     AccountView,
     InboundMessage,
@@ -179,17 +179,6 @@ class Volumes(Protocol):
     async def stale_meters(
         self, not_since: date, after_account: int | None, limit: int
     ) -> list[StaleMeter]: ...
-
-
-@dataclass(frozen=True)
-class FolderState:
-    """How far the IMAP poller got in one folder (see ``channels.email_imap``)."""
-
-    mailbox: str  # user@host:port/folder
-    uidvalidity: int
-    last_uid: int  # every UID up to this one is stored or quarantined
-    failing_uid: int | None = None  # the mail the poller is stuck on, if any
-    failures: int = 0  # failed attempts at ``failing_uid``
 
 
 class ImapFolders(Protocol):

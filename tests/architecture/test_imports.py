@@ -116,9 +116,12 @@ ALLOWED = {
                         "gateway.aio", "gateway.i18n"),
     "storage": ("storage", "gateway.domain", "gateway.service.uow"),
     # a channel hands messages to the receive use case; the bot's routers also call the chat
-    # use cases (linking, history) and its sender speaks the outbox's Sender contract
+    # use cases (linking, history), its sender speaks the outbox's Sender contract, the IMAP
+    # poller keeps its place through the mail folders use case; of the storage contracts
+    # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
                  "gateway.service.chats", "gateway.service.outbox",
+                 "gateway.service.mail_folders",
                  "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
                      "gateway.metrics", "gateway.i18n", "channels.common", "channels.web",
@@ -140,5 +143,38 @@ def test_layer_imports_only_what_it_may(layer: str) -> None:
         if _layer(module) == layer
         for target in GRAPH[module]
         if not any(target == a or target.startswith(a + ".") for a in allowed)
+    ]
+    assert wrong == []
+
+
+# What a channel may take from ``gateway.service.uow``: the error that means "storage is down,
+# ask the sender to retry" and the lock a poller holds. Never the unit of work, its factory
+# or a repository: a channel reaches storage only through use cases.
+CHANNEL_CONTRACTS = frozenset({"StorageUnavailable", "SingletonLock"})
+
+
+def names_imported(module: str, source: str) -> Iterator[str]:
+    """The names ``module`` imports from ``source`` (``*`` for the module itself)."""
+    path = MODULES[module]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom) and node.module == source and not node.level:
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module == source.rpartition(".")[0]:
+            yield from ("*" for alias in node.names if alias.name == source.rpartition(".")[2])
+        elif isinstance(node, ast.Import):
+            yield from ("*" for alias in node.names if alias.name == source)
+
+
+def test_the_names_are_read() -> None:
+    assert "StorageUnavailable" in names_imported("channels.sms", "gateway.service.uow")
+
+
+def test_channels_take_from_the_storage_contracts_only_errors_and_the_lock() -> None:
+    wrong = [
+        f"{module} -> {name}"
+        for module in GRAPH
+        if _layer(module) == "channels"
+        for name in names_imported(module, "gateway.service.uow")
+        if name not in CHANNEL_CONTRACTS
     ]
     assert wrong == []

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from channels.email_html import html_to_text
-from channels.email_mime import parse_email, to_inbound
-from channels.email_text import choose_text, own_lines
+from channels.email.html import html_to_text
+from channels.email.mime import parse_email, to_inbound
+from channels.email.text import choose_text, own_lines
 from gateway.domain.model import Channel
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "email"

@@ -14,9 +14,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.email_imap import ImapPoller, ImapSettings
+from channels.email.imap import ImapPoller
+from channels.email.imap_session import ImapSettings
 from gateway.bootstrap import init_app
 from gateway.config import load_config
+from gateway.service.mail_folders import MailFolders
 from gateway.service.receive import Intake
 from gateway.service.uow import StorageUnavailable
 from storage.db import make_engine, make_sessionmaker
@@ -75,7 +77,7 @@ async def intake(engine: AsyncEngine) -> Intake:
 
 @pytest.fixture
 async def poller(dovecot: Dovecot, intake: Intake) -> AsyncIterator[ImapPoller]:
-    p = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
+    p = ImapPoller(settings(dovecot.port), intake.receive, OWN, folders=MailFolders(intake.uow))
     yield p
     await p.close()
 
@@ -231,13 +233,12 @@ async def test_the_folder_state_is_kept_in_the_database_across_restarts(
     dovecot: Dovecot, mailbox: Mailbox, intake: Intake, engine: AsyncEngine
 ) -> None:
     await mailbox.append(fixture("outlook_cp1251_qp"))
-    first = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
+    first = ImapPoller(settings(dovecot.port), intake.receive, OWN, folders=MailFolders(intake.uow))
     try:
         assert await first.poll_once() == 1
     finally:
         await first.close()
-    async with intake.uow() as uow:
-        state = await uow.imap_folders.get(first.mailbox)
+    state = await MailFolders(intake.uow).load(first.mailbox)
     assert state is not None and state.last_uid > 0 and state.uidvalidity > 0
     # while no gateway runs, a person reads a new mail and marks the old one unread again
     await mailbox.append(fixture("mailru_koi8r_base64"), flags=(SEEN,))
@@ -245,7 +246,9 @@ async def test_the_folder_state_is_kept_in_the_database_across_restarts(
         mailbox.run,
         lambda c: (c.select_folder("INBOX"), c.remove_flags([state.last_uid], [SEEN])),
     )
-    second = ImapPoller(settings(dovecot.port), intake.receive, OWN, uow=intake.uow)
+    second = ImapPoller(
+        settings(dovecot.port), intake.receive, OWN, folders=MailFolders(intake.uow)
+    )
     try:
         assert await second.poll_once() == 1  # the new one; the old one is not fetched again
     finally:
@@ -265,7 +268,9 @@ async def test_a_mail_failing_again_and_again_is_quarantined_and_the_rest_go_on(
             raise ValueError("cannot take this one")
         return await intake.receive(inbound)
 
-    p = ImapPoller(settings(dovecot.port), receive, OWN, uow=intake.uow, max_failures=3)
+    p = ImapPoller(
+        settings(dovecot.port), receive, OWN, folders=MailFolders(intake.uow), max_failures=3
+    )
     try:
         for _ in range(2):
             with pytest.raises(ValueError):
@@ -276,8 +281,7 @@ async def test_a_mail_failing_again_and_again_is_quarantined_and_the_rest_go_on(
     finally:
         await p.close()
     assert await mailbox.flags() == [{b"\\Flagged"}, {SEEN}]
-    async with intake.uow() as uow:
-        state = await uow.imap_folders.get(p.mailbox)
+    state = await MailFolders(intake.uow).load(p.mailbox)
     assert state is not None and state.failing_uid is None and state.failures == 0
 
 
@@ -309,7 +313,7 @@ async def test_mail_arriving_during_a_pass_is_taken_without_waiting_for_idle(
         return await intake.receive(inbound)
 
     p = ImapPoller(settings(dovecot.port), receive_then_more_mail, OWN, idle_seconds=3600,
-                   uow=intake.uow)  # fmt: skip
+                   folders=MailFolders(intake.uow))  # fmt: skip
     await mailbox.append(fixture("outlook_cp1251_qp"))
     running = asyncio.create_task(p.run_forever())
     try:

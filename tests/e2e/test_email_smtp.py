@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.email_mime import to_inbound
-from channels.email_out import EmailSender
+from channels.email.mime import to_inbound
+from channels.email.out import EmailSender
 from gateway.bootstrap import SMTP_SERVER, init_app, intake, own_addresses, smarthost
 from gateway.config import load_config
 from gateway.service.outbox import OutboxWorker

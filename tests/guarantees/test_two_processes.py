@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from channels.email_imap import LOCK_NAME
+from channels.email.imap import LOCK_NAME
 from gateway.domain.periods import add_months, parse_period
 from storage.locks import lock_key
 from storage.models import Message, Outbox, Period, PeriodVolume, Reading

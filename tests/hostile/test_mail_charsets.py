@@ -9,8 +9,8 @@ import base64
 
 import pytest
 
-from channels.email_charset import decode_bytes
-from channels.email_mime import to_inbound
+from channels.email.charset import decode_bytes
+from channels.email.mime import to_inbound
 from tests.e2e.test_email_smtp import Gateway
 from tests.hostile.mail_gateway import TO, big_gateway_fixture, mail  # noqa: F401
 from tests.support.mail import send_mail

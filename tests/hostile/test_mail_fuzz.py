@@ -13,7 +13,7 @@ import smtplib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.email_mime import to_inbound
+from channels.email.mime import to_inbound
 from tests.e2e.test_email_smtp import AUTH, Gateway
 from tests.hostile.mail_gateway import TO, big_gateway_fixture  # noqa: F401
 

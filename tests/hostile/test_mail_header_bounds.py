@@ -2,7 +2,7 @@
 unbounded input: a folded Subject of many encoded words cost memory growing with the square
 of its length (1.4 MB took the process past 20 GB), a plain folded 4.4 MB subject took 70 s.
 
-Every email now passes ``channels/email_bounds.py`` before the parser sees it. The budget is
+Every email now passes ``channels/email/bounds.py`` before the parser sees it. The budget is
 checked here: a 10 MB hostile mail of each shape costs under a second and under 50 MB
 (tracemalloc's peak around the parse), and the mail is still stored whole and decided."""
 
@@ -15,8 +15,8 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select
 
-from channels.email_bounds import MAX_HEADER, MAX_WORDS, bound
-from channels.email_mime import to_inbound
+from channels.email.bounds import MAX_HEADER, MAX_WORDS, bound
+from channels.email.mime import to_inbound
 from storage.db import make_sessionmaker
 from storage.models import Message
 from tests.e2e.test_email_smtp import Gateway

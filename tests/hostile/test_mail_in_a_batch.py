@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from channels.email_mime import to_inbound
+from channels.email.mime import to_inbound
 from gateway.config import load_config
 from gateway.domain.model import InboundMessage
 from gateway.service.batch import BatchIntake

@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.email_imap import ImapPoller
-from channels.email_mime import to_inbound
+from channels.email.imap import ImapPoller
+from channels.email.mime import to_inbound
 from gateway.config import load_config
+from gateway.service.mail_folders import MailFolders
 from gateway.service.receive import Intake
 from storage.db import make_sessionmaker
 from storage.models import Message
@@ -75,7 +76,9 @@ async def imap_intake(engine: AsyncEngine) -> Intake:
 @pytest.fixture
 async def imap_poller(imap_server: Dovecot, imap_intake: Intake) -> AsyncIterator[ImapPoller]:
     await Mailbox(imap_server.port).empty()
-    poller = ImapPoller(settings(imap_server.port), imap_intake.receive, OWN, uow=imap_intake.uow)
+    poller = ImapPoller(
+        settings(imap_server.port), imap_intake.receive, OWN, folders=MailFolders(imap_intake.uow)
+    )
     yield poller
     await poller.close()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from channels.email_mime import to_inbound
+from channels.email.mime import to_inbound
 from tests.e2e.test_email_smtp import Gateway
 from tests.hostile.mail_gateway import MAX_SIZE, TO, big_gateway_fixture, mail  # noqa: F401
 from tests.support.mail import send_mail, smtp_dialogue

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from channels.email_mime import to_inbound
+from channels.email.mime import to_inbound
 from gateway.domain.model import clean_text
 from parsers import parse
 from parsers.normalize import CONTROLS, normalize

@@ -2,7 +2,7 @@
 
 Headers arrive RFC 2047-encoded, folded over several lines, or as raw 8-bit bytes in a
 charset nobody declared (old clients, some Russian webmail). ``header`` gives each one as
-a single line of text; ``decode_bytes`` (``email_charset``) is the charset detection it
+a single line of text; ``decode_bytes`` (``charset``) is the charset detection it
 shares with bodies.
 Everything here is total: what cannot be decoded comes back as close to the original as
 possible, never as an exception.
@@ -15,9 +15,7 @@ from email.header import decode_header
 from email.message import Message
 from email.utils import getaddresses
 
-from channels.email_charset import decode_bytes
-
-__all__ = ["decode_2047", "decode_bytes", "from_address", "header", "msg_ids"]
+from channels.email.charset import decode_bytes
 
 
 def header(msg: Message, name: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosmtplib
 
-from channels.email_mime import strip_reply_prefix
+from channels.email.text import strip_reply_prefix
 
 DEFAULT_SUBJECT = "показания"
 TIMEOUT = 30

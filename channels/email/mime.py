@@ -6,9 +6,8 @@ Everything here is total: a malformed message still gives a sender, a text (poss
 and an id, so it can be stored and answered instead of crashing the channel.
 
 This module builds the ``InboundMessage``; what the stdlib parser is given is bounded in
-``email_bounds``, header decoding is in ``email_headers`` (charsets in ``email_charset``),
-the body part and attachments in ``email_body``, and the choice of the text to parse in
-``email_text``.
+``bounds``, header decoding is in ``headers`` (charsets in ``charset``), the body part and
+attachments in ``body``, and the choice of the text to parse in ``text``.
 """
 
 from __future__ import annotations
@@ -23,25 +22,11 @@ from email.parser import BytesParser
 from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
-from channels.email_body import Attachment, attachments, body_text
-from channels.email_bounds import POLICY, bound
-from channels.email_headers import from_address, header, msg_ids
-from channels.email_text import choose_text, strip_reply_prefix
+from channels.email.body import Attachment, attachments, body_text
+from channels.email.bounds import POLICY, bound
+from channels.email.headers import from_address, header, msg_ids
+from channels.email.text import choose_text
 from gateway.domain.model import AUTO_META, Channel, InboundMessage, clean_text
-
-# strip_reply_prefix lives in email_text; the email channels import it from here.
-__all__ = [
-    "Attachment",
-    "ParsedEmail",
-    "arrival",
-    "attachments",
-    "auto_reason",
-    "body_text",
-    "external_id",
-    "parse_email",
-    "strip_reply_prefix",
-    "to_inbound",
-]
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +56,7 @@ class ParsedEmail:
     reply_to: str = ""  # the Reply-To addr-spec, lower-case; "" when there is none
     return_path: str | None = None  # the envelope sender an MTA recorded, when one did
     received: datetime | None = None  # the date of the topmost Received: header
-    left_out: tuple[str, ...] = ()  # what the parser was not given (``email_bounds``)
+    left_out: tuple[str, ...] = ()  # what the parser was not given (``bounds``)
     digest: str = ""  # the content's hash: tells a repeat from another mail with its id
 
 
@@ -107,7 +92,7 @@ def _received(msg: Message) -> datetime | None:
 
 def parse_email(raw: bytes) -> ParsedEmail:
     """What the gateway needs of ``raw``. The stdlib parser reads only the bounded view of
-    it (``email_bounds``), so no header and no body costs more than a bounded amount."""
+    it (``bounds``), so no header and no body costs more than a bounded amount."""
     bounded = bound(raw)
     try:
         msg = BytesParser(policy=POLICY).parsebytes(bounded.view)

@@ -21,7 +21,7 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from channels.email_mime import to_inbound
+from channels.email.mime import to_inbound
 from gateway.domain.clock import utc_now
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable

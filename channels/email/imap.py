@@ -27,13 +27,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any, TypeVar
 
-from channels.email_mime import to_inbound
-from channels.imap_session import ImapSession, ImapSettings
-from channels.singleton import LockLost, SingletonLock
+from channels.email.imap_session import ImapSession, ImapSettings
+from channels.email.mime import to_inbound
+from channels.singleton import LockLost
 from gateway.aio import raise_if_cancelling
-from gateway.domain.clock import utc_now
+from gateway.domain.folders import FolderState
+from gateway.service.mail_folders import MailFolders
 from gateway.service.receive import Receive
-from gateway.service.uow import FolderState, StorageUnavailable, UnitOfWorkFactory
+from gateway.service.uow import SingletonLock, StorageUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ class ImapPoller:
         own_addresses: Iterable[str],
         lock: SingletonLock | None = None,
         idle_seconds: float = IDLE_SECONDS,
-        uow: UnitOfWorkFactory | None = None,
+        folders: MailFolders | None = None,
         max_failures: int = MAX_FAILURES,
     ) -> None:
         self.settings = settings
@@ -68,7 +69,7 @@ class ImapPoller:
         self.executor = ThreadPoolExecutor(1, thread_name_prefix="imap")
         self.stopping = threading.Event()
         self.session = ImapSession(settings, self.stopping)  # used only in the executor
-        self.uow = uow  # where the folder state is kept; None: in memory only (tools, tests)
+        self.folders = folders  # where the state is kept; None: in memory only (tools, tests)
         self.max_failures = max_failures
         self.state: FolderState | None = None
 
@@ -144,9 +145,8 @@ class ImapPoller:
         (its UIDs were renumbered: start over, the intake recognises what it has)."""
         validity = self.session.uidvalidity
         state = self.state
-        if self.uow is not None:
-            async with self.uow() as uow:
-                state = await uow.imap_folders.get(self.mailbox)
+        if self.folders is not None:
+            state = await self.folders.load(self.mailbox)
         if state is not None and state.uidvalidity == validity:
             self.state = state
             return state
@@ -157,10 +157,8 @@ class ImapPoller:
 
     async def _save(self, state: FolderState) -> None:
         self.state = state
-        if self.uow is not None:
-            async with self.uow() as uow:
-                await uow.imap_folders.save(state, utc_now())
-                await uow.commit()
+        if self.folders is not None:
+            await self.folders.save(state)
 
     async def _failed(self, state: FolderState, uid: int, error: Exception) -> FolderState:
         """Count a failure of mail ``uid``; re-raise it (the pass stops and is retried)

@@ -2,7 +2,7 @@
 
 text/plain is preferred; text/html is converted when there is no plain part, or when the
 plain part is empty or whitespace (some clients send the readings only in the HTML part).
-Each part is decoded in its own charset (``email_charset``).
+Each part is decoded in its own charset (``charset``).
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from email.message import EmailMessage, Message
 
-from channels.email_charset import decode_bytes
-from channels.email_headers import decode_2047
-from channels.email_html import html_to_text
+from channels.email.charset import decode_bytes
+from channels.email.headers import decode_2047
+from channels.email.html import html_to_text
 from gateway.domain.model import clean_text
 
 
