@@ -14,13 +14,17 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlparse
 from xml.sax.saxutils import escape
 
 import aiohttp
 from aiohttp import web
+from multidict import MultiDict
+from pydantic import BaseModel, ConfigDict, Field
 
-from channels.common import json_error, json_response, read_form, unavailable
+from channels.common import json_error, json_response, unavailable
+from channels.web import edge
 from gateway import metrics
 from gateway.domain.model import Channel, InboundMessage, clean_text
 from gateway.service.receive import Receive
@@ -38,19 +42,74 @@ class SmsSettings:
 
 
 MAX_BODY = 64 * 1024
+MAX_FIELDS = 200
 
 
-def twilio_signature(url: str, params: Iterable[tuple[str, str]], auth_token: str) -> str:
-    """Twilio's documented scheme: the full URL, then each POST field name followed by its
-    value, fields sorted by name (and values of a repeated field sorted); HMAC-SHA1, base64."""
-    grouped: dict[str, list[str]] = {}
+SIGNATURE_SETTINGS = "X-Twilio-Webhooks-Signature-Settings"
+ALGORITHMS = {"HMAC_SHA1": hashlib.sha1, "HMAC_SHA256": hashlib.sha256}
+
+
+def twilio_signature(
+    url: str, params: Iterable[tuple[str, str]], auth_token: str, algorithm: str = "HMAC_SHA1"
+) -> str:
+    """Twilio's scheme, as its ``RequestValidator`` computes it: the URL, then each field
+    name followed by each of its distinct values, names and values sorted; HMAC, base64."""
+    grouped: dict[str, set[str]] = {}
     for key, value in params:
-        grouped.setdefault(key, []).append(value)
+        grouped.setdefault(key, set()).add(value)
     payload = url + "".join(
         key + value for key in sorted(grouped) for value in sorted(grouped[key])
     )
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    digest = hmac.new(auth_token.encode(), payload.encode(), ALGORITHMS[algorithm]).digest()
     return base64.b64encode(digest).decode()
+
+
+def signed_urls(url: str) -> list[str]:
+    """The URL as Twilio may have signed it: without a port and with the scheme's default
+    one (``RequestValidator`` accepts both, "since sig generation on back end is
+    inconsistent")."""
+    try:
+        parsed = urlparse(url)
+        port = parsed.port
+    except ValueError:
+        return [url]
+    host = parsed.netloc.split(":")[0]
+    bare = parsed._replace(netloc=host).geturl() if port else url
+    default = 443 if parsed.scheme == "https" else 80
+    explicit = url if port else parsed._replace(netloc=f"{parsed.netloc}:{default}").geturl()
+    return [bare, explicit]
+
+
+def twilio_algorithm(settings: str) -> str:
+    """``key=...,algorithm=HMAC_SHA256`` from the settings header; HMAC_SHA1 without it."""
+    for part in settings.split(","):
+        name, sep, value = part.partition("=")
+        if sep and name.strip() == "algorithm" and value.strip():
+            return value.strip().upper()
+    return "HMAC_SHA1"
+
+
+def form_fields(raw: bytes, content_type: str, charset: str | None) -> list[tuple[str, str]]:
+    """The fields of a urlencoded body, decoded as a form parser would; [] for anything
+    else (a body that is no such form cannot carry a valid Twilio signature)."""
+    if content_type != "application/x-www-form-urlencoded":
+        return []
+    try:
+        text = raw.decode(charset or "utf-8")
+        return parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except (LookupError, ValueError):  # UnicodeDecodeError is a ValueError
+        return []
+
+
+def twilio_valid(url: str, fields: list[tuple[str, str]], token: str, headers: Any) -> bool:
+    algorithm = twilio_algorithm(headers.get(SIGNATURE_SETTINGS, ""))
+    if algorithm not in ALGORITHMS:
+        return False
+    given = headers.get("X-Twilio-Signature", "")
+    return any(
+        same_signature(twilio_signature(u, fields, token, algorithm), given)
+        for u in signed_urls(url)
+    )
 
 
 def hmac_signature(body: bytes, secret: str) -> str:
@@ -60,20 +119,6 @@ def hmac_signature(body: bytes, secret: str) -> str:
 def same_signature(expected: str, given: str) -> bool:
     """Constant-time comparison that treats any header (non-ASCII too) as just not matching."""
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogateescape"))
-
-
-async def read_bounded(request: web.Request, limit: int) -> bytes:
-    """The whole body, however many pieces it arrives in, but never more than ``limit`` + 1
-    bytes (a longer body is cut there: the caller answers 413)."""
-    chunks: list[bytes] = []
-    size = 0
-    while size <= limit:
-        chunk = await request.content.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
 
 
 def twiml(reply: str) -> web.Response:
@@ -106,6 +151,20 @@ def twilio_meta(form: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"media": media} if media else None
 
 
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class GenericSms(BaseModel):
+    """The generic provider's inbound message: ``{"id", "from", "to", "text"}``."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: NonEmpty | int
+    sender: NonEmpty | int = Field(alias="from")
+    to: str | int | None = None
+    text: str | None = None
+
+
 class SmsWebhooks:
     """The inbound webhooks of both providers, handing messages to ``receive``."""
 
@@ -121,13 +180,20 @@ class SmsWebhooks:
         token = self.settings.twilio_auth_token
         if not token:
             raise web.HTTPServiceUnavailable(text="the Twilio channel is not configured")
-        form = await read_form(request)
-        params = [(k, v) for k, v in form.items() if isinstance(v, str)]
-        url = self.settings.twilio_public_url or str(request.url)
-        given = request.headers.get("X-Twilio-Signature", "")
-        if not same_signature(twilio_signature(url, params, token), given):
+        raw = await request.read()  # read once at the edge: bounded, decompressed
+        if len(raw) > MAX_BODY:
+            return json_error(413, f"body larger than {MAX_BODY} bytes")
+        # verified before anything else is made of the body: the fields are only decoded
+        # here to compute the signature, as Twilio's own validator does
+        fields = form_fields(raw, request.content_type, request.charset)
+        try:
+            url = self.settings.twilio_public_url or str(request.url)
+        except ValueError:  # a Host header no URL can be built from
+            url = ""
+        if not twilio_valid(url, fields, token, request.headers):
             metrics.REJECTED_REQUESTS.labels("sms_twilio", "signature").inc()
             raise web.HTTPForbidden(text="invalid X-Twilio-Signature")
+        form = MultiDict(fields)
         if "MessageStatus" in form and "Body" not in form:
             return self.status_callback(form)
         sid = form.get("MessageSid") or form.get("SmsSid")
@@ -169,30 +235,22 @@ class SmsWebhooks:
         secret = self.settings.generic_secret
         if not secret:
             return json_error(503, "the generic SMS channel is not configured")
-        raw = await read_bounded(request, MAX_BODY)
+        raw = await request.read()  # read once at the edge: bounded, decompressed
         if len(raw) > MAX_BODY:
             return json_error(413, f"body larger than {MAX_BODY} bytes")
         given = request.headers.get("X-Signature", "")
         if not same_signature(hmac_signature(raw, secret), given):
             metrics.REJECTED_REQUESTS.labels("sms_inbound", "signature").inc()
             return json_error(403, "invalid X-Signature")
-        try:
-            data: Any = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            return json_error(400, f"body is not JSON: {e}")
-        if not isinstance(data, dict):
-            return json_error(400, "body must be a JSON object")
-        problems = [
-            k for k in ("id", "from") if not isinstance(data.get(k), str | int) or data.get(k) == ""
-        ]
-        if problems or not isinstance(data.get("text", ""), str):
-            return json_error(400, "fields id and from are required, text must be a string")
+        data = await edge.json_body(request, GenericSms, plain_text=False)  # cleaned below
+        if data is None:
+            return json_error(400, "the body must be a JSON object with id, from and text")
         inbound = InboundMessage(
             channel=Channel.SMS,
-            external_id=str(data["id"]),
-            sender=clean_text(str(data["from"]))[:255],
-            recipient=clean_text(str(data.get("to", "")))[:255],
-            text=clean_text(data.get("text") or ""),
+            external_id=str(data.id),
+            sender=clean_text(str(data.sender))[:255],
+            recipient=clean_text("" if data.to is None else str(data.to))[:255],
+            text=clean_text(data.text or ""),
             reply_via="sms_generic" if self.settings.generic_send_url else None,
         )
         try:

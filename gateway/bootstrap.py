@@ -17,6 +17,7 @@ from channels import sms
 from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
+from channels.web import edge
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
@@ -98,7 +99,9 @@ def init_app(
     pass fakes of the outside world here); ``background`` runs the outbox worker, the
     pending-message recovery and the mail channels (SMTP listener, IMAP poller)."""
     db = database(config, engine)
-    app = web.Application(client_max_size=1024 * 1024, middlewares=[json_errors, pages.html_pages])
+    app = web.Application(
+        client_max_size=1024 * 1024, middlewares=[json_errors, pages.html_pages, edge.guard]
+    )
     app[CONFIG] = config
     app[CLOCK] = clock
     app[UOW] = db.uow

@@ -1,6 +1,6 @@
 """CSRF tokens for every HTML form: one random token per session, sent back in a hidden
 field ``csrf`` and compared in constant time. A post without it is refused (403) before
-anything else is read or stored."""
+anything else is read or stored; a form holding a control character is refused (400)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from channels.common import read_form
+from channels.web.edge import check_text
 
 FIELD = "csrf"
 
@@ -42,4 +43,6 @@ async def check_csrf(request: web.Request) -> dict[str, str]:
         and hmac.compare_digest(given.encode(), expected.encode())
     ):
         raise forbidden("The form has expired or did not come from this site. Reload and retry.")
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    check_text([*fields, *fields.values()], "the form")
+    return fields

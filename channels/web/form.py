@@ -3,7 +3,9 @@
 readings in bill order, as a customer would text them) for the same intake as every channel.
 
 A hidden ``submission`` id makes a double click one message; posts are refused without the
-session's CSRF token (403, nothing stored) and limited per client address and per UIN.
+session's CSRF token (403, nothing stored) and limited per client address and per UIN; a
+lookup (``GET /submit?uin=``) counts against the same per-address limit, and the page names
+an account's registers by service and zone only, never by meter serial number.
 """
 
 from __future__ import annotations
@@ -75,9 +77,12 @@ class WebForm:
         app.router.add_post("/submit", self.submit)
 
     async def show(self, request: web.Request) -> web.Response:
+        """The UIN box, or with ``?uin=`` the account's fields. A lookup counts against the
+        address's hourly limit like a submission: trying UINs is as costly as posting."""
         lang = language(request.query.get("lang"))
         uin = request.query.get("uin", "").strip()
-        return await self._page(request, lang, uin, {}, None)
+        limited = bool(UIN.match(uin)) and not self.limit.allow(f"addr:{request.remote}")
+        return await self._page(request, lang, uin, {}, None, limited=limited)
 
     async def submit(self, request: web.Request) -> web.Response:
         form = await check_csrf(request)
@@ -116,7 +121,9 @@ class WebForm:
         t = translations(lang)
         error = None
         fields: list[dict[str, str]] = []
-        if uin and not UIN.match(uin):
+        if limited:  # no lookup at all: the answer would tell whether the UIN exists
+            error = t.gettext("Too many attempts. Please retry in an hour.")
+        elif uin and not UIN.match(uin):
             error = t.gettext("A UIN is digits only, 5 to 20 of them.")
         elif uin:
             registers = await self.registers(uin)
@@ -131,8 +138,6 @@ class WebForm:
                     }
                     for r in registers
                 ]
-        if limited:
-            error = t.gettext("Too many attempts. Please retry in an hour.")
         other = "en" if lang == "ru" else "ru"
         context = {
             "lang": lang,

@@ -29,4 +29,6 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         for name in ("Allow", "Retry-After", "WWW-Authenticate"):
             if name in e.headers:
                 response.headers[name] = e.headers[name]
+        if e.keep_alive is False:  # the request's body was left unread: close
+            response.force_close()
         return response

@@ -1,5 +1,6 @@
 """What every HTML page shares: templates, encrypted session cookies, static assets, the
-security headers, and errors as HTML pages (the API's stay JSON)."""
+security headers, and errors as HTML pages (the API's stay JSON; aiohttp's own answer to a
+request it cannot parse is plain text without the request's bytes: ``malformed``)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from gateway import i18n
 from gateway.config import Config
 from gateway.domain.model import plain
+from gateway.http import malformed
 from gateway.http.errors import Handler
 from gateway.i18n import N_
 
@@ -64,7 +66,10 @@ async def html_pages(request: web.Request, handler: Handler) -> web.StreamRespon
         response = await handler(request)
     except web.HTTPException as e:
         if e.status >= 400 and e.content_type == "text/plain":
-            return error_page(e.status, e.text or e.reason, request.query.get("lang"))
+            page = error_page(e.status, e.text or e.reason, request.query.get("lang"))
+            if e.keep_alive is False:  # the request's body was left unread: close
+                page.force_close()
+            return page
         e.headers.update(HEADERS)
         raise
     response.headers.update(HEADERS)
@@ -114,6 +119,7 @@ async def home(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application, config: Config) -> None:
+    malformed.install()  # aiohttp's own 400s (a request it cannot parse) echo no bytes
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),

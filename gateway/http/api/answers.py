@@ -3,13 +3,13 @@ bodies read into them."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from channels.web.edge import json_body
 from gateway.http.api.schemas import Error, dump
 from gateway.http.errors import json_response
 
@@ -29,17 +29,6 @@ def error(status: int, message: str, headers: Mapping[str, str] | None = None) -
 
 async def read_body(request: web.Request, model: type[Body]) -> Body | None:
     """The request's JSON body as ``model``; None when there is no body; a JSON 400 naming
-    the first wrong field (``readings.0.value: Field required``) when it is not one."""
-    raw = await request.read()
-    if not raw.strip():
-        return None
-    try:
-        return model.model_validate(json.loads(raw))
-    except (ValueError, UnicodeDecodeError) as e:  # ValidationError is a ValueError
-        if isinstance(e, ValidationError):
-            first = e.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            text = f"{where}: {first['msg']}" if where else first["msg"]
-        else:
-            text = "the body must be JSON"
-        raise web.HTTPBadRequest(text=text) from None
+    the first wrong field (``readings.0.value: Field required``) when it is not one, and
+    for JSON too deep or with a number too long (pydantic's JSON reader bounds both)."""
+    return await json_body(request, model)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from channels.web.edge import validated
 from gateway.http.api.answers import answer, error
-from gateway.http.api.paging import id_cursor, int64, page_limit
+from gateway.http.api.paging import id_cursor, page_limit
 from gateway.http.api.schemas import Message, Page
 from gateway.http.keys import UOW
+from gateway.http.params import MessagePath
 
 
 async def list_messages(request: web.Request) -> web.Response:
@@ -21,10 +23,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 
 async def get_message(request: web.Request) -> web.Response:
-    try:
-        message_id = int64(request.match_info["id"])
-    except ValueError:
-        return error(404, "no such message")
+    message_id = validated(MessagePath, request.match_info, 404).id
     async with request.app[UOW]() as uow:
         message = await uow.messages.record(message_id)
     if message is None:

@@ -4,15 +4,15 @@ as the rest of the API."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from aiohttp import web
 
+from channels.web.edge import validated
 from gateway.domain.clock import local_day
 from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import INT32, id_cursor, int64, page_limit
 from gateway.http.api.schemas import Inspection, Page, Volume
 from gateway.http.keys import CLOCK, CONFIG, UOW
+from gateway.http.params import AsOf
 from gateway.service import closing
 from gateway.service.uow import Volumes
 
@@ -78,15 +78,8 @@ async def inspections(request: web.Request) -> web.Response:
     limit = page_limit(request)
     after = id_cursor(request)
     config = request.app[CONFIG]
-    try:
-        as_of = request.query.get("as_of")
-        today = (
-            date.fromisoformat(as_of)
-            if as_of
-            else local_day(request.app[CLOCK](), config.rules.timezone)
-        )
-    except ValueError:
-        raise web.HTTPBadRequest(text="as_of must be a date YYYY-MM-DD") from None
+    as_of = validated(AsOf, request.query).as_of
+    today = as_of or local_day(request.app[CLOCK](), config.rules.timezone)
     async with request.app[UOW]() as uow:
         page, nxt = await closing.inspections(uow, today, after, limit)
     items = [Inspection.model_validate(i) for i in page]

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from channels.web.edge import validated
 from gateway.domain.staff import ReviewFilter
 from gateway.domain.staff import ReviewItem as Item
 from gateway.http.api.answers import answer, error, read_body
 from gateway.http.api.paging import id_cursor, page_limit
 from gateway.http.api.schemas import Message, Page, ReviewAccept, ReviewItem, ReviewReject
 from gateway.http.keys import REVIEW, UOW
+from gateway.http.params import MessagePath
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound, ReviewError
 
 API_ACTOR = "api"  # the audit log's "who" of decisions made with an API token
@@ -34,10 +36,7 @@ async def list_review(request: web.Request) -> web.Response:
 
 
 def _message_id(request: web.Request) -> int:
-    try:
-        return int(request.match_info["id"])
-    except ValueError:
-        raise web.HTTPNotFound(text="no such message") from None
+    return validated(MessagePath, request.match_info, 404).id
 
 
 def decision_error(e: ReviewError) -> web.Response:

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session
+from pydantic import ValidationError
 
 from channels.web.csrf import check_csrf, csrf_token
+from channels.web.edge import validated
 from channels.web.texts import register_label
 from gateway.domain.clock import period_at
 from gateway.domain.model import Channel, Reason, Register, plain
 from gateway.domain.staff import ReviewFilter, ReviewItem
 from gateway.domain.validation import match_registers
 from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
+from gateway.http.params import DayRange, FormCorrection, MessagePath
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.lang import language_context, staff_language
 from gateway.i18n import translations
@@ -26,21 +28,15 @@ from parsers import parse
 QUEUE_LIMIT = 100
 
 
-def _day(text: str | None) -> date | None:
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
-
-
 def filter_of(query: Any) -> ReviewFilter:
     status = "rejected" if query.get("status") == "rejected" else "review"
+    days = validated(DayRange, {k: query[k] for k in ("since", "until") if query.get(k)})
     return ReviewFilter(
         status=status,
         channel=query.get("channel") or None,
         reason=query.get("reason") or None,
-        since=_day(query.get("since")),
-        until=_day(query.get("until")),
+        since=days.since,
+        until=days.until,
         confirmed_first=query.get("sort") == "confirmed",
     )
 
@@ -103,11 +99,15 @@ async def queue_page(request: web.Request) -> web.Response:
 
 
 def corrections_of(form: Any) -> list[Correction]:
+    """The values typed in the form, each with its meter and zone (a 400 naming the field
+    when a row is not one the form sends)."""
     out = []
     for key, value in form.items():
         if key.startswith("value-") and value.strip():
             index = key.removeprefix("value-")
-            out.append(Correction(form[f"meter-{index}"], int(form[f"zone-{index}"]), value))
+            row = {"meter": form.get(f"meter-{index}"), "zone": form.get(f"zone-{index}")}
+            c = validated(FormCorrection, {**row, "value": value.strip()})
+            out.append(Correction(c.meter, c.zone, c.value))
     return out
 
 
@@ -116,8 +116,8 @@ async def decide(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
     t = translations(await staff_language(request))
     try:
-        message_id = int(request.match_info["id"])
-    except ValueError:
+        message_id = MessagePath.model_validate(dict(request.match_info)).id
+    except ValidationError:
         raise web.HTTPNotFound(text=t.gettext("No such message.")) from None
     number = {"id": message_id}
     action = request.match_info["action"]
