@@ -13,10 +13,10 @@ import aiohttp
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels import sms
 from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
+from channels.sms.webhook import SmsWebhooks
 from channels.web import edge
 from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
@@ -25,15 +25,15 @@ from gateway.channel_settings import (
     imap_settings,
     own_addresses,
     smarthost,
-    sms_settings,
+    sms_providers,
     smtp_settings,
     telegram_settings,
     web_settings,
 )
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
-from gateway.domain.chats import TRANSPORT as TELEGRAM
 from gateway.domain.clock import utc_now
+from gateway.domain.model import Transport
 from gateway.http import api, health, pages, staff
 from gateway.http.errors import json_errors
 from gateway.http.keys import (
@@ -49,7 +49,7 @@ from gateway.http.keys import (
 )
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
@@ -71,18 +71,21 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
     return Database.of(engine) if engine is not None else Database(config.database_url)
 
 
-def intake(config: Config, db: Database, clock: Clock) -> BatchIntake:
-    return BatchIntake(db.uow, config.rules, config.language, clock, {TELEGRAM: review_keyboard})
+def intake(config: Config, db: Database, clock: Clock) -> Intake:
+    return Intake(
+        db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
+    )
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:
     """The outbox transports the configuration turns on."""
     out: dict[str, Sender] = {}
-    settings = sms_settings(config)
-    if settings.generic_send_url:
-        out["sms_generic"] = sms.GenericSmsSender(settings, client)
+    for provider in sms_providers(config):
+        if (send := provider.sender(client)) is not None:
+            transport, sender = send
+            out[transport] = sender
     if config.smtp_out.host:
-        out["email"] = email_out.EmailSender(smarthost(config))
+        out[Transport.EMAIL] = email_out.EmailSender(smarthost(config))
     return out
 
 
@@ -106,16 +109,16 @@ def init_app(
     app[CLOCK] = clock
     app[UOW] = db.uow
     app[PING] = db.ping
-    app[INTAKE] = batch = intake(config, db, clock)
-    group = GroupCommit(batch, config.intake.batch_size, config.intake.queue_limit)
+    app[INTAKE] = one = intake(config, db, clock)
+    group = GroupCommit(BatchIntake(one), config.intake.batch_size, config.intake.queue_limit)
     app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
-    app[CHATS] = Chats(db.uow, app[RECEIVE], config.rules, clock)
+    app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock)
     app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
     health.setup(app)
     pages.setup(app, config)
     staff.setup(app)
-    sms.SmsWebhooks(app[RECEIVE], sms_settings(config)).setup(app)
+    SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
     bot_senders: dict[str, Sender] = {}

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
-from channels import sms
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.email.imap_session import ImapSettings
+from channels.sms import generic, twilio
+from channels.sms.provider import SmsProvider
 from channels.web.form import WebSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
@@ -36,14 +37,20 @@ def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
     return telegram.TelegramSettings(token, mode, c.api_base, secret)
 
 
-def sms_settings(config: Config) -> sms.SmsSettings:
-    twilio, generic = config.sms.twilio, config.sms.generic
-    return sms.SmsSettings(
-        twilio_auth_token=twilio.auth_token,
-        twilio_public_url=twilio.public_url,
-        generic_secret=generic.secret,
-        generic_send_url=generic.send_url,
-    )
+def sms_providers(config: Config) -> tuple[SmsProvider, ...]:
+    """Every SMS provider, each with the settings of its own section (``sms.<provider>``);
+    one that is not configured answers its webhook with 503."""
+    return (twilio.Twilio(twilio_settings(config)), generic.Generic(generic_sms_settings(config)))
+
+
+def twilio_settings(config: Config) -> twilio.TwilioSettings:
+    c = config.sms.twilio
+    return twilio.TwilioSettings(auth_token=c.auth_token, public_url=c.public_url)
+
+
+def generic_sms_settings(config: Config) -> generic.GenericSettings:
+    c = config.sms.generic
+    return generic.GenericSettings(secret=c.secret, send_url=c.send_url)
 
 
 def web_settings(config: Config) -> WebSettings:

@@ -154,6 +154,9 @@ class GenericSmsConfig(_Section):
 
 
 class SmsConfig(_Section):
+    """One section per SMS provider (``channels/sms/<provider>.py``); a provider is on when
+    its secret is set."""
+
     twilio: TwilioConfig = TwilioConfig()
     generic: GenericSmsConfig = GenericSmsConfig()
 

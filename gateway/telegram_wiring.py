@@ -16,7 +16,7 @@ from channels.telegram.polling import TelegramPoller
 from channels.telegram.sender import TelegramSender
 from channels.telegram.webhook import TelegramWebhook
 from gateway.aio import stop_tasks
-from gateway.domain.chats import TRANSPORT as TELEGRAM
+from gateway.domain.model import Transport
 from gateway.http.keys import CHATS, REMINDERS, TELEGRAM_BOT
 from gateway.service import reminders
 from gateway.service.outbox import Sender
@@ -36,7 +36,7 @@ def setup(
         webhook = TelegramWebhook(dispatcher, app[TELEGRAM_BOT], settings.webhook_secret)
         webhook.setup(app, telegram.WEBHOOK_PATH)
     app.cleanup_ctx.append(telegram_bot(settings, db, dispatcher, background))
-    return {TELEGRAM: TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)}
+    return {Transport.TELEGRAM: TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)}
 
 
 def telegram_bot(

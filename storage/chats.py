@@ -29,6 +29,8 @@ HISTORY_PER_REGISTER = 3
 
 
 class ChatRepository:
+    """The ``ChatStore`` of ``gateway.service.uow`` on SQL."""
+
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
 

@@ -26,7 +26,7 @@ from channels.email.body import Attachment, attachments, body_text
 from channels.email.bounds import POLICY, bound
 from channels.email.headers import from_address, header, msg_ids
 from channels.email.text import choose_text
-from gateway.domain.model import AUTO_META, Channel, InboundMessage, clean_text
+from gateway.domain.model import AUTO_META, Channel, InboundMessage, Transport, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -174,7 +174,7 @@ def to_inbound(
         sender=clean_text(sender)[:255],
         recipient=clean_text(recipient.lower())[:255],
         text=clean_text(mail.text),
-        reply_via=None if no_reply else "email",
+        reply_via=None if no_reply else Transport.EMAIL,
         received_at=arrival(mail.received, received_at),
         meta=meta,
         raw=raw,

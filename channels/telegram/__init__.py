@@ -1,7 +1,7 @@
 """The Telegram bot (aiogram 3): one router per feature, served by webhook or long polling,
 replies sent by the outbox through ``TelegramSender``.
 
-Handlers turn updates into calls of the chat use cases (``gateway.service.chats.Chats``,
+Handlers turn updates into calls of the chat use cases (``gateway.service.chats.ChatUseCases``,
 injected by the dispatcher as ``chats``); they hold no rules and no SQL. An update is
 acknowledged (webhook 200, polling offset) only after the use case committed it.
 """
@@ -15,7 +15,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
 from channels.telegram import history, link, photos, readings, review, start
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 WEBHOOK_PATH = "/telegram/webhook"
 
@@ -35,7 +35,7 @@ def make_bot(settings: TelegramSettings) -> Bot:
     return Bot(settings.token, session=session)
 
 
-def make_dispatcher(chats: Chats) -> Dispatcher:
+def make_dispatcher(chats: ChatUseCases) -> Dispatcher:
     dp = Dispatcher()
     dp["chats"] = chats
     dp.include_routers(

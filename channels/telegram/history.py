@@ -7,10 +7,10 @@ from aiogram.filters import Command
 from aiogram.types import Message, Update
 
 from channels.telegram.common import chat_message
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 
-async def history(message: Message, event_update: Update, chats: Chats) -> None:
+async def history(message: Message, event_update: Update, chats: ChatUseCases) -> None:
     await chats.history(chat_message(event_update, message))
 
 

@@ -7,17 +7,17 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import Message, Update
 
 from channels.telegram.common import chat_message
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 
 async def link(
-    message: Message, command: CommandObject, event_update: Update, chats: Chats
+    message: Message, command: CommandObject, event_update: Update, chats: ChatUseCases
 ) -> None:
     await chats.link(chat_message(event_update, message), (command.args or "").strip())
 
 
 async def unlink(
-    message: Message, command: CommandObject, event_update: Update, chats: Chats
+    message: Message, command: CommandObject, event_update: Update, chats: ChatUseCases
 ) -> None:
     await chats.unlink(chat_message(event_update, message), (command.args or "").strip() or None)
 

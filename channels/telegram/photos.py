@@ -10,12 +10,12 @@ from aiogram.types import Message, Update
 
 from channels.telegram.common import chat_message
 from gateway.domain.chats import Photo
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 MAX_PHOTO = 10 * 1024 * 1024
 
 
-async def photo(message: Message, event_update: Update, bot: Bot, chats: Chats) -> None:
+async def photo(message: Message, event_update: Update, bot: Bot, chats: ChatUseCases) -> None:
     assert message.photo is not None
     largest = max(
         (p for p in message.photo if (p.file_size or 0) <= MAX_PHOTO),

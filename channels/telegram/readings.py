@@ -7,14 +7,14 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from channels.telegram.common import answered, callback_argument, callback_message, chat_message
 from gateway.domain.chat_replies import CHOOSE
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 
-async def text(message: Message, event_update: Update, chats: Chats) -> None:
+async def text(message: Message, event_update: Update, chats: ChatUseCases) -> None:
     await chats.message(chat_message(event_update, message))
 
 
-async def choose(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
+async def choose(callback: CallbackQuery, event_update: Update, chats: ChatUseCases) -> None:
     msg = callback_message(event_update, callback)
     draft_id, _, uin = callback_argument(callback).partition(":")
     if msg is not None and draft_id.isdigit():

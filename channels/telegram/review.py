@@ -7,17 +7,17 @@ from aiogram.types import CallbackQuery, Update
 
 from channels.telegram.common import answered, callback_argument, callback_message
 from gateway.domain.chat_replies import CONFIRM, FIX
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 
-async def confirm(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
+async def confirm(callback: CallbackQuery, event_update: Update, chats: ChatUseCases) -> None:
     msg, argument = callback_message(event_update, callback), callback_argument(callback)
     if msg is not None and argument.isdigit():
         await chats.confirm(msg, int(argument))
     await answered(callback)
 
 
-async def fix(callback: CallbackQuery, event_update: Update, chats: Chats) -> None:
+async def fix(callback: CallbackQuery, event_update: Update, chats: ChatUseCases) -> None:
     msg, argument = callback_message(event_update, callback), callback_argument(callback)
     if msg is not None and argument.isdigit():
         await chats.fix(msg, int(argument))

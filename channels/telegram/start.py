@@ -7,14 +7,14 @@ from aiogram.filters import Command, CommandStart
 from aiogram.types import Message, Update
 
 from channels.telegram.common import chat_message
-from gateway.service.chats import Chats
+from gateway.service.chats import ChatUseCases
 
 
-async def start(message: Message, event_update: Update, chats: Chats) -> None:
+async def start(message: Message, event_update: Update, chats: ChatUseCases) -> None:
     await chats.start(chat_message(event_update, message))
 
 
-async def help_(message: Message, event_update: Update, chats: Chats) -> None:
+async def help_(message: Message, event_update: Update, chats: ChatUseCases) -> None:
     await chats.help(chat_message(event_update, message))
 
 

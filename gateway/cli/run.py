@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from channels.sms import hmac_signature
+from channels.sms.generic import hmac_signature
 from gateway.bootstrap import init_app, run_with_database
 from gateway.cli import workers
 from gateway.cli.errors import CliError

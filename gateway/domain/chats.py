@@ -8,9 +8,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from gateway.domain.model import Channel, InboundMessage
+from gateway.domain.model import Channel, InboundMessage, Transport
 
-TRANSPORT = "telegram"  # the outbox transport of the bot's replies
 MAX_LINK_FAILURES = 3  # failed verifications per chat and day before linking locks
 
 
@@ -106,7 +105,7 @@ def inbound_of(msg: ChatMessage, text: str, corrects: int | None = None) -> Inbo
         sender=str(msg.chat_id),
         text=text,
         language=msg.language,
-        reply_via=TRANSPORT,
+        reply_via=Transport.TELEGRAM,
         meta=meta,
         raw=msg.photo.content if msg.photo is not None else None,
     )

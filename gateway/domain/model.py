@@ -17,6 +17,16 @@ class Channel(StrEnum):
     WEB = "web"
 
 
+class Transport(StrEnum):
+    """How a reply travels when it is not in the channel's own answer: an outbox transport,
+    each with one sender. The values are stored (outbox rows, a message's ``reply_via``):
+    add, never rename."""
+
+    SMS_GENERIC = "sms_generic"  # the generic SMS provider's send API
+    EMAIL = "email"  # the smarthost
+    TELEGRAM = "telegram"  # the bot's sendMessage
+
+
 class Status(StrEnum):
     """A message's status, and a reading's (``superseded``: readings only)."""
 
@@ -97,9 +107,9 @@ class InboundMessage:
     recipient: str = ""
     received_at: datetime | None = None
     language: str | None = None  # reply language when the channel knows it
-    # how the reply travels when not in the channel's own answer (an outbox transport:
-    # "sms_generic", "email", "telegram"), and what that transport needs (chat id, headers)
-    reply_via: str | None = None
+    # how the reply travels when not in the channel's own answer, and what that transport
+    # needs (chat id, headers) in ``meta``
+    reply_via: Transport | None = None
     meta: Mapping[str, Any] | None = None
     raw: bytes | None = None
 
@@ -156,7 +166,9 @@ class RegisterResult:
 
 
 @dataclass(frozen=True)
-class _Decided:
+class _OutcomeFields:
+    """What every outcome (``Accepted``, ``NeedsReview``, ``Rejected``) carries."""
+
     readings: tuple[RegisterResult, ...] = ()
     # what the customer should send, for replies that explain a format error
     expected: tuple[Register, ...] = ()
@@ -167,7 +179,7 @@ class _Decided:
 
 
 @dataclass(frozen=True)
-class Accepted(_Decided):
+class Accepted(_OutcomeFields):
     """Every reading passed: stored as accepted, superseding earlier ones of the period."""
 
     status: ClassVar[Status] = Status.ACCEPTED
@@ -175,7 +187,7 @@ class Accepted(_Decided):
 
 
 @dataclass(frozen=True, kw_only=True)
-class NeedsReview(_Decided):
+class NeedsReview(_OutcomeFields):
     """Readable but doubtful: staff decide (``implausible_jump``, ``ambiguous``)."""
 
     status: ClassVar[Status] = Status.REVIEW
@@ -183,7 +195,7 @@ class NeedsReview(_Decided):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Rejected(_Decided):
+class Rejected(_OutcomeFields):
     """Cannot be used; the reply tells the customer what to fix."""
 
     status: ClassVar[Status] = Status.REJECTED

@@ -5,9 +5,10 @@ other message of the batch names) is decided with set-based statements: one inse
 messages, one lookup of all accounts (locked in account id order) and their history, one
 insert of all readings, one update of all messages, one insert of all replies. Any other
 message (a repeat, a sender near a limit, a photo, a second message for one account) is
-decided in the same transaction one at a time, exactly as ``Intake.receive`` decides it. If
-the batch fails on anything but an unreachable database, it is rolled back and every message
-is received again on its own, so one bad message never fails its neighbours.
+decided in the same transaction one at a time, by the ``Decider`` that ``Intake.receive``
+decides with (the set-based ones are judged by it too). If the batch fails on anything but
+an unreachable database, it is rolled back and every message is received again on its own
+through ``Intake.receive``, so one bad message never fails its neighbours.
 """
 
 from __future__ import annotations
@@ -19,10 +20,8 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from gateway import metrics
-from gateway.domain.clock import local_day
 from gateway.domain.model import AUTO_META, InboundMessage, StoredMessage
-from gateway.domain.periods import period_of
-from gateway.service.decision import Decided, record_decisions
+from gateway.service.decision import Decision, record_decisions
 from gateway.service.receive import Intake, Receipt
 from gateway.service.retry import retrying
 from gateway.service.uow import Conflict, StorageUnavailable, UnitOfWork
@@ -30,19 +29,28 @@ from parsers import ParseResult, parse
 
 log = logging.getLogger(__name__)
 
-Result = Receipt | StorageUnavailable
+# What each message of a batch is answered with: its receipt, or the ``StorageUnavailable``
+# its channel answers with "retry later".
+ReceiptOrRefusal = Receipt | StorageUnavailable
 
 
-class BatchIntake(Intake):
-    async def receive_batch(self, inbounds: Sequence[InboundMessage]) -> list[Result]:
+class BatchIntake:
+    """Several messages in one transaction. Holds the one-message ``intake``: its decider
+    decides every message, and a message the batch cannot take is received through it."""
+
+    def __init__(self, intake: Intake) -> None:
+        self.intake = intake
+        self.decider = intake.decider
+
+    async def receive_batch(self, inbounds: Sequence[InboundMessage]) -> list[ReceiptOrRefusal]:
         """A receipt for each message, or the ``StorageUnavailable`` its channel answers
         with "retry later"; returns only after the commit."""
         if len(inbounds) <= 1:
             return [await self._receive_alone(inbound) for inbound in inbounds]
-        now = self.clock()
+        now = self.intake.clock()
         what = f"a batch of {len(inbounds)}"
         try:
-            stored, decided = await retrying(partial(self._store_many, inbounds, now), what)
+            stored, decided = await retrying(partial(self._store, inbounds, now), what)
         except Conflict as e:  # still in another's way: one at a time, each retried too
             log.warning("%s: %s; each on its own", what, e)
             return [await self._receive_alone(inbound) for inbound in inbounds]
@@ -53,7 +61,7 @@ class BatchIntake(Intake):
         except Exception:
             log.exception("deciding %s failed; each on its own", what)
             return [await self._receive_alone(inbound) for inbound in inbounds]
-        results: list[Result] = []
+        results: list[ReceiptOrRefusal] = []
         for inbound, message in zip(inbounds, stored, strict=True):
             if message is None:
                 # a repeat (another process may have taken every message of the batch):
@@ -65,34 +73,36 @@ class BatchIntake(Intake):
                 results.append(receipt)
         return results
 
-    async def _store_many(
+    async def _store(
         self, inbounds: Sequence[InboundMessage], now: datetime
     ) -> tuple[list[StoredMessage | None], dict[int, StoredMessage]]:
         """One transaction: the messages stored (None for a repeat), the new ones decided."""
-        async with self.uow() as uow:
+        async with self.intake.uow() as uow:
             stored = await uow.messages.insert_many(inbounds, now)
-            decided = await self._decide_many(uow, [m for m in stored if m], now)
+            decided = await self._decide_new(uow, [m for m in stored if m], now)
             await uow.commit()
         return stored, decided
 
-    async def _receive_alone(self, inbound: InboundMessage) -> Result:
+    async def _receive_alone(self, inbound: InboundMessage) -> ReceiptOrRefusal:
         try:
-            return await self.receive(inbound)
+            return await self.intake.receive(inbound)
         except StorageUnavailable as e:
             return e
 
-    async def _decide_many(
+    async def _decide_new(
         self, uow: UnitOfWork, messages: Sequence[StoredMessage], now: datetime
     ) -> dict[int, StoredMessage]:
+        """The messages the batch stored, decided: the common ones together, set-based, the
+        others one at a time after them; by id."""
         if not messages:
             return {}
         parsed = {m.id: parse(m.text) for m in messages}
         calm = await self._calm_senders(uow, messages)
         # a message decided alone keeps every later message for its account behind it
-        alone = [m for m in messages if not self._simple(m, parsed[m.id], calm)]
+        alone = [m for m in messages if not self._common(m, parsed[m.id], calm)]
         skip = {m.id for m in alone}
         held = {parsed[m.id].uin for m in alone} - {None}
-        simple: list[StoredMessage] = []
+        together: list[StoredMessage] = []
         for m in messages:
             uin = parsed[m.id].uin
             if m.id in skip:
@@ -100,15 +110,17 @@ class BatchIntake(Intake):
             if uin is not None and uin in held:
                 alone.append(m)
             else:
-                simple.append(m)
+                together.append(m)
                 held.add(uin)
         later = [u for m in alone if (u := parsed[m.id].uin) is not None]
-        decided = await self._decide_simple(uow, simple, parsed, now, later)
+        decided = await self._decide_together(uow, together, parsed, now, later)
         for m in sorted(alone, key=lambda m: m.id):
-            decided[m.id] = await self._decide(uow, m, now)
+            decided[m.id] = await self.decider.decide(uow, m, now)
         return decided
 
-    def _simple(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
+    def _common(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
+        """``m`` can be decided set-based: its sender is far from the limits, and its text
+        is to be read (not a machine's mail, not a photo without a UIN)."""
         photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
         auto = bool((m.meta or {}).get(AUTO_META))  # decided alone: never read (auto_reply)
         return (str(m.channel), m.sender) in calm and not photo_only and not auto
@@ -118,7 +130,8 @@ class BatchIntake(Intake):
     ) -> set[tuple[str, str]]:
         """Senders far enough from both hourly limits that no message of theirs in this
         batch can reach one (counted over a window at least as wide as each message's)."""
-        flood, guesses = self.rules.rate_limit_per_hour, self.rules.unknown_uin_per_hour
+        rules = self.decider.rules
+        flood, guesses = rules.rate_limit_per_hour, rules.unknown_uin_per_hour
         if not messages:
             return set()
         batch: dict[tuple[str, str], int] = defaultdict(int)
@@ -135,7 +148,7 @@ class BatchIntake(Intake):
             and (guesses <= 0 or counts.get(sender, (0, 0))[1] + mine <= guesses - 1)
         }
 
-    async def _decide_simple(
+    async def _decide_together(
         self,
         uow: UnitOfWork,
         messages: Sequence[StoredMessage],
@@ -143,25 +156,27 @@ class BatchIntake(Intake):
         now: datetime,
         later: Sequence[str] = (),
     ) -> dict[int, StoredMessage]:
-        """``later``: the UINs of accounts the messages decided after these lock."""
-        days = {m.id: local_day(m.received_at, self.rules.timezone) for m in messages}
+        """Common messages decided with a few statements, whatever their number: their
+        accounts looked up together, each judged, all recorded together. ``later``: the
+        UINs of accounts the messages decided after these lock."""
+        days = {m.id: self.decider.day_of(m) for m in messages}
         by_period: dict[str, list[StoredMessage]] = defaultdict(list)
         for m in messages:
-            by_period[period_of(days[m.id], self.rules.cutoff_day)].append(m)
+            by_period[self.decider.period_of(days[m.id])].append(m)
         if len(by_period) > 1 or later:
             # more than one statement will lock accounts: all of them are locked first, in
             # one statement, in the one order every process locks accounts in
             uins = [u for m in messages if (u := parsed[m.id].uin) is not None]
             await uow.accounts.lock_many([*uins, *later])
-        batch: list[Decided] = []
+        decisions: list[Decision] = []
         for period, group in by_period.items():
             uins = [u for m in group if (u := parsed[m.id].uin) is not None]
             found = await uow.accounts.load_many(uins, period) if uins else {}
             for m in group:
                 p = parsed[m.id]
                 account = found.get(p.uin) if p.uin is not None else None
-                day = days[m.id]
-                outcome, meta, reply = self._judge(m, p, account[1] if account else None, day)
-                batch.append(self._decided(m, outcome, p.uin, reply, meta, day))
-        await record_decisions(uow, batch, now)
-        return {d.message.id: d.message for d in batch}
+                decisions.append(
+                    self.decider.judge(m, p, account[1] if account else None, days[m.id])
+                )
+        await record_decisions(uow, decisions, now)
+        return {d.message.id: d.message for d in decisions}

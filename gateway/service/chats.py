@@ -16,7 +16,6 @@ from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
 from gateway.domain.chats import (
     MAX_LINK_FAILURES,
-    TRANSPORT,
     ChatMessage,
     Draft,
     Photo,
@@ -25,14 +24,17 @@ from gateway.domain.chats import (
     verification_matches,
 )
 from gateway.domain.clock import local_day
-from gateway.domain.model import Channel, Reason, Status, StoredMessage
+from gateway.domain.model import Channel, Reason, Status, StoredMessage, Transport
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import parse
 
 
-class Chats:
+class ChatUseCases:
+    """What the bot does for a chat: one method per command, button or message kind. The
+    chats' state is kept through the unit of work's ``ChatStore`` (``uow.chats``)."""
+
     def __init__(
         self, uow: UnitOfWorkFactory, receive: Receive, rules: Rules, clock: Clock
     ) -> None:
@@ -284,7 +286,7 @@ class Chats:
         meta: dict[str, Any] = {"chat_id": msg.chat_id}
         if buttons:
             meta["buttons"] = buttons
-        await uow.outbox.add(TRANSPORT, str(msg.chat_id), body, meta, now)
+        await uow.outbox.add(Transport.TELEGRAM, str(msg.chat_id), body, meta, now)
 
     def _today(self, now: datetime) -> date:
         return local_day(now, self.rules.timezone)

@@ -1,7 +1,7 @@
-"""The one step that stores decided messages, shared by intake (alone and in batches) and
-staff review so they cannot drift: their readings (accepted ones supersede earlier accepted
-readings of the register and period), status, reason and reply, and the reply queued on
-each one's transport."""
+"""The one step that stores decisions on messages, shared by intake (alone and in batches,
+through ``gateway.service.decider``) and staff review so they cannot drift: their readings
+(accepted ones supersede earlier accepted readings of the register and period), status,
+reason and reply, and the reply queued on each one's transport."""
 
 from __future__ import annotations
 
@@ -15,9 +15,10 @@ from gateway.service.uow import UnitOfWork
 
 
 @dataclass(frozen=True)
-class Decided:
-    """A decided message, with what storing it takes besides: its readings, the UIN it
-    named, the day they were taken, what its transport adds to the reply (a keyboard)."""
+class Decision:
+    """A message as decided (status, reason, reply), with what storing it takes besides:
+    its readings, the UIN it named, the day they were taken, what its transport adds to the
+    reply (a keyboard)."""
 
     message: StoredMessage
     readings: Sequence[RegisterResult]
@@ -27,7 +28,7 @@ class Decided:
 
 
 async def record_decisions(
-    uow: UnitOfWork, batch: Sequence[Decided], now: datetime, *, follow_up: bool = False
+    uow: UnitOfWork, decisions: Sequence[Decision], now: datetime, *, follow_up: bool = False
 ) -> None:
     """Store decided messages of different accounts in a few statements, whatever the size
     of the batch: their readings, status, reason and reply, and the reply queued on each
@@ -37,15 +38,16 @@ async def record_decisions(
 
     Every statement writes in message id order: what one transaction locks in one order
     another never locks in the other."""
-    if not batch:
+    if not decisions:
         return
-    batch = sorted(batch, key=lambda d: d.message.id)
+    decisions = sorted(decisions, key=lambda d: d.message.id)
     await uow.readings.add_many(
-        [(d.message, d.readings, d.message.status, d.taken_on) for d in batch if d.readings], now
+        [(d.message, d.readings, d.message.status, d.taken_on) for d in decisions if d.readings],
+        now,
     )
-    await uow.messages.finish_many([(d.message, d.uin) for d in batch], now)
+    await uow.messages.finish_many([(d.message, d.uin) for d in decisions], now)
     replies = []
-    for d in batch:
+    for d in decisions:
         transport = (d.message.meta or {}).get("reply_via")
         if transport and d.message.reply:
             replies.append((d.message, str(transport), d.message.reply, d.extra))

@@ -16,7 +16,7 @@ import logging
 
 from gateway import metrics
 from gateway.domain.model import InboundMessage
-from gateway.service.batch import BatchIntake, Result
+from gateway.service.batch import BatchIntake, ReceiptOrRefusal
 from gateway.service.receive import Receipt
 from gateway.service.uow import StorageUnavailable
 
@@ -31,11 +31,11 @@ class Overloaded(StorageUnavailable):
 
 
 class GroupCommit:
-    def __init__(self, intake: BatchIntake, size: int = 32, limit: int = 2000) -> None:
-        self.intake = intake
+    def __init__(self, batches: BatchIntake, size: int = 32, limit: int = 2000) -> None:
+        self.batches = batches
         self.size = size
         self.limit = limit
-        self.waiting: list[tuple[InboundMessage, asyncio.Future[Result]]] = []
+        self.waiting: list[tuple[InboundMessage, asyncio.Future[ReceiptOrRefusal]]] = []
         self.queued = 0  # waiting or in a batch being decided
         self.scheduled = False  # a flush is on its way to take what is waiting
         self.slots = asyncio.Semaphore(PARALLEL)
@@ -48,7 +48,7 @@ class GroupCommit:
         if self.queued >= self.limit:
             metrics.UNAVAILABLE.labels(str(inbound.channel)).inc()
             raise Overloaded(f"{self.queued} messages waiting")
-        done: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[ReceiptOrRefusal] = asyncio.get_running_loop().create_future()
         self.waiting.append((inbound, done))
         self.queued += 1
         self._schedule()
@@ -73,7 +73,7 @@ class GroupCommit:
             self.scheduled = False
             self._schedule()  # the rest go in the next free slot
             try:
-                results = await self.intake.receive_batch([inbound for inbound, _ in batch])
+                results = await self.batches.receive_batch([inbound for inbound, _ in batch])
             except BaseException as e:  # a bug, or cancelled: nobody may wait forever
                 log.exception("a batch of %d failed", len(batch))
                 failure = StorageUnavailable(f"batch failed: {e!r}")

@@ -12,8 +12,9 @@ import logging
 
 from gateway.aio import raise_if_cancelling
 from gateway.domain import chat_replies
-from gateway.domain.chats import TRANSPORT, reminder_window
+from gateway.domain.chats import reminder_window
 from gateway.domain.clock import local_day
+from gateway.domain.model import Transport
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
 from gateway.service.receive import Clock
@@ -52,7 +53,7 @@ class Reminders:
                     cutoff=self.rules.cutoff_day,
                 )
                 meta = {"chat_id": target.chat_id, "reminder": period}
-                await uow.outbox.add(TRANSPORT, str(target.chat_id), body, meta, now)
+                await uow.outbox.add(Transport.TELEGRAM, str(target.chat_id), body, meta, now)
                 sent += 1
             await uow.commit()
         if sent:

@@ -32,7 +32,7 @@ from gateway.domain.rules import Rules
 from gateway.domain.staff import ReviewItem
 from gateway.domain.validation import check_register, match_registers
 from gateway.i18n import N_
-from gateway.service.decision import Decided, record_decisions
+from gateway.service.decision import Decision, record_decisions
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import ParsedReading, ParseResult, parse
@@ -114,7 +114,7 @@ class Review:
             )
             await uow.review.settle_readings(message_id, Status.SUPERSEDED)
             await record_decisions(
-                uow, [Decided(decided, results, target, day)], now, follow_up=True
+                uow, [Decision(decided, results, target, day)], now, follow_up=True
             )
             action = "reassign" if reassigned else "correct" if corrections else "accept"
             after = {**_state(decided, target), "readings": [_value(r) for r in results]}
@@ -140,7 +140,7 @@ class Review:
             )
             day = local_day(stored.received_at, self.rules.timezone)
             await uow.review.settle_readings(message_id, Status.REJECTED)
-            await record_decisions(uow, [Decided(decided, (), item.uin, day)], now, follow_up=True)
+            await record_decisions(uow, [Decision(decided, (), item.uin, day)], now, follow_up=True)
             after = {**_state(decided, item.uin), "customer_reason": reason}
             await uow.audit.add(actor, "reject", message_id, _before(item), after, now)
             record = await uow.messages.record(message_id)

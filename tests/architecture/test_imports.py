@@ -99,7 +99,7 @@ def _cycles() -> list[list[str]]:
 
 
 def test_the_graph_is_read() -> None:
-    assert "gateway.service.receive" in GRAPH["channels.sms"]
+    assert "gateway.service.receive" in GRAPH["channels.sms.webhook"]
     assert "gateway.domain.model" in GRAPH["storage.messages"]
 
 
@@ -166,7 +166,7 @@ def names_imported(module: str, source: str) -> Iterator[str]:
 
 
 def test_the_names_are_read() -> None:
-    assert "StorageUnavailable" in names_imported("channels.sms", "gateway.service.uow")
+    assert "StorageUnavailable" in names_imported("channels.sms.webhook", "gateway.service.uow")
 
 
 def test_channels_take_from_the_storage_contracts_only_errors_and_the_lock() -> None:

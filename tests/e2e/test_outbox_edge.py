@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from channels.sms import GenericSmsSender, SmsSettings
+from channels.sms.generic import GenericSender, GenericSettings
 from gateway.bootstrap import intake
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage
@@ -103,8 +103,8 @@ async def test_a_resend_after_a_crash_carries_the_same_key_and_text(engine: Asyn
     now = [NOW]
     db = await queue_replies(engine, lambda: now[0], 1)
     async with SmsProvider(delay=0) as provider, aiohttp.ClientSession() as client:
-        settings = SmsSettings(generic_secret="s", generic_send_url=provider.url)
-        real = GenericSmsSender(settings, client)
+        settings = GenericSettings(secret="s", send_url=provider.url)
+        real = GenericSender(settings, client)
 
         async def then_crash(outbox_id: int, recipient: str, body: str, meta: Any) -> None:
             await real(outbox_id, recipient, body, meta)

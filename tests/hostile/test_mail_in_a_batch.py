@@ -53,7 +53,7 @@ async def test_a_batch_of_hostile_mail_is_decided_as_each_alone(sessions: Any) -
     one_by_one = [outcome(await alone.receive(m)) for m in corpus()]
     expected = await stored(sessions)
     await wipe(sessions)
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     together = [outcome(r) for r in await batch.receive_batch(corpus())]
     assert together == one_by_one
     # the same rows; a mail under a taken id is stored after its batch, so ids differ in order

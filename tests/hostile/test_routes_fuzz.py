@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
-from channels.sms import hmac_signature
+from channels.sms.generic import hmac_signature
 from gateway.bootstrap import init_app
 from gateway.config import load_config
 from gateway.domain.staff import Role

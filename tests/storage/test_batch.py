@@ -93,7 +93,7 @@ async def test_a_batch_decides_every_message_as_receiving_it_alone_does(sessions
     one_by_one = [outcome(await alone.receive(m)) for m in corpus()]
     expected = await stored(sessions)
     await wipe(sessions)
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     together = [outcome(r) for r in await batch.receive_batch(corpus())]
     assert together == one_by_one
     assert await stored(sessions) == expected
@@ -108,7 +108,7 @@ async def test_a_message_that_fails_in_a_batch_is_retried_alone(sessions, engine
     database refusing that message's reading (an error that is not "unavailable")."""
     await seed(sessions, ACCOUNTS, HISTORY_)
     config = load_config(environ={})
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     messages = [
         sms("1234567 05123 02010", ext="ok1", sender="+1"),
         sms("5550001 777", ext="bad", sender="+bad"),
@@ -138,7 +138,7 @@ async def test_concurrent_messages_share_transactions_and_each_gets_its_receipt(
 ) -> None:
     await seed(sessions, [meter(str(3000000 + i), "E-1") for i in range(300)])
     config = load_config(environ={})
-    intake = Counting(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    intake = Counting(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     intake.sizes = []
     group = GroupCommit(intake, size=50)
     receipts = await asyncio.gather(
@@ -155,8 +155,8 @@ async def test_concurrent_messages_share_transactions_and_each_gets_its_receipt(
 async def test_a_full_queue_refuses_at_once_and_close_finishes_what_it_took(sessions) -> None:
     await seed(sessions, [meter(str(3000000 + i), "E-1") for i in range(40)])
     config = load_config(environ={})
-    group = GroupCommit(BatchIntake(uow_of(sessions), config.rules, config.language,
-                                    lambda: NOW), size=5, limit=10)  # fmt: skip
+    alone = Intake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    group = GroupCommit(BatchIntake(alone), size=5, limit=10)
     results = await asyncio.gather(
         *(group.receive(sms(f"{3000000 + i} 1", ext=f"q{i}", sender=f"+{i}")) for i in range(40)),
         return_exceptions=True,
@@ -180,14 +180,14 @@ async def test_every_step_of_a_batch_takes_an_empty_one(sessions) -> None:
     """A batch whose messages another process took has nothing left to decide: every
     step, down to the statements, does nothing with nothing (no min() of no dates)."""
     config = load_config(environ=ENV)  # both hourly limits on: the senders are counted
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     assert await batch.receive_batch([]) == []
     async with uow_of(sessions)() as uow:
         assert await uow.messages.insert_many([], NOW) == []
-        assert await batch._decide_many(uow, [], NOW) == {}
+        assert await batch._decide_new(uow, [], NOW) == {}
         assert await batch._calm_senders(uow, []) == set()
         assert await uow.messages.sender_counts([], NOW, 5) == {}
-        assert await batch._decide_simple(uow, [], {}, NOW) == {}
+        assert await batch._decide_together(uow, [], {}, NOW) == {}
         await uow.accounts.lock_many([])
         assert await uow.accounts.load_many([], "2026-11") == {}
         await record_decisions(uow, [], NOW)
@@ -204,10 +204,10 @@ async def test_a_batch_another_process_took_entirely_answers_quietly(sessions, c
     await seed(sessions, ACCOUNTS, HISTORY_)
     config = load_config(environ=ENV)
     messages = [m for m in corpus() if m.external_id.startswith("a")]
-    other = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    other = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     first = [outcome(r) for r in await other.receive_batch(messages)]
     before = await stored(sessions)
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     with caplog.at_level(logging.WARNING):
         again = [outcome(r) for r in await batch.receive_batch(messages)]
     assert caplog.records == []
@@ -239,7 +239,7 @@ async def test_a_deadlock_is_run_again_not_answered_retry_later(
     the one that waited first, the batch. The gateway runs it again and answers."""
     await seed(sessions, ACCOUNTS, HISTORY_)
     config = load_config()
-    batch = BatchIntake(uow_of(sessions), config.rules, config.language, lambda: NOW)
+    batch = BatchIntake(Intake(uow_of(sessions), config.rules, config.language, lambda: NOW))
     messages = [sms("5550001 100", ext="d1", sender="+1"),
                 sms("1234567 05123 02010", ext="d2", sender="+2")][:size]  # fmt: skip
     with caplog.at_level(logging.WARNING):
