@@ -17,8 +17,6 @@ from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.sms.webhook import SmsWebhooks
-from channels.web import edge
-from channels.web.form import WebForm
 from gateway.aio import raise_if_cancelling, stop_tasks
 from gateway.channel_settings import (
     form_registers,
@@ -34,8 +32,9 @@ from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.clock import utc_now
 from gateway.domain.model import Transport
-from gateway.http import api, health, pages, staff
+from gateway.http import api, edge, health, pages, staff
 from gateway.http.errors import json_errors
+from gateway.http.form import WebForm
 from gateway.http.keys import (
     CHATS,
     CLOCK,

@@ -11,9 +11,9 @@ from channels.email import smtp as email_smtp
 from channels.email.imap_session import ImapSettings
 from channels.sms import generic, twilio
 from channels.sms.provider import SmsProvider
-from channels.web.form import WebSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
+from gateway.http.form import WebSettings
 from gateway.service.forms import registers_of
 from gateway.service.receive import Clock
 from storage.db import Database

@@ -17,8 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from channels.common import json_error, json_response
 from channels.sms.provider import same_signature
-from channels.web import edge
 from gateway.domain.model import Channel, InboundMessage, Transport, clean_text
+from gateway.http import edge
 from gateway.service.outbox import Sender
 from gateway.service.receive import Receipt
 

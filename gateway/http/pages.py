@@ -26,11 +26,8 @@ from gateway.i18n import N_
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
-TEMPLATE_DIRS = [
-    HERE.parent.parent / "channels" / "web" / "templates",
-    HERE / "staff" / "templates",
-    HERE / "templates",
-]
+# every page's template: the home page, the customer form, ``staff/`` (the staff UI)
+TEMPLATES = HERE / "templates"
 HTML_PREFIXES = ("/staff", "/submit", "/static/")
 
 HEADERS = {
@@ -122,7 +119,7 @@ def setup(app: web.Application, config: Config) -> None:
     malformed.install()  # aiohttp's own 400s (a request it cannot parse) echo no bytes
     env = aiohttp_jinja2.setup(
         app,
-        loader=jinja2.FileSystemLoader([str(d) for d in TEMPLATE_DIRS]),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=True,
         extensions=["jinja2.ext.i18n"],
     )

@@ -1,5 +1,5 @@
 """What a route takes from its path and query, validated at the edge as pydantic models
-(``channels.web.edge.validated``): ids are what an id column holds, days lie in a range
+(``gateway.http.edge.validated``): ids are what an id column holds, days lie in a range
 date arithmetic can leave (a day six months before ``0001-01-01`` does not exist)."""
 
 from __future__ import annotations

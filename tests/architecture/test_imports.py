@@ -118,14 +118,17 @@ ALLOWED = {
     # a channel hands messages to the receive use case; the bot's routers also call the chat
     # use cases (linking, history), its sender speaks the outbox's Sender contract, the IMAP
     # poller keeps its place through the mail folders use case; of the storage contracts
-    # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names
+    # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names; a webhook reads its
+    # body through the HTTP edge, as every route does
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
                  "gateway.service.chats", "gateway.service.outbox",
-                 "gateway.service.mail_folders",
+                 "gateway.service.mail_folders", "gateway.http.edge",
                  "gateway.metrics", "gateway.aio", "gateway.i18n", "parsers"),
+    # the API, the staff UI and the customer form (CSRF, texts, templates shared in one place)
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
-                     "gateway.metrics", "gateway.i18n", "channels.common", "channels.web",
-                     "parsers"),
+                     "gateway.metrics", "gateway.i18n", "channels.common", "parsers"),
+    # the edge reads every request before any route, a channel's webhook too: nothing of ours
+    "gateway.http.edge": (),
 }  # fmt: skip
 
 
@@ -178,3 +181,26 @@ def test_channels_take_from_the_storage_contracts_only_errors_and_the_lock() -> 
         if name not in CHANNEL_CONTRACTS
     ]
     assert wrong == []
+
+
+# The HTML pages read and write through the service layer's functions (the staff pages'
+# reads are ``gateway.service.staff_queries``): a page's handler holds no transaction.
+PAGES = ("gateway.http.staff", "gateway.http.form", "gateway.http.pages")
+
+
+def transactions_opened(module: str) -> Iterator[str]:
+    """``async with`` statements of ``module`` (a unit of work opened), by line."""
+    path = MODULES[module]
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.AsyncWith):
+            yield f"{module}:{node.lineno}"
+
+
+def test_the_transactions_are_read() -> None:
+    assert list(transactions_opened("gateway.service.staff_queries"))
+
+
+def test_pages_open_no_unit_of_work() -> None:
+    pages = [m for m in GRAPH if any(m == p or m.startswith(p + ".") for p in PAGES)]
+    assert len(pages) > 3
+    assert [line for m in pages for line in transactions_opened(m)] == []

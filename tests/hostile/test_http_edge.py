@@ -1,5 +1,5 @@
 """Hostile bytes at the HTTP edge (issue 17, items 3 and 5), on a real socket and both
-databases: every body is read in one place (``channels.web.edge``) before a route parses it,
+databases: every body is read in one place (``gateway.http.edge``) before a route parses it,
 header bytes that are not UTF-8 never crash a route, and aiohttp's own 400 for a request it
 cannot parse never repeats the request's bytes, in the answer or in the log.
 

@@ -9,8 +9,8 @@ from typing import TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
-from channels.web.edge import json_body
 from gateway.http.api.schemas import Error, dump
+from gateway.http.edge import json_body
 from gateway.http.errors import json_response
 
 Body = TypeVar("Body", bound=BaseModel)

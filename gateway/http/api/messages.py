@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.web.edge import validated
 from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import id_cursor, page_limit
 from gateway.http.api.schemas import Message, Page
+from gateway.http.edge import validated
 from gateway.http.keys import UOW
 from gateway.http.params import MessagePath
 

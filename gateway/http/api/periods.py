@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.web.edge import validated
 from gateway.domain.clock import local_day
 from gateway.http.api.answers import answer, error
 from gateway.http.api.paging import INT32, id_cursor, int64, page_limit
 from gateway.http.api.schemas import Inspection, Page, Volume
+from gateway.http.edge import validated
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.params import AsOf
 from gateway.service import closing

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from channels.web.edge import validated
 from gateway.domain.staff import ReviewFilter
 from gateway.domain.staff import ReviewItem as Item
 from gateway.http.api.answers import answer, error, read_body
 from gateway.http.api.paging import id_cursor, page_limit
 from gateway.http.api.schemas import Message, Page, ReviewAccept, ReviewItem, ReviewReject
+from gateway.http.edge import validated
 from gateway.http.keys import REVIEW, UOW
 from gateway.http.params import MessagePath
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound, ReviewError

@@ -9,8 +9,8 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp_session import get_session, new_session
 
-from channels.web.csrf import check_csrf, csrf_token
 from gateway.domain.staff import StaffUser
+from gateway.http.csrf import check_csrf, csrf_token
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE, UOW
 from gateway.http.staff.lang import language_context, staff_language
 from gateway.i18n import N_, translations

@@ -9,14 +9,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from gateway import i18n
-from gateway.i18n import N_
-
-# What a status (of a message, reading or account) reads as; the codes of channels and
-# reasons stay as in the API and the filters.
-STATUS_NAMES = {"accepted": N_("accepted"), "review": N_("in review"),
-                "rejected": N_("rejected"), "pending": N_("pending"),
-                "superseded": N_("superseded"), "open": N_("open"),
-                "closed": N_("closed")}  # fmt: skip
+from gateway.http.texts import STATUS_NAMES
 
 
 async def staff_language(request: web.Request) -> str:

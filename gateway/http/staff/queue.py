@@ -9,20 +9,20 @@ from aiohttp import web
 from aiohttp_session import get_session
 from pydantic import ValidationError
 
-from channels.web.csrf import check_csrf, csrf_token
-from channels.web.edge import validated
-from channels.web.texts import register_label
-from gateway.domain.clock import period_at
-from gateway.domain.model import Channel, Reason, Register, plain
-from gateway.domain.staff import ReviewFilter, ReviewItem
+from gateway.domain.model import Channel, Reason, plain
+from gateway.domain.staff import ReviewFilter
 from gateway.domain.validation import match_registers
+from gateway.http.csrf import check_csrf, csrf_token
+from gateway.http.edge import validated
 from gateway.http.keys import CLOCK, CONFIG, REVIEW, UOW
 from gateway.http.params import DayRange, FormCorrection, MessagePath
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.lang import language_context, staff_language
+from gateway.http.texts import register_label
 from gateway.i18n import translations
+from gateway.service import staff_queries
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound
-from gateway.service.uow import UnitOfWork
+from gateway.service.staff_queries import QueueEntry
 from parsers import parse
 
 QUEUE_LIMIT = 100
@@ -41,15 +41,9 @@ def filter_of(query: Any) -> ReviewFilter:
     )
 
 
-async def registers_of(uow: UnitOfWork, uin: str | None, period: str) -> tuple[Register, ...]:
-    if not uin:
-        return ()
-    found = await uow.accounts.load(uin, period)
-    return found[1].registers if found else ()
-
-
-def view(item: ReviewItem, registers: tuple[Register, ...], lang: str) -> dict[str, Any]:
+def view(entry: QueueEntry, lang: str) -> dict[str, Any]:
     """What the template shows of one item; the values prefilled from the parse."""
+    item, registers = entry.item, entry.registers
     parsed = parse(item.text)
     prefill: dict[tuple[str, int], str] = {}
     if parsed.error is None:
@@ -78,12 +72,9 @@ async def queue_page(request: web.Request) -> web.Response:
     user = await require_user(request)
     page = await language_context(request)
     f = filter_of(request.query)
-    period = period_at(request.app[CLOCK](), request.app[CONFIG].rules)
-    async with request.app[UOW]() as uow:
-        items = await uow.review.page(f, None, QUEUE_LIMIT)
-        if f.confirmed_first:
-            items.sort(key=lambda i: not i.confirmed)
-        views = [view(i, await registers_of(uow, i.uin, period), page["lang"]) for i in items]
+    now, rules = request.app[CLOCK](), request.app[CONFIG].rules
+    entries = await staff_queries.review_queue(request.app[UOW], f, now, rules, QUEUE_LIMIT)
+    views = [view(entry, page["lang"]) for entry in entries]
     session = await get_session(request)
     context = {
         **page,

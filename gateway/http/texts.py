@@ -1,5 +1,6 @@
-"""The customer form's texts kept in tables (marked for the message catalogue, translated
-where they are used): service and zone names, and the heading of each outcome."""
+"""The pages' texts kept in tables (marked for the message catalogue, translated where they
+are used), for the customer form and the staff UI alike: service and zone names, and the
+heading of each outcome on the form, the name of each status in the staff UI."""
 
 from __future__ import annotations
 
@@ -14,6 +15,13 @@ ZONES = {2: {1: N_("T1 (day)"), 2: N_("T2 (night)")},
 
 STATUS = {"accepted": N_("Readings accepted"), "review": N_("Readings sent for review"),
           "rejected": N_("Readings not accepted")}  # fmt: skip
+
+# The staff UI: what a status (of a message, reading or account) reads as; the codes of
+# channels and reasons stay as in the API and the filters.
+STATUS_NAMES = {"accepted": N_("accepted"), "review": N_("in review"),
+                "rejected": N_("rejected"), "pending": N_("pending"),
+                "superseded": N_("superseded"), "open": N_("open"),
+                "closed": N_("closed")}  # fmt: skip
 
 
 def register_label(service: str, zone: int, zones: int, lang: str) -> str:

@@ -16,6 +16,9 @@ What hostile bytes get here, instead of a traceback and a 500:
 The body is read once, here; routes get the same bytes again from ``request.read()`` (and
 ``request.content``, for the few readers of the stream), so a webhook verifies its
 signature over exactly the bytes that arrived.
+
+The channels' webhooks (SMS) read their JSON bodies here too, so this module imports
+nothing of ours (``tests/architecture/test_imports.py``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from channels.common import read_form
-from channels.web.edge import check_text
+from gateway.http.edge import check_text
 
 FIELD = "csrf"
 

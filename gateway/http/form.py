@@ -1,6 +1,9 @@
 """The customer web form, ``GET|POST /submit``: a UIN, then one field per register
 (``reading-<position>-<zone>``). A post becomes one ``InboundMessage`` (channel ``web``, the
 readings in bill order, as a customer would text them) for the same intake as every channel.
+It is the one channel that is an HTML page: it shares the session, CSRF token, templates and
+texts of ``gateway.http`` with the staff UI, and reads an account through ``Registers`` (the
+read use case ``gateway.service.forms``).
 
 A hidden ``submission`` id makes a double click one message; posts are refused without the
 session's CSRF token (403, nothing stored) and limited per client address and per UIN; a
@@ -22,9 +25,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from channels.common import unavailable
-from channels.web.csrf import check_csrf, csrf_token
-from channels.web.texts import STATUS, register_label
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
+from gateway.http.csrf import check_csrf, csrf_token
+from gateway.http.texts import STATUS, register_label
 from gateway.i18n import NAMES, language, translations
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
@@ -151,7 +154,7 @@ class WebForm:
             "csrf": await csrf_token(request),
             "submission": uuid.uuid4().hex,
         }
-        response = aiohttp_jinja2.render_template("web/form.html", request, context)
+        response = aiohttp_jinja2.render_template("form.html", request, context)
         if limited:
             response.set_status(429)
         return response
