@@ -46,6 +46,7 @@ from gateway.http.keys import (
     REVIEW,
     UOW,
 )
+from gateway.lifecycle import Lifecycle, Phase, Step, listen_error
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.chats import ChatUseCases
@@ -64,6 +65,7 @@ RESUME_SECONDS = 15.0
 
 SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
 OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
+LIFECYCLE: web.AppKey[Lifecycle] = web.AppKey("lifecycle", Lifecycle)
 
 
 def database(config: Config, engine: AsyncEngine | None = None) -> Database:
@@ -99,7 +101,10 @@ def init_app(
     """Build the app. The engine is created when the app starts (and disposed when it
     stops) unless ``engine`` is given; ``senders`` add or replace outbox transports (tests
     pass fakes of the outside world here); ``background`` runs the outbox worker, the
-    pending-message recovery and the mail channels (SMTP listener, IMAP poller)."""
+    pending-message recovery and the channels' background work (SMTP listener, IMAP poller,
+    Telegram long polling and reminders). Start and stop are the steps of one ``Lifecycle``
+    (``gateway.lifecycle``): the database first, then the group commit, the outbox, the
+    channels; at stop the reverse, the database last."""
     db = database(config, engine)
     app = web.Application(
         client_max_size=1024 * 1024, middlewares=[json_errors, pages.html_pages, edge.guard]
@@ -120,6 +125,22 @@ def init_app(
     SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
     api.setup(app)
+
+    lifecycle = Lifecycle()
+    app[LIFECYCLE] = lifecycle
+    app.cleanup_ctx.append(lifecycle)  # the app's one cleanup context: every step in it
+
+    async def open_database(app: web.Application) -> AsyncIterator[None]:
+        await db.open()
+        yield
+        await db.close()
+
+    async def drain_intake(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await group.close()  # every message taken is answered before the database closes
+
+    lifecycle.add(Phase.DATABASE, "database", open_database)
+    lifecycle.add(Phase.INTAKE, "group commit", drain_intake)
     bot_senders: dict[str, Sender] = {}
     tg = telegram_settings(config)
     if tg is not None:
@@ -127,15 +148,9 @@ def init_app(
         # every one-shot CLI command
         from gateway import telegram_wiring
 
-        bot_senders = telegram_wiring.setup(app, tg, db, background)
+        bot_senders = telegram_wiring.setup(app, lifecycle, tg, db, background)
 
-    async def open_database(app: web.Application) -> AsyncIterator[None]:
-        await db.open()
-        yield
-        await group.close()  # every message taken is answered before the database closes
-        await db.close()
-
-    async def workers(app: web.Application) -> AsyncIterator[None]:
+    async def outbox(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=config.outbox.send_timeout)
         async with aiohttp.ClientSession(timeout=timeout) as client:
             transports = {**outbox_senders(config, client), **bot_senders, **(senders or {})}
@@ -149,42 +164,48 @@ def init_app(
             yield
             await stop_tasks(tasks)
 
-    app.cleanup_ctx.append(open_database)
-    app.cleanup_ctx.append(workers)
+    lifecycle.add(Phase.OUTBOX, "outbox and pending-message resume", outbox)
     if background:
-        app.cleanup_ctx.append(email_channels(config, db))
+        if config.smtp.enabled:
+            lifecycle.add(Phase.CHANNELS, "SMTP listener", smtp_listener(config))
+        if config.imap.host:
+            lifecycle.add(Phase.CHANNELS, "IMAP poller", imap_poller(config, db))
     return app
 
 
-def email_channels(
-    config: Config, db: Database
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """The SMTP listener (``smtp.enabled``) and the IMAP poller (``imap.host`` set), in the
-    app's own event loop."""
+def smtp_listener(config: Config) -> Step:
+    """The SMTP listener (``smtp.enabled``) on ``smtp.host:smtp.port``, in the app's loop."""
+    settings = smtp_settings(config)
 
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        receive = app[RECEIVE]
-        tasks: list[asyncio.Task[None]] = []
-        if config.smtp.enabled:
-            app[SMTP_SERVER] = await email_smtp.start_smtp_server(
-                receive, smtp_settings(config), app[CLOCK]
-            )
-        if config.imap.host:
-            poller = email_imap.ImapPoller(
-                imap_settings(config),
-                receive,
-                own_addresses(config),
-                lock=db.lock(email_imap.LOCK_NAME),
-                folders=MailFolders(db.uow),
-            )
-            tasks.append(asyncio.create_task(poller.run_forever()))
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        try:
+            server = await email_smtp.start_smtp_server(app[RECEIVE], settings, app[CLOCK])
+        except OSError as e:
+            raise listen_error("smtp", settings.host, settings.port, e) from e
+        app[SMTP_SERVER] = server
         yield
-        await stop_tasks(tasks)
-        if SMTP_SERVER in app:
-            app[SMTP_SERVER].close()
-            await app[SMTP_SERVER].wait_closed()
+        server.close()
+        await server.wait_closed()
 
-    return ctx
+    return step
+
+
+def imap_poller(config: Config, db: Database) -> Step:
+    """The IMAP poller (``imap.host`` set): one process polls (an advisory lock)."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        poller = email_imap.ImapPoller(
+            imap_settings(config),
+            app[RECEIVE],
+            own_addresses(config),
+            lock=db.lock(email_imap.LOCK_NAME),
+            folders=MailFolders(db.uow),
+        )
+        task = asyncio.create_task(poller.run_forever())
+        yield
+        await stop_tasks([task])
+
+    return step
 
 
 async def resume_forever(intake: Intake, interval: float = RESUME_SECONDS) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
@@ -32,9 +33,50 @@ def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
         return None
     if mode == "webhook" and not secret:
         raise ConfigError("telegram.webhook_secret is required with telegram.mode = webhook")
+    _http_url("telegram.api_base", c.api_base)
+    from aiogram.utils.token import TokenValidationError, validate_token
+
     from channels import telegram  # aiogram: only when the bot is on (see bootstrap)
 
+    try:
+        validate_token(token)
+    except TokenValidationError:
+        raise ConfigError("telegram.token is not a bot token (from @BotFather)") from None
     return telegram.TelegramSettings(token, mode, c.api_base, secret)
+
+
+def check_channels(config: Config) -> None:
+    """``run``'s check before anything starts: raises ``ConfigError`` naming the first key
+    that stops a configured channel from working (an app built without it answers that
+    channel's webhook with 503)."""
+    telegram_settings(config)
+    sms = config.sms
+    if sms.twilio.public_url:
+        _required("sms.twilio.auth_token", sms.twilio.auth_token, "sms.twilio.public_url is set")
+        _http_url("sms.twilio.public_url", sms.twilio.public_url)
+    if sms.generic.send_url:
+        # replies are signed with it, and without it no message comes in to reply to
+        _required("sms.generic.secret", sms.generic.secret, "sms.generic.send_url is set")
+        _http_url("sms.generic.send_url", sms.generic.send_url)
+    if config.smtp.enabled:
+        smtp_settings(config)
+    if config.imap.host:
+        imap_settings(config)
+
+
+def _required(key: str, value: str, because: str) -> None:
+    if not value:
+        raise ConfigError(f"{key} is required when {because}")
+
+
+def _http_url(key: str, value: str) -> None:
+    try:
+        url = urlsplit(value)
+        good = url.scheme in ("http", "https") and bool(url.hostname)
+    except ValueError:  # a malformed address, an unclosed IPv6 bracket
+        good = False
+    if not good:
+        raise ConfigError(f"{key} must be an http(s) URL, got {value!r}")
 
 
 def sms_providers(config: Config) -> tuple[SmsProvider, ...]:
@@ -84,6 +126,8 @@ def smtp_settings(config: Config) -> email_smtp.SmtpSettings:
 
 def imap_settings(config: Config) -> ImapSettings:
     c = config.imap
+    _required("imap.user", c.user, "imap.host is set")
+    _required("imap.password", c.password, "imap.host is set")
     return ImapSettings(
         host=c.host,
         port=c.port,

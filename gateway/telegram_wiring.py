@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from aiogram import Dispatcher
 from aiohttp import web
@@ -18,6 +18,7 @@ from channels.telegram.webhook import TelegramWebhook
 from gateway.aio import stop_tasks
 from gateway.domain.model import Transport
 from gateway.http.keys import CHATS, REMINDERS, TELEGRAM_BOT
+from gateway.lifecycle import Lifecycle, Phase, Step
 from gateway.service import reminders
 from gateway.service.outbox import Sender
 from storage.db import Database
@@ -26,40 +27,46 @@ log = logging.getLogger(__name__)
 
 
 def setup(
-    app: web.Application, settings: telegram.TelegramSettings, db: Database, background: bool
+    app: web.Application,
+    lifecycle: Lifecycle,
+    settings: telegram.TelegramSettings,
+    db: Database,
+    background: bool,
 ) -> dict[str, Sender]:
-    """The bot, its webhook route (webhook mode), its background work; returns the outbox
-    transport that sends its replies."""
+    """The bot, its webhook route (webhook mode), its steps in the app's lifecycle; returns
+    the outbox transport that sends its replies."""
     app[TELEGRAM_BOT] = telegram.make_bot(settings)
     dispatcher = telegram.make_dispatcher(app[CHATS])
     if settings.mode == "webhook":
         webhook = TelegramWebhook(dispatcher, app[TELEGRAM_BOT], settings.webhook_secret)
         webhook.setup(app, telegram.WEBHOOK_PATH)
-    app.cleanup_ctx.append(telegram_bot(settings, db, dispatcher, background))
+    lifecycle.add(Phase.TRANSPORTS, "Telegram bot session", bot_session)
+    if background:
+        lifecycle.add(Phase.CHANNELS, "Telegram bot", bot_work(settings, db, dispatcher))
     return {Transport.TELEGRAM: TelegramSender(app[TELEGRAM_BOT], app[CHATS].blocked)}
 
 
-def telegram_bot(
-    settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher, background: bool
-) -> Callable[[web.Application], AsyncIterator[None]]:
-    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
-    process), both under advisory locks; the bot's HTTP session closed at the end."""
+async def bot_session(app: web.Application) -> AsyncIterator[None]:
+    """The bot's HTTP session (opened on its first request), closed once the outbox, which
+    sends the replies through it, has stopped."""
+    yield
+    await app[TELEGRAM_BOT].session.close()
 
-    async def ctx(app: web.Application) -> AsyncIterator[None]:
-        bot = app[TELEGRAM_BOT]
+
+def bot_work(settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher) -> Step:
+    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
+    process), both under advisory locks."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
         if settings.mode == "polling":
             log.info("Telegram bot: long polling %s (one gateway process polls)", settings.api_base)
+            poller = TelegramPoller(dispatcher, app[TELEGRAM_BOT], db.lock(POLLING_LOCK))
+            tasks.append(asyncio.create_task(poller.run_forever()))
         else:
             log.info("Telegram bot: webhook at POST %s", telegram.WEBHOOK_PATH)
-        if background:
-            if settings.mode == "polling":
-                poller = TelegramPoller(dispatcher, bot, db.lock(POLLING_LOCK))
-                tasks.append(asyncio.create_task(poller.run_forever()))
-            lock = db.lock(reminders.LOCK_NAME)
-            tasks.append(asyncio.create_task(app[REMINDERS].run_forever(lock)))
+        tasks.append(asyncio.create_task(app[REMINDERS].run_forever(db.lock(reminders.LOCK_NAME))))
         yield
         await stop_tasks(tasks)
-        await bot.session.close()
 
-    return ctx
+    return step

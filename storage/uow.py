@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
 from types import TracebackType
 from typing import Self
 
@@ -126,7 +128,7 @@ class SqlUnitOfWork:
     ) -> None:
         assert self.session is not None
         try:
-            await self.session.close()  # rolls back what was not committed
+            await _finished(self.session.close())  # rolls back what was not committed
         except UNAVAILABLE as e:
             if exc is None:
                 raise StorageUnavailable(str(e)) from e
@@ -138,10 +140,23 @@ class SqlUnitOfWork:
     async def commit(self) -> None:
         assert self.session is not None
         try:
-            await self.session.commit()
+            await _finished(self.session.commit())  # the connection goes back to the pool
         except UNAVAILABLE as e:
             if (found := conflict(e)) is not None:
                 raise found from e
             if unavailable(e):
                 raise StorageUnavailable(str(e)) from e
             raise
+
+
+async def _finished(step: Awaitable[None]) -> None:
+    """Run a commit or a close to its end even when the task is cancelled meanwhile (a
+    background task stopped at shutdown): both hand the connection back to the pool, and a
+    cancellation landing in the pool's reset would leave it half returned and SQLAlchemy
+    logging a traceback. The step runs on; the cancellation is raised once it is done."""
+    running = asyncio.ensure_future(step)
+    try:
+        await asyncio.shield(running)
+    except asyncio.CancelledError:
+        await asyncio.wait([running])  # waiting does not cancel it, a second cancel neither
+        raise

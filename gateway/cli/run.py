@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import socket
 from typing import Any
 
 from aiohttp import web
 
 from channels.sms.generic import hmac_signature
 from gateway.bootstrap import init_app, run_with_database
-from gateway.cli import workers
+from gateway.channel_settings import check_channels
+from gateway.cli import listen, workers
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.domain.clock import utc_now
+from gateway.lifecycle import StartupError
 from gateway.service.demo import load_demo
 from storage.db import Database
 
@@ -48,8 +51,28 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if args.workers > 1 and not config.database_url.startswith("postgresql"):
         # several processes writing one SQLite file take turns on its lock: slower than one
         raise CliError("--workers needs PostgreSQL (database.url is SQLite)")
+    if args.workers > 1:
+        workers.metrics_dir(rerun_args(args))  # may start this command afresh (exec)
     if args.demo:
         config = demo_config(config)
+    # everything that can be checked before anything starts: one line naming the key
+    check_channels(config)
+    if config.smtp.enabled:
+        listen.check_free("smtp", config.smtp.host, config.smtp.port)
+    if args.workers > 1:
+        listen.check_free("http", config.http.host, config.http.port, reuse_port=True)
+        http_sockets = []
+    else:
+        http_sockets = listen.bind("http", config.http.host, config.http.port)
+    try:
+        return _run(args, config, http_sockets)
+    finally:
+        for sock in http_sockets:
+            sock.close()
+
+
+def _run(args: argparse.Namespace, config: Config, http_sockets: list[socket.socket]) -> int:
+    if args.demo:
         run_with_database(config, lambda db: load_demo(db.uow, config.rules, utc_now()))
     else:
 
@@ -61,15 +84,27 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         print(demo_instructions(config))
     if args.workers > 1:
         return workers.supervise(config, args.workers)
-    web.run_app(
-        init_app(config),
-        host=config.http.host,
-        port=config.http.port,
-        shutdown_timeout=config.http.shutdown_timeout,
-        access_log=web.access_logger if config.http.access_log else None,
-        print=lambda text: print(text, flush=True),
-    )
+    try:
+        web.run_app(
+            init_app(config),
+            sock=http_sockets,
+            shutdown_timeout=config.http.shutdown_timeout,
+            access_log=web.access_logger if config.http.access_log else None,
+            print=lambda text: print(text, flush=True),
+        )
+    except StartupError as e:  # the SMTP port taken meanwhile, say
+        raise CliError(str(e)) from None
     return 0
+
+
+def rerun_args(args: argparse.Namespace) -> list[str]:
+    """This ``run`` command's arguments, to start it afresh."""
+    again = ["run", "--workers", str(args.workers)]
+    if args.demo:
+        again.append("--demo")
+    if args.config:
+        again += ["--config", args.config]
+    return again
 
 
 def demo_config(config: Config) -> Config:

@@ -15,6 +15,15 @@ whole control group, a terminal the whole process group) do not cut that short. 
 exits 0 when every worker stopped cleanly, and kills any still running after
 ``stop_bound`` seconds (exit 1).
 
+Metrics: ``/metrics`` answers for the whole gateway, whichever worker takes the scrape.
+The workers count in prometheus_client's multiprocess mode: each writes its counters to
+files in a directory of its own run (``PROMETHEUS_MULTIPROC_DIR``), which every scrape adds
+up. The variable must be set before prometheus_client is first imported, and ``run`` has
+imported it by the time it reads ``--workers``: so ``run --workers N`` makes a fresh
+temporary directory, sets the variable and starts itself afresh (``exec``, the same
+process), and only then migrates and forks. The supervisor removes the directory when the
+workers have stopped.
+
 A worker that exits on its own is not restarted: the parent stops the others and exits 1,
 so the service manager (systemd ``Restart=on-failure``, a container's restart policy)
 restarts the gateway as a whole. A worker whose parent dies gets SIGTERM (Linux
@@ -29,17 +38,23 @@ import logging
 import multiprocessing
 import os
 import secrets
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
 from aiohttp import web
+from prometheus_client import multiprocess
 
 from gateway.bootstrap import init_app
+from gateway.cli.errors import CliError
 from gateway.config import Config
+from gateway.lifecycle import StartupError
+from gateway.metrics import MULTIPROC_DIR
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +63,8 @@ PR_SET_PDEATHSIG = 1
 # after the in-flight requests: the background tasks get up to 10 s per group to stop
 # (gateway.aio.stop_tasks; three groups), then the engine is disposed
 BACKGROUND_STOP_SECONDS = 35.0
+# set together with PROMETHEUS_MULTIPROC_DIR: the directory is this run's own, made for it
+OWN_METRICS_DIR = "_METER_GATEWAY_OWN_METRICS_DIR"
 WORKER_LOG_FORMAT = "%(asctime)s %(levelname)s [worker {index} %(process)d] %(name)s: %(message)s"
 
 
@@ -73,8 +90,33 @@ def worker_config(config: Config, index: int) -> Config:
     return config.with_overrides({"smtp": {"enabled": False}})
 
 
+def metrics_dir(run_args: list[str]) -> str:
+    """The metrics directory made for this run; without one, make it and start ``run``
+    afresh with ``run_args`` (``exec``: this function does not return then)."""
+    path = os.environ.get(MULTIPROC_DIR, "")
+    if path and os.environ.get(OWN_METRICS_DIR) == path and os.path.isdir(path):
+        return path
+    path = tempfile.mkdtemp(prefix="meter-gateway-metrics-")
+    os.environ[MULTIPROC_DIR] = os.environ[OWN_METRICS_DIR] = path
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execv(sys.executable, [sys.executable, "-m", "gateway", *run_args])
+    except OSError as e:
+        shutil.rmtree(path, ignore_errors=True)
+        raise CliError(f"cannot start the workers: {e}") from None
+
+
 def supervise(config: Config, count: int) -> int:
     """Fork ``count`` workers, wait for them; the exit status of ``run``."""
+    try:
+        return _supervise(config, count)
+    finally:
+        if os.environ.get(OWN_METRICS_DIR) == os.environ.get(MULTIPROC_DIR):
+            shutil.rmtree(os.environ[MULTIPROC_DIR], ignore_errors=True)
+
+
+def _supervise(config: Config, count: int) -> int:
     ctx = multiprocessing.get_context("fork")  # the parent holds no threads and no loop now
     config = shared_config(config)
     parent = os.getpid()
@@ -142,6 +184,8 @@ class Supervisor:
             for sentinel in exited:
                 worker = alive.pop(sentinel)  # type: ignore[arg-type]  # sentinels are ints
                 worker.join()
+                if worker.pid is not None and os.environ.get(MULTIPROC_DIR):
+                    multiprocess.mark_process_dead(worker.pid)  # its live gauges go
                 self._exited(worker)
             since = self.stopping_since
             if alive and not killed and since is not None and time.monotonic() - since > self.bound:
@@ -171,7 +215,7 @@ def _worker(config: Config, index: int, parent: int) -> None:
         handler.setFormatter(logging.Formatter(WORKER_LOG_FORMAT.format(index=index)))
     try:
         asyncio.run(serve(config, reuse_port=True))
-    except OSError as e:  # the port taken by another program, say: one line, not a trace
+    except (OSError, StartupError) as e:  # a port taken by another program: one line
         log.error("worker %d stopped: %s", index, e)
         sys.exit(1)
 
