@@ -31,6 +31,8 @@ DRAWN = re.compile(rf"(?<![\w/])({TOP}/[\w./-]*[\w/])")
 # Made by the tests, not kept in git.
 GENERATED = ("tests/artifacts/",)
 CODE = ("gateway", "channels", "storage", "parsers")
+# Folders whose every module and package README's Layout names: where a newcomer looks first.
+MAPPED = ("channels", "gateway/http", "gateway/service")
 # "SPEC" as a word (INSPECTION_MONTHS is not a citation), and the shared folder outside.
 SPEC = re.compile(r"\bSPEC\b|\.\./shared|BILLING-V2")
 
@@ -96,6 +98,24 @@ def test_paths_named_in_the_documents_exist() -> None:
                 continue
             missing.append(f"{doc.name}: {path}")
     assert not missing, "named but not in the tree:\n" + "\n".join(missing)
+
+
+def test_layout_names_every_module_of_the_mapped_folders() -> None:
+    text = README.read_text(encoding="utf-8")
+    layout = text[text.index("## Layout") :]
+    unnamed = []
+    for folder in MAPPED:
+        for entry in sorted((ROOT / folder).iterdir()):
+            name = entry.name + "/" if entry.is_dir() else entry.name
+            if entry.name.startswith(("_", ".")) or not (entry.is_dir() or name.endswith(".py")):
+                continue
+            if entry.is_dir() and not any(
+                f.is_file() and "__pycache__" not in f.parts for f in entry.rglob("*")
+            ):
+                continue  # a folder git no longer has, left with its __pycache__
+            if not re.search(rf"(?<![\w.]){re.escape(name)}", layout):
+                unnamed.append(f"{folder}/{name}")
+    assert not unnamed, "README's Layout does not name:\n" + "\n".join(unnamed)
 
 
 def test_documents_and_code_cite_nothing_outside_the_repository() -> None:
