@@ -204,3 +204,11 @@ def test_pages_open_no_unit_of_work() -> None:
     pages = [m for m in GRAPH if any(m == p or m.startswith(p + ".") for p in PAGES)]
     assert len(pages) > 3
     assert [line for m in pages for line in transactions_opened(m)] == []
+
+
+def test_production_bills_with_one_implementation() -> None:
+    """Period close bills with the SQL of ``storage/close_sql.py``; the pure mirror of the
+    same rules (``gateway.domain.billing``) is the tests' reference, and no production module
+    may come to depend on it: a billing rule is written once."""
+    users = [m for m, targets in GRAPH.items() if "gateway.domain.billing" in targets]
+    assert users == []
