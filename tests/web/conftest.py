@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -44,13 +45,15 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def serve(engine: AsyncEngine, **settings: str) -> AsyncIterator[str]:
+async def serve(
+    engine: AsyncEngine, clock: Callable[[], datetime] = lambda: NOW, **settings: str
+) -> AsyncIterator[str]:
     """The seeded gateway with staff member rita on a real socket; yields its base URL.
     ``settings``: more METER_GATEWAY_* variables."""
     await seed(engine, ACCOUNTS, HISTORY)
     await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
     env = {**ENV, "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret", **settings}
-    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
+    app = init_app(load_config(environ=env), engine=engine, clock=clock, background=False)
     server = TestServer(app)
     await server.start_server()
     try:
