@@ -22,7 +22,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from gateway.domain.billing import Method
 from gateway.domain.model import (
     AccountStatus,
     Channel,
@@ -32,6 +31,7 @@ from gateway.domain.model import (
     Service,
     Status,
 )
+from gateway.domain.volumes import Method
 from storage.base import VALUE, Base, BigId, UTCDateTime, enum
 
 

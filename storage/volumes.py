@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain.billing import MethodTotal, StaleMeter, VolumeRow
 from gateway.domain.model import AccountStatus, PeriodStatus, Status
 from gateway.domain.rules import Rules
+from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 from storage.close_sql import close_statement
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading

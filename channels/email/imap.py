@@ -30,8 +30,8 @@ from typing import Any, TypeVar
 from channels.email.imap_session import ImapSession, ImapSettings
 from channels.email.mime import to_inbound
 from channels.singleton import LockLost
-from gateway.aio import raise_if_cancelling
 from gateway.domain.folders import FolderState
+from gateway.runtime.aio import raise_if_cancelling
 from gateway.service.mail_folders import MailFolders
 from gateway.service.receive import Receive
 from gateway.service.uow import SingletonLock, StorageUnavailable

@@ -2,7 +2,7 @@
 are (verify, decode, answer, send), and what its implementations share.
 
 A new provider is one module of this package with a class that has this shape and a
-settings class of its own; the composition root (``gateway.channel_settings.sms_providers``)
+settings class of its own; the composition root (``gateway.app.channel_settings.sms_providers``)
 builds it from its configuration section, and ``channels.sms.webhook`` serves it.
 """
 

@@ -22,8 +22,8 @@ from aiohttp import web
 from multidict import MultiDict
 
 from channels.sms.provider import same_signature
-from gateway import metrics
 from gateway.domain.model import Channel, InboundMessage, Transport, clean_text
+from gateway.runtime import metrics
 from gateway.service.outbox import Sender
 from gateway.service.receive import Receipt
 

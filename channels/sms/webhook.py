@@ -13,7 +13,7 @@ from aiohttp import web
 
 from channels.common import json_error, unavailable
 from channels.sms.provider import MAX_BODY, SmsProvider
-from gateway import metrics
+from gateway.runtime import metrics
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 

@@ -16,7 +16,7 @@ from aiogram.methods import GetUpdates
 
 from channels.singleton import LockLost
 from channels.telegram.webhook import RETRYABLE
-from gateway.aio import raise_if_cancelling
+from gateway.runtime.aio import raise_if_cancelling
 from gateway.service.uow import SingletonLock
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from channels.common import json_error, unavailable
-from gateway import metrics
+from gateway.runtime import metrics
 from gateway.service.uow import StorageUnavailable
 
 log = logging.getLogger(__name__)

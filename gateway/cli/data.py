@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from gateway.bootstrap import run_with_database
+from gateway.app.factory import run_with_database
 from gateway.config import Config
 from gateway.domain.clock import utc_now
 from gateway.service.imports import import_accounts, import_readings

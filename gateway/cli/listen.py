@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import socket
 
+from gateway.app.lifecycle import listen_error
 from gateway.cli.errors import CliError
-from gateway.lifecycle import listen_error
 
 
 def bind(key: str, host: str, port: int, *, reuse_port: bool = False) -> list[socket.socket]:

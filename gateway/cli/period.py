@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.bootstrap import run_with_database
+from gateway.app.factory import run_with_database
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.domain.clock import local_day, utc_now

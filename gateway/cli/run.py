@@ -11,13 +11,13 @@ from typing import Any
 from aiohttp import web
 
 from channels.sms.generic import hmac_signature
-from gateway.bootstrap import init_app, run_with_database
-from gateway.channel_settings import check_channels
+from gateway.app.channel_settings import check_channels
+from gateway.app.factory import init_app, run_with_database
+from gateway.app.lifecycle import StartupError
 from gateway.cli import listen, workers
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.domain.clock import utc_now
-from gateway.lifecycle import StartupError
 from gateway.service.demo import load_demo
 from storage.db import Database
 

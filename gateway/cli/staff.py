@@ -7,7 +7,7 @@ import getpass
 import sys
 from typing import Any
 
-from gateway.bootstrap import run_with_database
+from gateway.app.factory import run_with_database
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.domain.clock import utc_now

@@ -50,18 +50,18 @@ from types import FrameType
 from aiohttp import web
 from prometheus_client import multiprocess
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
+from gateway.app.lifecycle import StartupError
 from gateway.cli.errors import CliError
 from gateway.config import Config
-from gateway.lifecycle import StartupError
-from gateway.metrics import MULTIPROC_DIR
+from gateway.runtime.metrics import MULTIPROC_DIR
 
 log = logging.getLogger(__name__)
 
 SIGNALS = {signal.SIGTERM, signal.SIGINT}
 PR_SET_PDEATHSIG = 1
 # after the in-flight requests: the background tasks get up to 10 s per group to stop
-# (gateway.aio.stop_tasks; three groups), then the engine is disposed
+# (gateway.runtime.aio.stop_tasks; three groups), then the engine is disposed
 BACKGROUND_STOP_SECONDS = 35.0
 # set together with PROMETHEUS_MULTIPROC_DIR: the directory is this run's own, made for it
 OWN_METRICS_DIR = "_METER_GATEWAY_OWN_METRICS_DIR"

@@ -16,20 +16,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from enum import StrEnum
 
 from gateway.domain.periods import consumption, months_between, period_index
 from gateway.domain.rules import Rules
+from gateway.domain.volumes import Method
 
 VOLUME_PLACES = Decimal("0.0001")  # volumes are stored as NUMERIC(18, 4)
-
-
-class Method(StrEnum):
-    ACTUAL = "actual"
-    AVERAGE = "average"
-    NORMATIVE = "normative"
-
-
 ESTIMATES = (Method.AVERAGE, Method.NORMATIVE)
 
 
@@ -211,40 +203,3 @@ def bill_periods(
         else:
             estimates.pop(period, None)
     return out
-
-
-@dataclass(frozen=True)
-class MethodTotal:
-    """How many registers of a service a close billed by one method, and their volume."""
-
-    service: str
-    method: str
-    registers: int
-    volume: Decimal
-
-
-@dataclass(frozen=True)
-class StaleMeter:
-    """A meter of an open account without an accepted reading since some day (or ever)."""
-
-    account_id: int
-    uin: str
-    meter: str
-    service: str
-    last_reading: date | None
-
-
-@dataclass(frozen=True)
-class VolumeRow:
-    """A stored volume with the register it bills, as exports show it."""
-
-    meter_id: int
-    uin: str
-    meter: str
-    zone: int
-    period: str
-    method: str
-    volume: Decimal
-    correction: Decimal
-    reading_start: Decimal | None
-    reading_end: Decimal | None

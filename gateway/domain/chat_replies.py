@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway import i18n
 from gateway.domain.chats import HistoryLine
 from gateway.domain.model import Reason, Status, StoredMessage, plain
-from gateway.i18n import N_
+from gateway.runtime import i18n
+from gateway.runtime.i18n import N_
 
 # button actions (the channel turns them into callback data "<action>:<argument>")
 CONFIRM, FIX, CHOOSE = "confirm", "fix", "choose"

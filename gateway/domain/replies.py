@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from gettext import NullTranslations
 
-from gateway import i18n
 from gateway.domain.model import Outcome, Reason, Register, RegisterResult, Status, plain
+from gateway.runtime import i18n
 
 
 def N_(message: str) -> str:

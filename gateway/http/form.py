@@ -28,7 +28,7 @@ from channels.common import unavailable
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
 from gateway.http.csrf import check_csrf, csrf_token
 from gateway.http.texts import STATUS, register_label
-from gateway.i18n import NAMES, language, translations
+from gateway.runtime.i18n import NAMES, language, translations
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable
 

@@ -8,9 +8,9 @@ import logging
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 
-from gateway import metrics
 from gateway.http.errors import json_response
 from gateway.http.keys import PING
+from gateway.runtime import metrics
 
 log = logging.getLogger(__name__)
 

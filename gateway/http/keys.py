@@ -1,4 +1,5 @@
-"""Every typed key of the aiohttp application, in one place."""
+"""Every typed key of the aiohttp application that a request handler reads (the keys only
+the composition root uses are in ``gateway.app.keys``)."""
 
 from __future__ import annotations
 

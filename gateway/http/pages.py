@@ -16,12 +16,12 @@ import jinja2
 from aiohttp import web
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
-from gateway import i18n
 from gateway.config import Config
 from gateway.domain.model import plain
 from gateway.http import malformed
 from gateway.http.errors import Handler
-from gateway.i18n import N_
+from gateway.runtime import i18n
+from gateway.runtime.i18n import N_
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ heading of each outcome on the form, the name of each status in the staff UI."""
 
 from __future__ import annotations
 
-from gateway.i18n import N_, translations
+from gateway.runtime.i18n import N_, translations
 
 SERVICES = {"electricity": N_("Electricity"), "cold_water": N_("Cold water"),
             "hot_water": N_("Hot water"), "gas": N_("Gas"), "heating": N_("Heating")}  # fmt: skip

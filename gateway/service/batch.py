@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
-from gateway import metrics
 from gateway.domain.model import AUTO_META, InboundMessage, StoredMessage
+from gateway.runtime import metrics
 from gateway.service.decision import Decision, record_decisions
 from gateway.service.receive import Intake, Receipt
 from gateway.service.retry import retrying

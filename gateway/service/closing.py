@@ -16,10 +16,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import IO, Any
 
-from gateway.domain.billing import Method, MethodTotal, StaleMeter, VolumeRow
 from gateway.domain.model import PeriodStatus, plain
 from gateway.domain.periods import months_before, parse_period
 from gateway.domain.rules import Rules
+from gateway.domain.volumes import Method, MethodTotal, StaleMeter, VolumeRow
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory, Volumes
 
 EXPORT_COLUMNS = (

@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway import metrics
 from gateway.domain.model import InboundMessage
+from gateway.runtime import metrics
 from gateway.service.batch import BatchIntake, ReceiptOrRefusal
 from gateway.service.receive import Receipt
 from gateway.service.uow import StorageUnavailable

@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from gateway import metrics
-from gateway.aio import raise_if_cancelling
 from gateway.domain.model import OutboxStatus
+from gateway.runtime import metrics
+from gateway.runtime.aio import raise_if_cancelling
 from gateway.service.receive import Clock
 from gateway.service.uow import StorageUnavailable, UnitOfWorkFactory
 

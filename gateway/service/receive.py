@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
 
-from gateway import metrics
 from gateway.domain.model import InboundMessage, Reason, Status, StoredMessage
 from gateway.domain.replies import pending_reply
 from gateway.domain.rules import Rules
+from gateway.runtime import metrics
 from gateway.service.decider import Decider, ReplyExtra
 from gateway.service.retry import retrying
 from gateway.service.uow import StorageUnavailable, UnitOfWorkFactory

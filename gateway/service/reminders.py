@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from gateway.aio import raise_if_cancelling
 from gateway.domain import chat_replies
 from gateway.domain.chats import reminder_window
 from gateway.domain.clock import local_day
 from gateway.domain.model import Transport
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
+from gateway.runtime.aio import raise_if_cancelling
 from gateway.service.receive import Clock
 from gateway.service.uow import SingletonLock, UnitOfWorkFactory
 

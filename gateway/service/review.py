@@ -14,7 +14,6 @@ from datetime import date
 from gettext import NullTranslations
 from typing import Any
 
-from gateway import i18n
 from gateway.domain.clock import local_day
 from gateway.domain.model import (
     Accepted,
@@ -31,7 +30,8 @@ from gateway.domain.replies import lang_of, render
 from gateway.domain.rules import Rules
 from gateway.domain.staff import ReviewItem
 from gateway.domain.validation import check_register, match_registers
-from gateway.i18n import N_
+from gateway.runtime import i18n
+from gateway.runtime.i18n import N_
 from gateway.service.decision import Decision, record_decisions
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory

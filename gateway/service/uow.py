@@ -13,7 +13,6 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
-from gateway.domain.billing import MethodTotal, StaleMeter, VolumeRow
 from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
 from gateway.domain.folders import FolderState
 from gateway.domain.model import (
@@ -39,6 +38,7 @@ from gateway.domain.staff import (
     Role,
     StaffUser,
 )
+from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 
 
 class SingletonLock(Protocol):

@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from storage.db import make_sessionmaker
 from storage.models import Message, Outbox

@@ -13,10 +13,10 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from gateway import i18n
 from gateway.domain.model import Accepted, Reason, RegisterResult, Rejected
 from gateway.domain.replies import expected_format, pending_reply, render
-from gateway.i18n import N_
+from gateway.runtime import i18n
+from gateway.runtime.i18n import N_
 from gateway.service.review import NeedsValues
 from tests.domain.test_validator import TWO_ZONE, WATER, reg
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email.imap import ImapPoller
 from channels.email.imap_session import ImapSettings
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from gateway.service.mail_folders import MailFolders
 from gateway.service.receive import Intake

@@ -7,7 +7,7 @@ import asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import SMTP_SERVER, init_app
+from gateway.app.factory import SMTP_SERVER, init_app
 from gateway.config import load_config
 from tests.e2e.test_email_smtp import mail_env
 from tests.support.waiting import until

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.email.mime import to_inbound
 from channels.email.out import EmailSender
-from gateway.bootstrap import SMTP_SERVER, init_app, intake, own_addresses, smarthost
+from gateway.app.factory import SMTP_SERVER, init_app, intake, own_addresses, smarthost
 from gateway.config import load_config
 from gateway.service.outbox import OutboxWorker
 from storage.db import Database, make_engine, make_sessionmaker

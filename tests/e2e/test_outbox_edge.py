@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from channels.sms.generic import GenericSender, GenericSettings
-from gateway.bootstrap import intake
+from gateway.app.factory import intake
 from gateway.config import load_config
 from gateway.domain.model import Channel, InboundMessage
 from gateway.service.outbox import SEND_TIMEOUT, OutboxWorker, lease_for

@@ -10,7 +10,7 @@ import uuid
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.engine import make_url
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from storage.db import make_engine
 from tests.conftest import PG_ADMIN_URL, Databases, _pg_admin

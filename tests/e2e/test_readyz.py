@@ -12,7 +12,7 @@ import time
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from gateway.http import health
 from storage.db import make_engine

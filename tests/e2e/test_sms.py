@@ -188,7 +188,7 @@ async def test_health_ready_and_metrics(client) -> None:
 async def test_database_down_means_503_retry_later() -> None:
     from aiohttp.test_utils import TestServer
 
-    from gateway.bootstrap import init_app
+    from gateway.app.factory import init_app
     from gateway.config import load_config
     from storage.db import make_engine
     from tests.e2e.conftest import ENV
@@ -231,7 +231,7 @@ async def test_database_refusing_connections_means_503_retry_later(code: str, me
     down, not answered 500 (found by tests/guarantees/test_two_processes.py)."""
     from aiohttp.test_utils import TestServer
 
-    from gateway.bootstrap import init_app
+    from gateway.app.factory import init_app
     from gateway.config import load_config
     from storage.db import make_engine
     from tests.e2e.conftest import ENV

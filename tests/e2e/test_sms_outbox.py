@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
-from gateway.bootstrap import OUTBOX, init_app
+from gateway.app.factory import OUTBOX, init_app
 from gateway.config import load_config
 from storage.db import make_sessionmaker
 from storage.models import Outbox

@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import OUTBOX, init_app, telegram_settings
+from gateway.app.factory import init_app, telegram_settings
+from gateway.app.keys import OUTBOX
 from gateway.config import ConfigError, load_config
 from storage.db import make_sessionmaker
 from storage.models import Message, Outbox, Reading, TelegramChat

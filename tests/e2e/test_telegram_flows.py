@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from gateway.bootstrap import OUTBOX
+from gateway.app.factory import OUTBOX
 from gateway.http.keys import REMINDERS
 from storage.db import make_sessionmaker
 from storage.models import Message, Reading, TelegramLink

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from gateway.aio import raise_if_cancelling, stop_tasks
+from gateway.runtime.aio import raise_if_cancelling, stop_tasks
 
 
 async def _driver_call(entered: asyncio.Event) -> None:

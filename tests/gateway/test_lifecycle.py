@@ -9,9 +9,10 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from gateway.bootstrap import LIFECYCLE, init_app
+from gateway.app.factory import init_app
+from gateway.app.keys import LIFECYCLE
+from gateway.app.lifecycle import Lifecycle, Phase, StartupError, Step
 from gateway.config import load_config
-from gateway.lifecycle import Lifecycle, Phase, StartupError, Step
 
 
 def recording(log: list[str], name: str, fail: bool = False) -> Step:

@@ -9,7 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import SMTP_SERVER, init_app
+from gateway.app.factory import init_app
+from gateway.app.keys import SMTP_SERVER
 from gateway.config import load_config
 from storage.db import make_sessionmaker
 from tests.e2e.conftest import ACCOUNTS, HISTORY, NOW

@@ -12,7 +12,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from tests.e2e.conftest import ENV, GENERIC_SECRET, NOW
 from tests.e2e.test_review_api import JUMP, review, submit

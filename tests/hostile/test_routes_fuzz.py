@@ -1,5 +1,5 @@
 """The fuzz tier of the HTTP edge (issue 17): hypothesis sends hostile requests to EVERY
-route of the route table of an app built by ``gateway.bootstrap.init_app`` (read from
+route of the route table of an app built by ``gateway.app.factory.init_app`` (read from
 ``app.router.routes()``: a new route is fuzzed without touching this file), on a real SQLite
 database, over a plain socket so that any byte can be sent.
 
@@ -34,7 +34,7 @@ from multidict import MultiDict
 from twilio.request_validator import RequestValidator
 
 from channels.sms.generic import hmac_signature
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from gateway.domain.staff import Role
 from gateway.service.staff import add_staff

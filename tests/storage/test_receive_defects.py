@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import event
 
-from gateway.aio import stop_tasks
-from gateway.bootstrap import resume_forever
+from gateway.app.factory import resume_forever
 from gateway.config import load_config
+from gateway.runtime.aio import stop_tasks
 from gateway.service.receive import Intake
 from storage.models import Outbox, Reading
 from tests.helpers import meter, seed, uow_of

@@ -1,4 +1,4 @@
-"""A background task cancelled at shutdown (``gateway.aio.stop_tasks``) while its unit of
+"""A background task cancelled at shutdown (``gateway.runtime.aio.stop_tasks``) while its unit of
 work is open, committing or closing returns the connection whole: SQLAlchemy logs nothing (before, a
 cancellation that landed in the pool's reset logged "Exception during reset" with a
 traceback, some ten percent of the time), and the pool has every connection back."""

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import init_app
+from gateway.app.factory import init_app
 from gateway.config import load_config
 from gateway.domain.staff import Role
 from gateway.service.staff import add_staff
@@ -44,13 +45,15 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 @contextlib.asynccontextmanager
-async def serve(engine: AsyncEngine, **settings: str) -> AsyncIterator[str]:
+async def serve(
+    engine: AsyncEngine, clock: Callable[[], datetime] = lambda: NOW, **settings: str
+) -> AsyncIterator[str]:
     """The seeded gateway with staff member rita on a real socket; yields its base URL.
     ``settings``: more METER_GATEWAY_* variables."""
     await seed(engine, ACCOUNTS, HISTORY)
     await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
     env = {**ENV, "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret", **settings}
-    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
+    app = init_app(load_config(environ=env), engine=engine, clock=clock, background=False)
     server = TestServer(app)
     await server.start_server()
     try:

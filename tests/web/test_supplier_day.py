@@ -12,17 +12,13 @@ from datetime import UTC, date, datetime
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gateway.bootstrap import init_app
-from gateway.config import load_config
-from gateway.domain.staff import Role
-from gateway.service.staff import add_staff
-from tests.e2e.conftest import ACCOUNTS, ENV, GENERIC_SECRET, HISTORY
-from tests.helpers import seed, uow_of
+from tests.e2e.conftest import GENERIC_SECRET
+from tests.helpers import seed
 from tests.support.signing import signed_headers
+from tests.web.conftest import PASSWORD, serve
 
 LATE_EVENING = datetime(2026, 11, 25, 11, 30, tzinfo=UTC)  # 23:30 on the 25th in Kamchatka
 AFTER_CUTOFF = datetime(2026, 11, 25, 13, 0, tzinfo=UTC)  # 01:00 on the 26th in Kamchatka
@@ -30,7 +26,6 @@ NOVEMBER = [
     ("1234567", "E-1", 1, date(2026, 11, 20), "5100"),
     ("1234567", "E-1", 2, date(2026, 11, 20), "2000"),
 ]
-PASSWORD = "correct horse battery"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
@@ -49,20 +44,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def base(engine: AsyncEngine, clock: Clock) -> AsyncIterator[str]:
-    await seed(engine, ACCOUNTS, HISTORY + NOVEMBER)
-    await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, AFTER_CUTOFF)
-    env = {
-        **ENV,
-        "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret",
-        "METER_GATEWAY_RULES_TIMEZONE": "Asia/Kamchatka",
-    }
-    app = init_app(load_config(environ=env), engine=engine, clock=clock, background=False)
-    server = TestServer(app)
-    await server.start_server()
-    try:
-        yield str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
+    async with serve(engine, clock, METER_GATEWAY_RULES_TIMEZONE="Asia/Kamchatka") as url:
+        await seed(engine, [], NOVEMBER)  # on top of what serve seeds: November's readings
+        yield url
 
 
 async def sms(client: aiohttp.ClientSession, base: str, sid: str, body: str) -> dict[str, str]:

@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from gateway.domain.billing import Method
 from gateway.domain.model import Channel, MessageRecord, Service, Status, plain, public_status
+from gateway.domain.volumes import Method
 
 
 def _plain(value: Any) -> Any:

@@ -13,7 +13,7 @@ from gateway.domain.staff import StaffUser
 from gateway.http.csrf import check_csrf, csrf_token
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE, UOW
 from gateway.http.staff.lang import language_context, staff_language
-from gateway.i18n import N_, translations
+from gateway.runtime.i18n import N_, translations
 from gateway.service.staff import active_user, authenticate
 
 LOGIN_URL = "/staff/login"

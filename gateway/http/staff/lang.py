@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session
 
-from gateway import i18n
 from gateway.http.texts import STATUS_NAMES
+from gateway.runtime import i18n
 
 
 async def staff_language(request: web.Request) -> str:

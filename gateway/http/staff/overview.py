@@ -17,7 +17,7 @@ from gateway.http.staff.auth import require_user
 from gateway.http.staff.charts import bar_chart
 from gateway.http.staff.lang import language_context
 from gateway.http.texts import register_label
-from gateway.i18n import translations
+from gateway.runtime.i18n import translations
 from gateway.service import staff_queries
 
 DAYS = 30

@@ -19,7 +19,7 @@ from gateway.http.params import DayRange, FormCorrection, MessagePath
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.lang import language_context, staff_language
 from gateway.http.texts import register_label
-from gateway.i18n import translations
+from gateway.runtime.i18n import translations
 from gateway.service import staff_queries
 from gateway.service.review import AlreadyHandled, Correction, NeedsValues, NotFound
 from gateway.service.staff_queries import QueueEntry

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from gateway.config_sections import (
+from gateway.config.sections import (
     CONFIG_FILE_VARIABLE,
     ENV_PREFIX,
     ApiConfig,

@@ -17,8 +17,7 @@ from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.sms.webhook import SmsWebhooks
-from gateway.aio import raise_if_cancelling, stop_tasks
-from gateway.channel_settings import (
+from gateway.app.channel_settings import (
     form_registers,
     imap_settings,
     own_addresses,
@@ -28,6 +27,8 @@ from gateway.channel_settings import (
     telegram_settings,
     web_settings,
 )
+from gateway.app.keys import LIFECYCLE, OUTBOX, SMTP_SERVER
+from gateway.app.lifecycle import Lifecycle, Phase, Step, listen_error
 from gateway.config import Config
 from gateway.domain.chat_replies import review_keyboard
 from gateway.domain.clock import utc_now
@@ -46,7 +47,7 @@ from gateway.http.keys import (
     REVIEW,
     UOW,
 )
-from gateway.lifecycle import Lifecycle, Phase, Step, listen_error
+from gateway.runtime.aio import raise_if_cancelling, stop_tasks
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.chats import ChatUseCases
@@ -62,10 +63,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 RESUME_SECONDS = 15.0
-
-SMTP_SERVER: web.AppKey[asyncio.Server] = web.AppKey("smtp_server", asyncio.Server)
-OUTBOX: web.AppKey[OutboxWorker] = web.AppKey("outbox", OutboxWorker)
-LIFECYCLE: web.AppKey[Lifecycle] = web.AppKey("lifecycle", Lifecycle)
 
 
 def database(config: Config, engine: AsyncEngine | None = None) -> Database:
@@ -103,7 +100,7 @@ def init_app(
     pass fakes of the outside world here); ``background`` runs the outbox worker, the
     pending-message recovery and the channels' background work (SMTP listener, IMAP poller,
     Telegram long polling and reminders). Start and stop are the steps of one ``Lifecycle``
-    (``gateway.lifecycle``): the database first, then the group commit, the outbox, the
+    (``gateway.app.lifecycle``): the database first, then the group commit, the outbox, the
     channels; at stop the reverse, the database last."""
     db = database(config, engine)
     app = web.Application(
@@ -146,7 +143,7 @@ def init_app(
     if tg is not None:
         # aiogram takes seconds to import: only a gateway with the bot on pays for it, not
         # every one-shot CLI command
-        from gateway import telegram_wiring
+        from gateway.app import telegram as telegram_wiring
 
         bot_senders = telegram_wiring.setup(app, lifecycle, tg, db, background)
 

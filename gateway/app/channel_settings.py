@@ -1,5 +1,5 @@
 """The configuration turned into each channel's own settings (channels never read the
-configuration themselves): part of the composition root, ``gateway.bootstrap``."""
+configuration themselves): part of the composition root, ``gateway.app.factory``."""
 
 from __future__ import annotations
 

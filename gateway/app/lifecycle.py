@@ -1,5 +1,5 @@
 """The app's start-up and shut-down in one place: an ordered list of steps, run as the
-app's one cleanup context (``gateway.bootstrap`` owns it; channels add steps to it).
+app's one cleanup context (``gateway.app.factory`` owns it; channels add steps to it).
 
 A step is an async generator function as aiohttp's cleanup contexts are: the part before
 ``yield`` starts something, the part after stops it. Each step belongs to a phase; steps

@@ -12,7 +12,7 @@ from functools import cache
 from pathlib import Path
 
 DOMAIN = "messages"
-LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALE_DIR = Path(__file__).parent.parent / "locale"
 SUPPORTED = ("ru", "en")
 DEFAULT = "ru"
 NAMES = {"ru": "Русский", "en": "English"}  # each language in itself, for a switch to it

@@ -1,4 +1,4 @@
-"""The Telegram bot's part of the composition root (``gateway.bootstrap``), in a module of
+"""The Telegram bot's part of the composition root (``gateway.app.factory``), in a module of
 its own so that aiogram is imported only when the bot is configured."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from channels.telegram.polling import LOCK_NAME as POLLING_LOCK
 from channels.telegram.polling import TelegramPoller
 from channels.telegram.sender import TelegramSender
 from channels.telegram.webhook import TelegramWebhook
-from gateway.aio import stop_tasks
+from gateway.app.lifecycle import Lifecycle, Phase, Step
 from gateway.domain.model import Transport
 from gateway.http.keys import CHATS, REMINDERS, TELEGRAM_BOT
-from gateway.lifecycle import Lifecycle, Phase, Step
+from gateway.runtime.aio import stop_tasks
 from gateway.service import reminders
 from gateway.service.outbox import Sender
 from storage.db import Database
