@@ -15,10 +15,10 @@ import aiohttp
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from channels.common import json_error, json_response
 from channels.sms.provider import same_signature
 from gateway.domain.model import Channel, InboundMessage, Transport, clean_text
 from gateway.http import edge
+from gateway.http.responses import json_error, json_response
 from gateway.service.outbox import Sender
 from gateway.service.receive import Receipt
 

@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable
 
 from aiohttp import web
 
-from channels.common import json_error, unavailable
 from channels.sms.provider import MAX_BODY, SmsProvider
+from gateway.http.responses import json_error, unavailable
 from gateway.runtime import metrics
 from gateway.service.receive import Receive
 from gateway.service.uow import StorageUnavailable

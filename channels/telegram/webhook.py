@@ -14,7 +14,7 @@ from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
-from channels.common import json_error, unavailable
+from gateway.http.responses import json_error, unavailable
 from gateway.runtime import metrics
 from gateway.service.uow import StorageUnavailable
 

@@ -11,8 +11,8 @@ from html import escape
 from aiohttp import web
 from aiohttp_session import get_session
 
-from channels.common import read_form
 from gateway.http.edge import check_text
+from gateway.http.responses import read_form
 
 FIELD = "csrf"
 

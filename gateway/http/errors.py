@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from channels.common import json_error, json_response
+from gateway.http.responses import json_error, json_response
 
 __all__ = ["json_error", "json_errors", "json_response"]
 

@@ -24,9 +24,9 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from channels.common import unavailable
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
 from gateway.http.csrf import check_csrf, csrf_token
+from gateway.http.responses import unavailable
 from gateway.http.texts import STATUS, register_label
 from gateway.runtime.i18n import NAMES, language, translations
 from gateway.service.receive import Receive

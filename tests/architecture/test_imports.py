@@ -119,16 +119,18 @@ ALLOWED = {
     # use cases (linking, history), its sender speaks the outbox's Sender contract, the IMAP
     # poller keeps its place through the mail folders use case; of the storage contracts
     # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names; a webhook reads its
-    # body through the HTTP edge, as every route does
+    # body through the HTTP edge, as every route does, and answers as every route does
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
                  "gateway.service.chats", "gateway.service.outbox",
-                 "gateway.service.mail_folders", "gateway.http.edge", "gateway.runtime",
-                 "parsers"),
+                 "gateway.service.mail_folders", "gateway.http.edge", "gateway.http.responses",
+                 "gateway.runtime", "parsers"),
     # the API, the staff UI and the customer form (CSRF, texts, templates shared in one place)
     "gateway.http": ("gateway.http", "gateway.service", "gateway.domain", "gateway.config",
-                     "gateway.runtime", "channels.common", "parsers"),
+                     "gateway.runtime", "parsers"),
     # the edge reads every request before any route, a channel's webhook too: nothing of ours
     "gateway.http.edge": (),
+    # the JSON answers of every HTTP route and webhook: nothing of ours either
+    "gateway.http.responses": (),
 }  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""What every HTTP channel shares: the answers at the edge."""
+"""The JSON answers every HTTP route and channel webhook shares (imports nothing of ours,
+so channels may use it as they use ``gateway.http.edge``)."""
 
 from __future__ import annotations
 
