@@ -1,4 +1,5 @@
-"""The lock (requirements/*.txt, made by scripts/lock) agrees with pyproject.toml. No network."""
+"""The lock (requirements.txt and requirements-test.txt, made by scripts/lock) agrees with
+pyproject.toml. No network."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 RUNTIME = [Requirement(r) for r in PROJECT["dependencies"]]
 TEST = [*RUNTIME, *(Requirement(r) for r in PROJECT["optional-dependencies"]["test"])]
-LOCKS = {"runtime": (RUNTIME, ROOT / "requirements/runtime.txt"),
-         "test": (TEST, ROOT / "requirements/test.txt")}  # fmt: skip
+LOCKS = {"runtime": (RUNTIME, ROOT / "requirements.txt"),
+         "test": (TEST, ROOT / "requirements-test.txt")}  # fmt: skip
 SELF = "meter-gateway (pyproject.toml)"  # pip-compile's "# via" for our own requirements
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+?)\s*(?:\\)?$")
 VIA = re.compile(r"^\s*#\s+(?:via\s+)?(\S.*?)\s*$")
@@ -101,7 +102,7 @@ LOCK = """\
 aiohttp==3.14.5 \\
     --hash=sha256:0133c3c3b54a0bf1e71fa5c1ad95c93f07fd54e24ef1fe182f5122e1573d2bf1
     # via
-    #   -c requirements/runtime.txt
+    #   -c requirements.txt
     #   meter-gateway (pyproject.toml)
 yarl==1.25.1 \\
     --hash=sha256:0133c3c3b54a0bf1e71fa5c1ad95c93f07fd54e24ef1fe182f5122e1573d2bf1

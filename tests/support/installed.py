@@ -7,7 +7,7 @@ The wheel is built from a copy of the files git tracks (as they are in the work 
 a fresh clone builds it: a stale ``build/`` or ``*.egg-info`` of the checkout never leaks
 into it, and a new file that is not added yet is missing, as it would be from the next
 release. It is built by the locked setuptools of the test environment (no build isolation,
-as ``scripts/test`` installs). Dependencies come from the lock ``requirements/runtime.txt``
+as ``scripts/test`` installs). Dependencies come from the lock ``requirements.txt``
 (exact versions, ``--require-hashes``), the wheel itself then with ``--no-deps``, as
 README's "Deploying" says.
 """
@@ -25,7 +25,7 @@ from pathlib import Path
 from tests.support.gateway import Gateway, run_cli, tracebacks
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCK = ROOT / "requirements" / "runtime.txt"
+LOCK = ROOT / "requirements.txt"
 # pip installs some forty packages: minutes on a loaded machine at worst
 PIP_TIMEOUT = 600
 
