@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain.model import RegisterResult, Status, StoredMessage
+from gateway.domain.model import Status, StoredMessage
+from gateway.domain.outcomes import RegisterResult
 from storage.accounts import chunks, upsert_into
 from storage.models import Reading
 from storage.statements import ADD_READINGS, SUPERSEDE_READINGS

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from gettext import NullTranslations
 
-from gateway.domain.model import Outcome, Reason, Register, RegisterResult, Status, plain
+from gateway.domain.model import Reason, Register, Status, plain
+from gateway.domain.outcomes import Outcome, RegisterResult
 from gateway.runtime import i18n
 
 

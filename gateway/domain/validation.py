@@ -10,16 +10,8 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
-from gateway.domain.model import (
-    Accepted,
-    AccountView,
-    NeedsReview,
-    Outcome,
-    Reason,
-    Register,
-    RegisterResult,
-    Rejected,
-)
+from gateway.domain.model import AccountView, Reason, Register
+from gateway.domain.outcomes import Accepted, NeedsReview, Outcome, RegisterResult, Rejected
 from gateway.domain.periods import consumption, period_of
 from gateway.domain.rules import Rules
 from parsers import ParsedReading, ParseResult

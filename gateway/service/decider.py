@@ -13,15 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from gateway.domain.clock import local_day
-from gateway.domain.model import (
-    AUTO_META,
-    AccountView,
-    NeedsReview,
-    Outcome,
-    Reason,
-    Rejected,
-    StoredMessage,
-)
+from gateway.domain.model import AUTO_META, AccountView, Reason, StoredMessage
+from gateway.domain.outcomes import NeedsReview, Outcome, Rejected
 from gateway.domain.periods import period_of
 from gateway.domain.replies import render
 from gateway.domain.rules import Rules

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from gateway.domain.model import RegisterResult, StoredMessage
+from gateway.domain.model import StoredMessage
+from gateway.domain.outcomes import RegisterResult
 from gateway.service.uow import UnitOfWork
 
 

@@ -15,16 +15,8 @@ from gettext import NullTranslations
 from typing import Any
 
 from gateway.domain.clock import local_day
-from gateway.domain.model import (
-    Accepted,
-    AccountView,
-    MessageRecord,
-    Reason,
-    RegisterResult,
-    Status,
-    StoredMessage,
-    plain,
-)
+from gateway.domain.model import AccountView, MessageRecord, Reason, Status, StoredMessage, plain
+from gateway.domain.outcomes import Accepted, RegisterResult
 from gateway.domain.periods import period_of
 from gateway.domain.replies import lang_of, render
 from gateway.domain.rules import Rules

@@ -23,10 +23,10 @@ from gateway.domain.model import (
     OutboxItem,
     PeriodStatus,
     ReadingRecord,
-    RegisterResult,
     Status,
     StoredMessage,
 )
+from gateway.domain.outcomes import RegisterResult
 from gateway.domain.records import MeterRow
 from gateway.domain.rules import Rules
 from gateway.domain.staff import (

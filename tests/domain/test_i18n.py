@@ -13,7 +13,8 @@ from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
-from gateway.domain.model import Accepted, Reason, RegisterResult, Rejected
+from gateway.domain.model import Reason
+from gateway.domain.outcomes import Accepted, RegisterResult, Rejected
 from gateway.domain.replies import expected_format, pending_reply, render
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
