@@ -36,7 +36,7 @@ def telegram_settings(config: Config) -> telegram.TelegramSettings | None:
     _http_url("telegram.api_base", c.api_base)
     from aiogram.utils.token import TokenValidationError, validate_token
 
-    from channels import telegram  # aiogram: only when the bot is on (see bootstrap)
+    from channels import telegram  # aiogram: only when the bot is on (see gateway.app.factory)
 
     try:
         validate_token(token)

@@ -143,9 +143,9 @@ def init_app(
     if tg is not None:
         # aiogram takes seconds to import: only a gateway with the bot on pays for it, not
         # every one-shot CLI command
-        from gateway.app import telegram as telegram_wiring
+        from gateway.app.telegram import setup as setup_bot
 
-        bot_senders = telegram_wiring.setup(app, lifecycle, tg, db, background)
+        bot_senders = setup_bot(app, lifecycle, tg, db, background)
 
     async def outbox(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=config.outbox.send_timeout)
