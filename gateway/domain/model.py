@@ -45,6 +45,7 @@ class AccountStatus(StrEnum):
 class MeterStatus(StrEnum):
     ACTIVE = "active"
     FAILED = "failed"  # billed like a missing reading from ``failed_on``
+    REMOVED = "removed"  # replaced (meter_replacements): takes no reading after removed_on
 
 
 class OutboxStatus(StrEnum):
