@@ -194,14 +194,14 @@ class EventRepository:
                     None,
                     None,
                 )  # fmt: skip
-                for r in reps.scalars()
+                for r in reps
             ),
             acts=tuple(
                 ActRow(0, uin, names[a.meter_id], a.zone, a.acted_on, Act(a.act), a.value)
-                for a in acts.scalars()
+                for a in acts
             ),
             residents=tuple(
-                ResidentsRow(0, uin, r.since, r.residents, r.owners) for r in residents.scalars()
+                ResidentsRow(0, uin, r.since, r.residents, r.owners) for r in residents
             ),
             readings=tuple(
                 EventReading(names[r.meter_id], r.zone, r.taken_on, r.period, r.value, r.source)

@@ -106,6 +106,11 @@ async def record_replacements(
         for r in rows:
             old = await _check_replacement(work, found, r)
             await work.events.mark_removed(old.id, r.removed_on)
+            readings.append(
+                event_reading(
+                    old.id, r.zone, r.removed_on, r.removal_value, EventSource.REMOVAL, now
+                )
+            )
             new_id = None
             if r.new_meter is not None and r.installed_on is not None:
                 new_id = await work.events.put_meter(
@@ -144,11 +149,6 @@ async def record_replacements(
                     "installed_on": r.installed_on,
                     "installation_value": r.installation_value,
                 }
-            )
-            readings.append(
-                event_reading(
-                    old.id, r.zone, r.removed_on, r.removal_value, EventSource.REMOVAL, now
-                )
             )
         await work.readings.insert_history(readings)
         await work.commit()
