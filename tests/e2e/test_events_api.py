@@ -4,6 +4,7 @@ the inspector's reading is the previous one and clears the inspections list."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -118,3 +119,22 @@ async def test_bad_rows_are_422_naming_the_row_and_store_nothing(client: TestCli
     assert await post(client, "residents", ok) == (200, {"imported": 2})
     events = await (await client.get("/api/v1/accounts/1234567/events", headers=AUTH)).json()
     assert events["residents"] == [{**ok[0], "owners": None}, ok[1]]
+
+
+async def test_the_staff_account_page_lists_the_events(client: TestClient, engine: Any) -> None:
+    from tests.hostile.test_http_edge import log_in
+
+    assert (await post(client, "replacements", [REPLACEMENT]))[0] == 200
+    act = {"uin": "7654321", "meter": "HW-1", "zone": 1, "date": "2026-11-12", "act": "failed",
+           "value": "40.5"}  # fmt: skip
+    assert (await post(client, "acts", [act]))[0] == 200
+    assert (await post(client, "residents", [{"uin": "7654321", "date": "2026-11-16",
+                                               "residents": 4}]))[0] == 200  # fmt: skip
+    await log_in(client, engine)
+    page = await (await client.get("/staff/accounts/7654321")).text()
+    assert "Замены счётчиков" in page
+    rows = re.findall(r"<tr><td>(.*?)</td></tr>", page)
+    assert "CW-1</td><td>1</td><td>2026-11-05</td><td>105.5</td><td>CW-1N</td><td>2026-11-06" \
+        "</td><td>0" in rows  # fmt: skip
+    assert "2026-11-12</td><td>HW-1</td><td>1</td><td>failed</td><td>40.5" in rows
+    assert "2026-11-16</td><td>4</td><td>" in rows
