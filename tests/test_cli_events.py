@@ -19,6 +19,7 @@ from tests.support.gateway import run_cli
 ACCOUNTS = [
     meter("8300102", "CW1", service="cold_water", decimals=3),
     meter("8300102", "E1", position=2, zones=2),
+    meter("8300102", "CW2", position=3, service="cold_water", decimals=3),
     meter("8300501", "CW51", service="cold_water", decimals=3),
     meter("8300777", "G1", service="gas"),
 ]
@@ -161,6 +162,11 @@ BAD = [
     ("replacements", "8300102,CW1,1,2025-04-16,133,CW1N,,,,,\n",
      "row 2: new_meter, installed_on and installation_value go together"),
     ("replacements", "8300102,CW1,2,2025-04-16,133,,,,,,\n", "row 2: meter CW1 has 1 zone(s)"),
+    ("replacements", "8300102,E1,1,2025-04-20,1010,E1N,2025-04-25,0,,,\n"
+     "8300102,E1,2,2025-04-20,505,E1X,2025-04-25,0,,,\n",
+     "row 3: new_meter or installed_on differ from row 2 of E1"),
+    ("replacements", "8300102,CW1,1,2025-04-16,133,CW2,2025-04-16,0,,,\n",
+     "row 2: meter CW2 is already meter 3 of the account"),
     # all or nothing: the good first row is not kept
     ("replacements", "8300102,CW1,1,2025-04-16,133,,,,,,\n8300102,E1,1,2025-04-16,x,,,,,,\n",
      "row 3: removal_value must be a number, got 'x'"),
