@@ -133,6 +133,14 @@ async def test_the_commands_import_each_file_and_a_repeat_changes_nothing(
     for kind in ("replacements", "acts", "residents"):
         code, _, err = await run(capsys, kind, "import", write(tmp_path, kind, GOOD[kind]))
         assert code == 0, err
+    # the accounts file again: a removed meter stays removed
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "uin,meter,position,service,zones,digits,decimals,verified_until,residents,status\n"
+        "8300102,CW1,1,cold_water,1,5,3,,1,open\n"
+    )
+    code, _, err = await run(capsys, "accounts", "import", str(accounts))
+    assert code == 0, err
     assert await snapshot(seeded) == first
 
     # a later file completes E1's replacement; the first file again keeps the installation
