@@ -87,6 +87,12 @@ async def test_the_inspector_reading_is_the_previous_one_and_clears_inspections(
     body = await sms(client, "i1", "1234567 05150 02010")
     message = await (await client.get(f"/api/v1/messages/{body['id']}", headers=AUTH)).json()
     assert message["readings"][0]["consumption"] == "50"  # from the inspector's 5100, not 5000
+    # the customer's reading of the same period supersedes no event's reading
+    history = await client.get("/api/v1/accounts/1234567/readings", headers=AUTH)
+    inspected = [r for r in (await history.json())["items"] if r["source"] == "inspection"]
+    assert [(r["date"], r["value"], r["status"]) for r in inspected] == [
+        ("2026-11-15", "5100", "accepted")
+    ]
     later = await client.get("/api/v1/inspections", params={"as_of": "2027-04-25"}, headers=AUTH)
     assert "3333333" not in [i["uin"] for i in (await later.json())["items"]]
     events = await (await client.get("/api/v1/accounts/3333333/events", headers=AUTH)).json()
