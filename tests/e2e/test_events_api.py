@@ -5,11 +5,13 @@ the inspector's reading is the previous one and clears the inspections list."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from tests.e2e.test_sms import AUTH, post_generic
+from tests.helpers import seed
 
 # CW-1 of 7654321 (last reading 100 on 2026-10-20) replaced; "now" is 2026-11-20
 REPLACEMENT = {
@@ -144,3 +146,16 @@ async def test_the_staff_account_page_lists_the_events(client: TestClient, engin
         "</td><td>0" in rows  # fmt: skip
     assert "2026-11-12</td><td>HW-1</td><td>1</td><td>failed</td><td>40.5" in rows
     assert "2026-11-16</td><td>4</td><td>" in rows
+
+
+async def test_on_one_day_the_inspector_reading_is_the_previous_one(
+    client: TestClient, engine: Any
+) -> None:
+    act = {"uin": "1234567", "meter": "E-1", "zone": 2, "date": "2026-10-22", "act": "inspection",
+           "value": "2000"}  # fmt: skip
+    assert (await post(client, "acts", [act]))[0] == 200
+    # the customer's history of the same day, stored after the act
+    await seed(engine, [], [("1234567", "E-1", 2, date(2026, 10, 22), "2005")])
+    body = await sms(client, "i2", "1234567 05150 02010")
+    message = await (await client.get(f"/api/v1/messages/{body['id']}", headers=AUTH)).json()
+    assert message["readings"][1]["consumption"] == "10"  # from 2000, not 2005
