@@ -27,27 +27,29 @@ CARD_URL = "/staff/messages/{id}"
 MAX_UIN = 32
 
 
-def _chart(v: ServiceVolumes, lang: str) -> Markup:
+def _chart(v: ServiceVolumes, lang: str) -> dict[str, Any]:
     t = translations(lang)
     name = t.gettext(SERVICES.get(v.service, v.service))
     shown = unit(v.service, lang)
-    return Markup(
-        bar_chart(
-            # TRANSLATORS: a chart's title: "Electricity, kWh: billed volume per period"
-            t.gettext("%(service)s, %(unit)s: billed volume per period")
-            % {"service": name, "unit": shown},
-            [p.period for p in v.periods],
-            [
-                (t.gettext("actual"), "#1d6b2a", [p.actual for p in v.periods]),
-                (
-                    t.gettext("estimated (average / normative)"),
-                    "#d9822b",
-                    [p.estimated for p in v.periods],
-                ),
-            ],
-            shown,
-        )
+    # TRANSLATORS: a chart's title: "Electricity, kWh: billed volume per period"
+    title = t.gettext("%(service)s, %(unit)s: billed volume per period") % {
+        "service": name,
+        "unit": shown,
+    }
+    svg = bar_chart(
+        title,
+        [p.period for p in v.periods],
+        [
+            (t.gettext("actual"), "#1d6b2a", [p.actual for p in v.periods]),
+            (
+                t.gettext("estimated (average / normative)"),
+                "#d9822b",
+                [p.estimated for p in v.periods],
+            ),
+        ],
+        shown,
     )
+    return {"title": title, "svg": Markup(svg)}
 
 
 async def account(request: web.Request) -> web.Response:
