@@ -144,6 +144,11 @@ async def test_the_account_page_shows_what_staff_need(base: str, engine: AsyncEn
     assert "101.500" in water_page and "41.250" in water_page
     assert "E-1 · Электроэнергия, Т1 (день)" in power
     assert "E-1 · Электроэнергия" in single and "Т1" not in single
+    english = visible(
+        (await pages(base, ["/staff/accounts/1234567?lang=en"]))["/staff/accounts/1234567?lang=en"]
+    )
+    assert "as typed: 5,123" in english and "Electricity, kWh" in english
+    assert "implausible jump" in english and "SMS #" in english
 
 
 def test_every_code_has_a_name() -> None:
