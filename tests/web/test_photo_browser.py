@@ -27,7 +27,7 @@ async def test_a_photo_is_decided_from_the_uin_typed_on_its_card(
     page: Page, live: str, engine: AsyncEngine
 ) -> None:
     telegram, _ = await receive_photos(engine)
-    await log_in(page, live, "/staff/review?reason=photo")
+    await log_in(page, live, "/staff/review?channel=telegram")
     card = page.locator(f"#m{telegram}")
     image = card.locator("img")
     await image.scroll_into_view_if_needed()
@@ -51,7 +51,7 @@ async def test_a_photo_is_decided_from_the_uin_typed_on_its_card(
     await uin.press("Enter")  # loads the registers; the form is not sent
     first = card.locator(f"#photo-{telegram}-p1")
     await first.wait_for()
-    assert page.url.endswith("/staff/review?reason=photo")
+    assert page.url.endswith("/staff/review?channel=telegram")
     assert await first.evaluate("e => e === document.activeElement")
     assert await first.get_attribute("name") == "value-p1"
     assert "последнее принятое: 100.000 (2026-10-20)" in await card.inner_text()
