@@ -67,13 +67,13 @@ async def registers(
 async def account_history(
     uow: UnitOfWorkFactory, uin: str, now: datetime, rules: Rules
 ) -> AccountHistory | None:
-    """An account as of the current period, its readings, its billed volumes per service
-    and its last messages; None when there is no such account."""
+    """An account as of the current period, its last readings, its billed volumes per
+    service and its last messages; None when there is no such account."""
     async with uow() as work:
         found = await work.accounts.load(uin, period_at(now, rules))
         if found is None:
             return None
-        readings = await work.accounts.readings(uin, None, READINGS) or []
+        readings = await work.accounts.readings(uin, None, READINGS, newest_first=True) or []
         volumes = await work.review.volumes(uin)
         messages = await work.review.of_account(uin, MESSAGES)
         known = {m.record.id for m in messages}
@@ -91,7 +91,7 @@ async def account_history(
             by_key.get((r.meter, r.zone)),
             typed.get((r.message_id, r.meter, r.zone)) if r.status == Status.REVIEW else None,
         )
-        for r in reversed(readings)
+        for r in readings
     ]
     ordered = sorted(messages, key=lambda m: m.record.id, reverse=True)[:MESSAGES]
     return AccountHistory(account, shown, _per_service(volumes, account.registers), ordered)

@@ -102,7 +102,7 @@ class Accounts(Protocol):
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MeterInfo]: ...
     async def readings(
-        self, uin: str, after_id: int | None, limit: int
+        self, uin: str, after_id: int | None, limit: int, newest_first: bool = False
     ) -> list[ReadingRecord] | None: ...
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from datetime import date
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -18,11 +19,12 @@ from gateway.config import load_config
 from gateway.domain.model import Channel, Reason, Status
 from gateway.http.staff.charts import bar_chart, nice_step
 from gateway.http.texts import CHANNEL_NAMES, LABEL_NAMES, REASON_NAMES, figure
+from gateway.service import account_queries
 from gateway.service.closing import close_period
 from parsers.words import LABELS
-from tests.e2e.conftest import NOW
+from tests.e2e.conftest import ACCOUNTS, HISTORY, NOW
 from tests.e2e.test_review_api import JUMP
-from tests.helpers import uow_of
+from tests.helpers import seed, uow_of
 from tests.web.conftest import serve
 from tests.web.photo_messages import receive_photos
 from tests.web.test_helpers import sms
@@ -195,3 +197,17 @@ def test_a_chart_labels_its_scale_and_unit() -> None:
 )
 def test_figures_keep_the_registers_decimals(value: str, decimals: int, shown: str) -> None:
     assert figure(Decimal(value), decimals) == shown
+
+
+async def test_the_account_lists_its_newest_readings_first(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed(engine, ACCOUNTS, HISTORY)
+    monkeypatch.setattr(account_queries, "READINGS", 2)
+    rules = load_config(environ={}).rules
+    found = await account_queries.account_history(uow_of(engine), "1234567", NOW, rules)
+    assert found is not None
+    assert [(r.record.taken_on, r.record.zone) for r in found.readings] == [
+        (date(2026, 10, 20), 2),
+        (date(2026, 10, 20), 1),
+    ]
