@@ -144,7 +144,7 @@ async def test_the_staff_account_page_lists_the_events(client: TestClient, engin
     rows = re.findall(r"<tr><td>(.*?)</td></tr>", page)
     assert "CW-1</td><td>1</td><td>2026-11-05</td><td>105.5</td><td>CW-1N</td><td>2026-11-06" \
         "</td><td>0" in rows  # fmt: skip
-    assert "2026-11-12</td><td>HW-1</td><td>1</td><td>failed</td><td>40.5" in rows
+    assert "2026-11-12</td><td>HW-1</td><td>1</td><td>неисправность счётчика</td><td>40.5" in rows
     assert "2026-11-16</td><td>4</td><td>" in rows
 
 
