@@ -228,6 +228,7 @@ from storage.telegram_models import (  # noqa: E402
     TelegramLinkAttempt,
     TelegramReminder,
     TelegramUpdate,
+    TelegramUser,
 )
 
 __all__ = [
@@ -248,4 +249,5 @@ __all__ = [
     "TelegramLinkAttempt",
     "TelegramReminder",
     "TelegramUpdate",
+    "TelegramUser",
 ]

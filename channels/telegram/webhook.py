@@ -44,7 +44,9 @@ class TelegramWebhook:
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             metrics.REJECTED_REQUESTS.labels("telegram", "secret").inc()
             return json_error(403, f"invalid {SECRET_HEADER}")
-        raw = await request.content.read(MAX_BODY + 1)
+        # the whole body (gateway/http/edge.py has read it, up to the app's client_max_size:
+        # 413 above); one read of the stream may return only its first chunks
+        raw = await request.read()
         if len(raw) > MAX_BODY:
             return json_error(413, f"body larger than {MAX_BODY} bytes")
         try:

@@ -23,7 +23,8 @@ from gateway.service.decision import Decision, record_decisions
 from gateway.service.uow import UnitOfWork
 from parsers import ParseResult, parse
 
-# what a transport adds to the meta of a reply it carries (a Telegram keyboard)
+# what a transport adds to the meta of a reply it carries (a Telegram keyboard); a "reply"
+# in it replaces the reply's text (gateway/domain/chat_replies.py, ``reply_extra``)
 ReplyExtra = Callable[[StoredMessage], Mapping[str, Any]]
 
 
@@ -137,7 +138,10 @@ class Decider:
             meta=meta,
         )
         extra = self.reply_extras.get(str((meta or {}).get("reply_via") or ""))
-        return Decision(message, outcome.readings, uin, day, extra(message) if extra else None)
+        added = dict(extra(message)) if extra else {}
+        if "reply" in added:  # the transport words this reply its own way (a Telegram group)
+            message = message.decided(reply=added.pop("reply"))
+        return Decision(message, outcome.readings, uin, day, added or None)
 
     def _language(self, message: StoredMessage) -> str:
         return message.language or self.language

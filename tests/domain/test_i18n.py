@@ -163,8 +163,8 @@ REPLIES = [
     (
         "accepted",
         ACCEPTED,
-        "Показания приняты: ХВС 105 (расход 5 м³); ГВС 41. Квитанция № 42.",
-        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Receipt No. 42.",
+        "Показания приняты: ХВС 105 (расход 5 м³); ГВС 41. Номер обращения 42.",
+        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Reference No. 42.",
     ),
     (
         "count",
