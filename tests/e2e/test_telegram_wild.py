@@ -16,7 +16,8 @@ from gateway.app.factory import OUTBOX
 from storage.models import Message, Outbox, TelegramChat, TelegramDraft, TelegramUser
 from tests.e2e.fake_telegram import BOT_ID, CHAT, PHOTO, callback_update, message_update
 from tests.e2e.test_telegram import HEADER, SECRET, bot  # noqa: F401  (the fixture)
-from tests.e2e.test_telegram_flows import link
+from tests.e2e.test_telegram_flows import JUMP, link
+from tests.support.db import inserts_refused
 
 GROUP = -1001234567890
 OTHER = 5550002  # another member of the group
@@ -282,3 +283,37 @@ async def test_the_webhook_takes_a_large_update_whole(bot) -> None:  # noqa: F81
     too_big = body + b" " * (1024 * 1024 - len(body) + 1)
     response = await bot.client.post("/telegram/webhook", data=too_big, headers=headers)
     assert response.status == 413
+
+
+async def test_a_press_that_fails_still_stops_the_spinner(bot) -> None:  # noqa: F811
+    async with inserts_refused(bot.engine, "telegram_updates"):
+        assert await bot.post(callback_update(430, "confirm:1")) == 200  # a bug: logged
+    [answer] = bot.api.sent("answerCallbackQuery")
+    assert answer["callback_query_id"] == "cb430"
+
+
+async def test_a_jump_in_a_group_is_confirmed_or_corrected_by_its_author_only(
+    bot,  # noqa: F811
+) -> None:
+    await bot.send(in_group(message_update(440, f"@meter_bot {JUMP}")))
+    [first] = await bot.rows(Message)
+    assert first.reason == "implausible_jump"
+    [[yes, fix]] = bot.api.sent()[-1]["reply_markup"]["inline_keyboard"]
+    for n, button in enumerate((yes, fix)):
+        update = callback_update(441 + n, button["callback_data"], chat_id=OTHER)
+        update["callback_query"]["message"]["chat"] = {"id": GROUP, "type": "supergroup"}
+        assert await bot.post(update) == 200
+        assert bot.api.sent("answerCallbackQuery")[-1]["text"].startswith("Эта кнопка не ваша")
+    assert await bot.count(TelegramUser) == 0 and await bot.app[OUTBOX].run_once() == 0
+    update = callback_update(443, fix["callback_data"])
+    update["callback_query"]["message"]["chat"] = {"id": GROUP, "type": "supergroup"}
+    assert "исправленные показания" in await bot.send(update)
+    # the author's next message to the bot is the correction; a forward counts as hers
+    correction = in_group(message_update(444, "@meter_bot 05123 02010"))
+    correction["message"]["forward_origin"] = {"type": "hidden_user", "date": 1789990000,
+                                               "sender_user_name": "Anna"}  # fmt: skip
+    assert (await bot.send(correction)).startswith("Показания приняты. Номер обращения")
+    statuses = {m.id: m.status for m in await bot.rows(Message)}
+    assert len(statuses) == 2 and statuses[first.id] == "review"
+    first_now = [m for m in await bot.rows(Message) if m.id == first.id][0]
+    assert first_now.meta["superseded_by"] == max(statuses)
