@@ -67,10 +67,8 @@ REASONS = {
         "The reading %(value)s (%(meter)s) is lower than the last accepted one. "
         "Please check the digits and the order of the readings."
     ),
-    Reason.IMPLAUSIBLE_JUMP: N_(
-        "The consumption is far above usual: a specialist will check the readings, no need to "
-        "resend."
-    ),
+    # said after "Readings received and sent for review.": no need to say that again
+    Reason.IMPLAUSIBLE_JUMP: N_("The consumption is far above usual; no need to resend."),
     Reason.METER_VERIFICATION_EXPIRED: N_(
         "The meter's verification has expired (%(meter)s): the reading is stored but not used "
         "for billing. Please replace or verify the meter."
