@@ -73,15 +73,15 @@ TEXTS: dict[str, str] = {
     "jump": N_(
         "Readings received, but the consumption is far above usual. If the readings are "
         'right, press "Yes, correct" and a specialist will check them; if there is a '
-        'mistake, press "Correct it". Reference No. %(receipt)s.'
+        'mistake, press "Correct it". Request No. %(receipt)s.'
     ),
     "group_accepted": N_(
-        "Readings accepted. Reference No. %(receipt)s. The consumption is shown in a "
+        "Readings accepted. Request No. %(receipt)s. The consumption is shown in a "
         "private chat with me only."
     ),
     "photo_missing": N_(
         "Message received and passed to a specialist, but the photo could not be "
-        "downloaded (it may be too big). Please send it again as a photo. Reference No. "
+        "downloaded (it may be too big). Please send it again as a photo. Request No. "
         "%(receipt)s."
     ),
     "reminder": N_(

@@ -136,12 +136,12 @@ def render(outcome: Outcome, receipt: int, uin: str | None, language: str | None
     if outcome.status is Status.ACCEPTED:
         readings = "; ".join(_reading_line(r, lang) for r in outcome.readings)
         # TRANSLATORS: %(readings)s: "electricity T1 5123 (consumption 123 kWh); ..."
-        text = t.gettext("Readings accepted: %(readings)s. Reference No. %(receipt)s.")
+        text = t.gettext("Readings accepted: %(readings)s. Request No. %(receipt)s.")
         return text % {"readings": readings, "receipt": receipt}
     reason = explain_reason(outcome, lang)
     if outcome.status is Status.REVIEW:
         text = t.gettext(
-            "Readings received and sent for review. %(reason)s Reference No. %(receipt)s."
+            "Readings received and sent for review. %(reason)s Request No. %(receipt)s."
         )
         return text % {"reason": reason, "receipt": receipt}
     if outcome.reason in FORMAT_REASONS:

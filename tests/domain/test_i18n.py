@@ -164,7 +164,7 @@ REPLIES = [
         "accepted",
         ACCEPTED,
         "Показания приняты: ХВС 105 (расход 5 м³); ГВС 41. Номер обращения 42.",
-        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Reference No. 42.",
+        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Request No. 42.",
     ),
     (
         "count",
@@ -192,7 +192,7 @@ REPLIES = [
         "Показания получены и переданы на проверку. Расход намного больше обычного, "
         "присылать показания заново не нужно. Номер обращения 42.",
         "Readings received and sent for review. The consumption is far above usual; no need "
-        "to resend. Reference No. 42.",
+        "to resend. Request No. 42.",
     ),
 ]
 
