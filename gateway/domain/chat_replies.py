@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.domain.chats import SHARED_CHATS, HistoryLine
+from gateway.domain.chats import SHARED_CHATS, HistoryLine, photo_missing
 from gateway.domain.model import Reason, Status, StoredMessage, plain
 from gateway.domain.replies import SERVICE_NAMES, UNITS
 from gateway.runtime import i18n
@@ -133,7 +133,7 @@ def reply_extra(message: StoredMessage) -> Mapping[str, Any]:
         return {"reply": text(lang, "group_accepted", receipt=message.id)}
     if message.status != Status.REVIEW:
         return {}
-    if message.reason == Reason.PHOTO and (meta.get("photo") or {}).get("missing"):
+    if message.reason == Reason.PHOTO and photo_missing(meta):
         return {"reply": text(lang, "photo_missing", receipt=message.id)}
     if message.reason != Reason.IMPLAUSIBLE_JUMP:
         return {}

@@ -105,6 +105,12 @@ def reminder_window(day: date, reminder_day: int, cutoff_day: int) -> bool:
     return reminder_day <= day.day <= cutoff_day
 
 
+def photo_missing(meta: Mapping[str, Any] | None) -> bool:
+    """The message came with a photo whose file could not be fetched (``inbound_of``)."""
+    photo = (meta or {}).get("photo")
+    return isinstance(photo, Mapping) and bool(photo.get("missing"))
+
+
 def inbound_of(msg: ChatMessage, text: str, corrects: int | None = None) -> InboundMessage:
     """What the intake receives for a chat message: ``text`` (the typed text, or it with
     the UIN added), the photo kept in ``raw``, the message it corrects."""

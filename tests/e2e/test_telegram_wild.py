@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from gateway.app.factory import OUTBOX
-from storage.models import Message, Outbox, TelegramChat, TelegramDraft, TelegramUser
+from storage.models import (
+    Message,
+    Outbox,
+    Reading,
+    TelegramChat,
+    TelegramDraft,
+    TelegramUser,
+)
+from tests.e2e.conftest import HISTORY
 from tests.e2e.fake_telegram import BOT_ID, CHAT, PHOTO, callback_update, message_update
 from tests.e2e.test_telegram import HEADER, SECRET, bot  # noqa: F401  (the fixture)
 from tests.e2e.test_telegram_flows import JUMP, link
@@ -167,7 +175,7 @@ async def test_an_image_file_is_a_photo(bot) -> None:  # noqa: F811
 async def test_a_failed_download_keeps_the_message_and_its_caption(bot) -> None:  # noqa: F811
     bot.api.fail("getFile", 400, "Bad Request: file is too big")
     reply = await bot.send(message_update(370, photo="big", caption="1234567 05123 02010"))
-    assert reply.startswith("Показания приняты")  # the caption's readings, not dropped
+    assert "фото не удалось загрузить" in reply  # the caption's readings, not dropped
     bot.api.fail("getFile", 400, "Bad Request: file is too big")
     reply = await bot.send(message_update(371, photo="big2", caption="вот фото"))
     assert "фото не удалось загрузить" in reply
@@ -176,7 +184,8 @@ async def test_a_failed_download_keeps_the_message_and_its_caption(bot) -> None:
     reply = await bot.send(document(372, "image/png", size=30 * 1024 * 1024))
     assert "фото не удалось загрузить" in reply and len(bot.api.sent("getFile")) == calls
     first, second, third = sorted(await bot.rows(Message), key=lambda m: m.id)
-    assert first.status == "accepted" and first.raw is None
+    assert (first.status, first.reason, first.raw) == ("review", "photo", None)
+    assert await bot.count(Reading) == len(HISTORY) + 2  # held for review with the message
     assert first.meta["photo"] == {"file_id": "big", "missing": "Bad Request: file is too big"}
     assert (second.status, second.reason, second.text) == ("review", "photo", "вот фото")
     assert third.meta["photo"]["missing"].startswith("file too big")
