@@ -84,23 +84,23 @@ class ChatUseCases:
         UIN exists is not told: a stranger guessing UINs learns nothing."""
         now = self.clock()
         async with self.uow() as uow:
-            if not await claim(uow, msg, now):
+            if not await self._claim(uow, msg, now):
                 return
             if not uin:
-                await reply(uow, msg, chat_replies.text(msg.language, "link_usage"), now)
+                await self._reply(uow, msg, chat_replies.text(msg.language, "link_usage"), now)
             elif link_locked(await uow.chats.failures(msg.chat_id, self._today(now))):
                 await uow.chats.set_awaiting(msg.user_id, None)
-                await reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
+                await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
             else:
                 await uow.chats.set_awaiting(msg.user_id, f"link:{uin}")
-                body = chat_replies.text(msg.language, "link_ask", uin=uin)
-                await reply(uow, msg, body, now)
+                reply = chat_replies.text(msg.language, "link_ask", uin=uin)
+                await self._reply(uow, msg, reply, now)
             await uow.commit()
 
     async def unlink(self, msg: ChatMessage, uin: str | None) -> None:
         now = self.clock()
         async with self.uow() as uow:
-            if not await claim(uow, msg, now):
+            if not await self._claim(uow, msg, now):
                 return
             removed = await uow.chats.unlink(msg.chat_id, uin)
             if not removed:
@@ -109,25 +109,25 @@ class ChatUseCases:
                 key, fields = "unlink_one", {"uin": uin}
             else:
                 key, fields = "unlink_all", {"n": removed}
-            await reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
+            await self._reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
             await uow.commit()
 
     async def history(self, msg: ChatMessage) -> None:
         """The last readings of the linked accounts only."""
         now = self.clock()
         async with self.uow() as uow:
-            if not await claim(uow, msg, now):
+            if not await self._claim(uow, msg, now):
                 return
             if not await uow.chats.linked(msg.chat_id):
-                body = chat_replies.text(msg.language, "history_none")
+                reply = chat_replies.text(msg.language, "history_none")
             else:
                 lines = await uow.chats.history(msg.chat_id)
-                body = (
+                reply = (
                     chat_replies.history(msg.language, lines)
                     if lines
                     else chat_replies.text(msg.language, "history_empty")
                 )
-            await reply(uow, msg, body, now)
+            await self._reply(uow, msg, reply, now)
             await uow.commit()
 
     # --- plain messages -----------------------------------------------------------------
@@ -176,7 +176,7 @@ class ChatUseCases:
         failures = await uow.chats.failures(msg.chat_id, today)
         if link_locked(failures):
             await uow.chats.set_awaiting(msg.user_id, None)
-            await reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
+            await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
             return
         account_id = await uow.chats.account_id(uin)
         ok = account_id is not None and verification_matches(
@@ -186,14 +186,14 @@ class ChatUseCases:
         if ok and account_id is not None:
             await uow.chats.link(msg.chat_id, account_id, now)
             await uow.chats.set_awaiting(msg.user_id, None)
-            body = chat_replies.text(msg.language, "link_ok", uin=uin)
+            reply = chat_replies.text(msg.language, "link_ok", uin=uin)
         elif link_locked(failures + 1):
             await uow.chats.set_awaiting(msg.user_id, None)
-            body = chat_replies.text(msg.language, "link_locked")
+            reply = chat_replies.text(msg.language, "link_locked")
         else:
             left = MAX_LINK_FAILURES - failures - 1
-            body = chat_replies.text(msg.language, "link_wrong", left=left)
-        await reply(uow, msg, body, now)
+            reply = chat_replies.text(msg.language, "link_wrong", left=left)
+        await self._reply(uow, msg, reply, now)
 
     async def _ask_account(
         self, uow: UnitOfWork, msg: ChatMessage, linked: list[str], now: datetime
@@ -235,6 +235,19 @@ class ChatUseCases:
             if await claim(uow, msg, now):
                 await reply(uow, msg, chat_replies.text(msg.language, key), now)
                 await uow.commit()
+
+    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
+        return await claim(uow, msg, now)
+
+    async def _reply(
+        self,
+        uow: UnitOfWork,
+        msg: ChatMessage,
+        body: str,
+        now: datetime,
+        buttons: list[list[dict[str, str]]] | None = None,
+    ) -> None:
+        await reply(uow, msg, body, now, buttons)
 
     def _today(self, now: datetime) -> date:
         return local_day(now, self.rules.timezone)
