@@ -41,9 +41,10 @@ def chat_message(
 def without_mentions(message: Message, text: str) -> str:
     """``@meter_bot 1234567 5123`` -> `` 1234567 5123``: the mention that addressed the bot
     in a group is no part of the readings."""
-    for entity in message.entities or message.caption_entities or []:
-        if entity.type == "mention":
-            text = text.replace(entity.extract_from(text), " ", 1)
+    entities = message.entities or message.caption_entities or []
+    # the offsets are the original text's: every mention is read before any is cut
+    for mention in [e.extract_from(text) for e in entities if e.type == "mention"]:
+        text = text.replace(mention, " ", 1)
     return text
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -34,19 +35,17 @@ HELP_LINE = "Я понимаю только текст и фото"
 
 
 def in_group(update: dict[str, Any], user: int = CHAT, kind: str = "supergroup") -> dict:
-    """``update`` posted by ``user`` in the group (entities as Telegram marks them)."""
+    """``update`` posted by ``user`` in the group, every @name marked a mention as Telegram
+    does (but the one inside ``/history@meter_bot``, which is part of the command)."""
     message = update["message"]
     message["chat"] = {"id": GROUP, "type": kind, "title": "Дом 5"}
     message["from"]["id"] = user
     text = message.get("text", "")
     entities = list(message.get("entities", []))
-    if "@meter_bot" in text:
-        at = text.index("@meter_bot")
-        command = [e for e in entities if e["type"] == "bot_command" and e["offset"] == 0]
-        if command and at < command[0]["length"]:
-            pass  # "/history@meter_bot": the whole command is one bot_command entity
-        else:
-            entities.append({"type": "mention", "offset": at, "length": len("@meter_bot")})
+    command = sum(e["length"] for e in entities if e["type"] == "bot_command")
+    for found in re.finditer(r"@\w+", text):
+        if found.start() >= command:
+            entities.append({"type": "mention", "offset": found.start(), "length": len(found[0])})
     if entities:
         message["entities"] = entities
     return update
@@ -112,10 +111,13 @@ async def test_readings_addressed_in_a_group_are_stored_and_answered_without_fig
         f"Показания приняты. Номер обращения {message.id}. Расход я показываю только в личном чате."
     )
     assert "5123" not in reply and "123" not in reply.replace(str(message.id), "")
+    # two mentions, the bot's second: addressed, and neither is part of the readings
+    two = await bot.send(in_group(message_update(322, "@anna_k @meter_bot 1234567 5200 2050")))
+    assert two.startswith("Показания приняты. Номер обращения")
     # a reply to the bot's message is addressed to it too
     other = await bot.send(reply_to_bot(in_group(message_update(321, "7654321 105 41"), OTHER)))
     assert other.startswith("Показания приняты. Номер обращения")
-    assert await bot.count(Message) == 2
+    assert await bot.count(Message) == 3
     # Telegram delivers the group's update again: nothing new
     await quiet(bot, in_group(message_update(320, "@meter_bot 1234567 05123 02010")))
 
