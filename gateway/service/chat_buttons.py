@@ -60,13 +60,16 @@ class ChatButtons:
             await uow.commit()
         if notice is not None or draft is None:
             return notice
-        photo = Photo(str((draft.meta or {}).get("photo", {}).get("file_id", "")), draft.raw or b"")
+        kept = (draft.meta or {}).get("photo")
+        photo = None
+        if kept:  # downloaded (in raw) or missing: the message keeps it either way
+            photo = Photo(str(kept["file_id"]), draft.raw or b"", str(kept.get("missing") or ""))
         original = ChatMessage(
             draft.update_id,
             draft.chat_id,
             draft.language,
             draft.text,
-            photo if draft.raw else None,
+            photo,
             user_id=draft.user_id or 0,
         )
         await self.receive_message(inbound_of(original, f"{uin} {draft.text}"))

@@ -199,9 +199,10 @@ class ChatUseCases:
         self, uow: UnitOfWork, msg: ChatMessage, linked: list[str], now: datetime
     ) -> None:
         await uow.chats.claim_update(msg.update_id, now)
-        meta = {"photo": {"file_id": msg.photo.file_id}} if msg.photo else None
+        photo = msg.photo
+        meta = {"photo": {"file_id": photo.file_id, "missing": photo.missing}} if photo else None
         draft = Draft(0, msg.chat_id, msg.update_id, msg.text.strip(), msg.language, meta,
-                      msg.photo.content if msg.photo else None, user_id=msg.user_id)  # fmt: skip
+                      photo.content if photo else None, user_id=msg.user_id)  # fmt: skip
         draft_id = await uow.chats.add_draft(draft, now)
         buttons = [[{"text": uin, "data": f"{CHOOSE}:{draft_id}:{uin}"}] for uin in linked]
         question = chat_replies.text(msg.language, "choose")

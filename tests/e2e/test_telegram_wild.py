@@ -328,3 +328,18 @@ async def test_a_jump_in_a_group_is_confirmed_or_corrected_by_its_author_only(
     assert len(statuses) == 2 and statuses[first.id] == "review"
     first_now = [m for m in await bot.rows(Message) if m.id == first.id][0]
     assert first_now.meta["superseded_by"] == max(statuses)
+
+
+async def test_a_photo_that_failed_keeps_saying_so_through_the_account_question(
+    bot,  # noqa: F811
+) -> None:
+    await link(bot, 450, "1234567", "5000")
+    await link(bot, 452, "7654321", "100")
+    bot.api.fail("getFile", 400, "Bad Request: file is too big")
+    question = await bot.send(message_update(454, photo="big", caption="105.5 41"))
+    assert question == "К какому счёту относятся показания?"
+    water = bot.api.sent()[-1]["reply_markup"]["inline_keyboard"][1][0]["callback_data"]
+    assert "фото не удалось загрузить" in await bot.send(callback_update(455, water))
+    [message] = await bot.rows(Message)
+    assert (message.uin, message.status, message.reason) == ("7654321", "review", "photo")
+    assert message.meta["photo"]["missing"] == "Bad Request: file is too big"
