@@ -241,6 +241,7 @@ from storage.telegram_models import (  # noqa: E402
     TelegramLinkAttempt,
     TelegramReminder,
     TelegramUpdate,
+    TelegramUser,
 )
 
 __all__ = [
@@ -264,4 +265,5 @@ __all__ = [
     "TelegramLinkAttempt",
     "TelegramReminder",
     "TelegramUpdate",
+    "TelegramUser",
 ]

@@ -206,7 +206,7 @@ class Review:
 def _reject_reply(reason: str, receipt: int, lang: str) -> str:
     t = i18n.translations(lang)
     # TRANSLATORS: reason is the reviewer's own sentence, receipt the message number
-    text = t.gettext("Readings not accepted: %(reason)s Receipt No. %(receipt)s.")
+    text = t.gettext("Readings not accepted: %(reason)s Request No. %(receipt)s.")
     return text % {"reason": reason, "receipt": receipt}
 
 
