@@ -40,6 +40,7 @@ from gateway.http.keys import (
     CHATS,
     CLOCK,
     CONFIG,
+    CONTACTS,
     INTAKE,
     PING,
     RECEIVE,
@@ -51,6 +52,7 @@ from gateway.runtime.aio import raise_if_cancelling, stop_tasks
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.chats import ChatUseCases
+from gateway.service.contacts import ContactUseCases
 from gateway.service.decider import ReplyExtra
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
@@ -120,7 +122,8 @@ def init_app(
     group = GroupCommit(BatchIntake(one), config.intake.batch_size, config.intake.queue_limit)
     app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
-    app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock)
+    app[CONTACTS] = ContactUseCases(db.uow, config.rules, clock)
+    app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock, app[CONTACTS])
     app[REMINDERS] = reminders.Reminders(
         db.uow, config.rules, config.telegram.reminder_day, clock, sms_notices(config)
     )

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from gateway.domain.clock import local_day, period_at, zone
+from gateway.domain.contacts import LinkedContact, sender_contact
 from gateway.domain.model import AccountView, ReadingRecord, Register
 from gateway.domain.rules import Rules
 from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
@@ -23,6 +24,7 @@ class QueueEntry:
 
     item: ReviewItem
     registers: tuple[Register, ...]
+    verified: bool = False  # from a verified contact of the account it names
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,7 @@ class AccountHistory:
     readings: list[ReadingRecord]  # newest first
     volumes: list[PeriodVolume]  # oldest period first
     messages: list[ReviewItem]
+    contacts: list[LinkedContact]  # verified for the account (docs/staff.md)
 
 
 async def review_queue(
@@ -61,7 +64,18 @@ async def review_queue(
         items = await work.review.page(f, None, limit)
         if f.confirmed_first:
             items.sort(key=lambda i: not i.confirmed)
-        return [QueueEntry(i, await _account_registers(work, i.uin, period)) for i in items]
+        who = {
+            i.record.id: sender_contact(i.record.channel, i.record.sender, i.meta) for i in items
+        }
+        pairs = [(c, i.uin) for i in items if (c := who[i.record.id]) and i.uin]
+        verified = await work.contacts.verified(pairs)
+        return [
+            QueueEntry(
+                i, await _account_registers(work, i.uin, period),
+                (who[i.record.id], i.uin) in verified,
+            )
+            for i in items
+        ]  # fmt: skip
 
 
 async def _account_registers(
@@ -106,10 +120,11 @@ async def account_history(
         readings = await work.accounts.readings(uin, None, 500) or []
         volumes = await work.review.volumes(uin)
         messages = await work.review.of_account(uin, 50)
+        contacts = await work.contacts.contacts_of(uin)
     actual: defaultdict[str, Decimal] = defaultdict(Decimal)
     estimated: defaultdict[str, Decimal] = defaultdict(Decimal)
     for v in volumes:
         (actual if v.method == "actual" else estimated)[v.period] += v.volume
     periods = sorted({v.period for v in volumes})
     billed = [PeriodVolume(p, actual[p], estimated[p]) for p in periods]
-    return AccountHistory(found[1], list(reversed(readings)), billed, messages)
+    return AccountHistory(found[1], list(reversed(readings)), billed, messages, contacts)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE
-from gateway.http.staff import auth, overview, queue
+from gateway.http.staff import auth, contacts, overview, queue
 from gateway.http.throttle import LoginThrottle
 
 
@@ -19,3 +19,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/review", queue.queue_page)
     app.router.add_post("/staff/review/{id}/{action:accept|reject}", queue.decide)
     app.router.add_get("/staff/accounts/{uin}", overview.account)
+    app.router.add_post("/staff/accounts/{uin}/contacts/{action:link|unlink}", contacts.change)

@@ -9,12 +9,14 @@ from gettext import NullTranslations
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp_session import get_session
 from markupsafe import Markup
 
 from gateway.http.csrf import csrf_token
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.staff.auth import require_user
 from gateway.http.staff.charts import bar_chart
+from gateway.http.staff.contacts import contact_kinds
 from gateway.http.staff.lang import language_context
 from gateway.http.texts import register_label
 from gateway.runtime.i18n import translations
@@ -96,7 +98,9 @@ async def account(request: web.Request) -> web.Response:
         },
         "readings": found.readings,
         "messages": found.messages,
+        "contacts": found.contacts,
+        "contact_kinds": contact_kinds(t),
         "chart": Markup(chart) if volumes else None,
-        "flash": None,
+        "flash": (await get_session(request)).pop("flash", None),
     }
     return aiohttp_jinja2.render_template("staff/account.html", request, context)
