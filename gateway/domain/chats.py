@@ -1,16 +1,15 @@
-"""Chat-bot values and rules (Telegram): linking a chat to an account, reminders. Pure."""
+"""Chat-bot values and rules (Telegram): messages, drafts, history lines, the reminder
+window. Pure. Linking is the contacts' (``gateway.domain.contacts``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from gateway.domain.model import Channel, InboundMessage, Transport
-
-MAX_LINK_FAILURES = 3  # failed verifications per chat and day before linking locks
 
 
 @dataclass(frozen=True)
@@ -61,27 +60,6 @@ class HistoryLine:
     taken_on: date
     value: Decimal
     consumption: Decimal | None
-
-
-@dataclass(frozen=True)
-class ReminderTarget:
-    chat_id: int
-    language: str
-    uins: tuple[str, ...]  # the chat's accounts without a reading this period
-
-
-def link_locked(failures_today: int) -> bool:
-    return failures_today >= MAX_LINK_FAILURES
-
-
-def verification_matches(answer: str, last_values: list[Decimal]) -> bool:
-    """The customer's answer is the last accepted reading of one of the registers, as a
-    number exactly ("05123" and "5123,0" are 5123; 5122 is not)."""
-    try:
-        typed = Decimal(answer.strip().replace(",", "."))
-    except InvalidOperation:
-        return False
-    return typed.is_finite() and any(typed == v for v in last_values)
 
 
 def reminder_window(day: date, reminder_day: int, cutoff_day: int) -> bool:
