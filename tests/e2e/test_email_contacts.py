@@ -32,14 +32,18 @@ async def test_linking_by_mail_then_readings_notices_and_reminders(gateway: Gate
     assert "одним числом из последней квитанции" in await mail(gateway, "LINK 1234567", None, 1)
     answer = "5000\n\n-- \nИван\n\n> Чтобы привязать счёт 1234567, ответьте одним числом"
     assert "Счёт 1234567 привязан к вам" in await mail(gateway, "Re: LINK 1234567", answer, 2)
-    reading = await mail(gateway, "Показания", "05123 02010", 3)
-    assert "расход 123" in reading
-    [message] = await gateway.messages(channel="email", external_id="<m3@mail.example.ru>")
-    assert message["status"] == "accepted" and message["sender"] == "ivan.petrov@mail.example.ru"
     reminders = gateway.client.app[REMINDERS]
+    assert await reminders.send_due() == 1  # the 20th, no reading for November yet
+    assert await reminders.send_due() == 0
+    [*_, reminder] = await gateway.sink.wait_for(3)
+    assert reminder.rcpt_tos == ["ivan.petrov@mail.example.ru"]
+    assert reminder.message.get_content().startswith("Напоминание")
+    reading = await mail(gateway, "Показания", "05123 02010", 4)
+    assert "расход 123" in reading
+    [message] = await gateway.messages(channel="email", external_id="<m4@mail.example.ru>")
+    assert message["status"] == "accepted" and message["sender"] == "ivan.petrov@mail.example.ru"
     assert await reminders.send_close_notices("2026-10") == 1
     assert await reminders.send_close_notices("2026-10") == 0
-    [*_, notice] = await gateway.sink.wait_for(4)
+    [*_, notice] = await gateway.sink.wait_for(5)
     assert notice.rcpt_tos == ["ivan.petrov@mail.example.ru"]
     assert "Начислено за 2026-10, счёт 1234567:" in notice.message.get_content()
-    assert await reminders.send_due() == 0  # November's reading is in: nothing to remind
