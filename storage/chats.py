@@ -1,27 +1,23 @@
-"""Telegram chats and users: state, links to accounts, verification attempts, drafts,
-reminders and the log of handled updates."""
+"""Telegram chats and users: state, drafts and the log of handled updates (links to
+accounts, attempts and reminders are the contacts': storage/contacts.py,
+storage/contact_notices.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
+from gateway.domain.chats import ChatState, Draft
 from storage.accounts import upsert_into
 from storage.models import (
     Account,
-    Meter,
     Reading,
     TelegramChat,
     TelegramDraft,
-    TelegramLink,
-    TelegramLinkAttempt,
-    TelegramReminder,
     TelegramUpdate,
     TelegramUser,
 )
@@ -89,98 +85,6 @@ class ChatRepository:
         # a private chat's id is its user's
         return ChatState(row.chat_id, row.language, row.active, await self.awaiting(chat_id))
 
-    async def failures(self, chat_id: int, day: date) -> int:
-        found = await self.conn.execute(
-            select(func.count()).where(
-                TelegramLinkAttempt.chat_id == chat_id,
-                TelegramLinkAttempt.day == day,
-                TelegramLinkAttempt.ok.is_(False),
-            )
-        )
-        return int(found.scalar_one())
-
-    async def add_attempt(self, chat_id: int, day: date, uin: str, ok: bool, now: datetime) -> None:
-        await self.conn.execute(
-            insert(TelegramLinkAttempt).values(chat_id=chat_id, day=day, uin=uin, ok=ok, at=now)
-        )
-
-    async def link(self, chat_id: int, account_id: int, now: datetime) -> None:
-        stmt = upsert_into(self.conn, TelegramLink).values(
-            chat_id=chat_id, account_id=account_id, linked_at=now
-        )
-        await self.conn.execute(stmt.on_conflict_do_nothing())
-
-    async def unlink(self, chat_id: int, uin: str | None) -> int:
-        """Remove one link (or all of the chat's); returns how many were removed."""
-        stmt = delete(TelegramLink).where(TelegramLink.chat_id == chat_id)
-        if uin is not None:
-            stmt = stmt.where(
-                TelegramLink.account_id.in_(select(Account.id).where(Account.uin == uin))
-            )
-        return (await self.conn.execute(stmt)).rowcount
-
-    async def linked(self, chat_id: int) -> list[str]:
-        """The UINs linked to the chat, in order."""
-        rows = await self.conn.execute(
-            select(Account.uin)
-            .join(TelegramLink, TelegramLink.account_id == Account.id)
-            .where(TelegramLink.chat_id == chat_id)
-            .order_by(Account.uin)
-        )
-        return list(rows.scalars())
-
-    async def history(self, chat_id: int) -> list[HistoryLine]:
-        """The last accepted readings per register of the chat's accounts, newest first."""
-        rows = await self.conn.execute(
-            select(
-                Account.uin,
-                Meter.name,
-                Reading.zone,
-                Reading.taken_on,
-                Reading.value,
-                Reading.consumption,
-                Meter.service,
-                Meter.zones,
-            )
-            .join(Meter, Meter.id == Reading.meter_id)
-            .join(Account, Account.id == Meter.account_id)
-            .join(TelegramLink, TelegramLink.account_id == Account.id)
-            .where(TelegramLink.chat_id == chat_id, Reading.status == "accepted")
-            .order_by(Account.uin, Meter.position, Reading.zone, Reading.taken_on.desc())
-        )
-        out: list[HistoryLine] = []
-        count: dict[tuple[str, str, int], int] = {}
-        for row in rows:
-            key = (row.uin, row.name, row.zone)
-            count[key] = count.get(key, 0) + 1
-            if count[key] <= HISTORY_PER_REGISTER:
-                out.append(
-                    HistoryLine(
-                        uin=row.uin,
-                        meter=row.name,
-                        zone=row.zone,
-                        taken_on=row.taken_on,
-                        value=row.value,
-                        consumption=row.consumption,
-                        service=str(row.service),
-                        zones=row.zones,
-                    )
-                )
-        return out
-
-    async def last_values(self, account_id: int) -> list[Decimal]:
-        """The last accepted reading of each of the account's registers (what its bill shows)."""
-        rows = await self.conn.execute(
-            select(Reading.meter_id, Reading.zone, Reading.value)
-            .join(Meter, Meter.id == Reading.meter_id)
-            .where(Meter.account_id == account_id, Reading.status == "accepted")
-            .order_by(Reading.meter_id, Reading.zone, Reading.taken_on.desc(), Reading.id.desc())
-        )
-        last: dict[tuple[int, int], Decimal] = {}
-        for meter_id, zone, value in rows:
-            last.setdefault((meter_id, zone), Decimal(value))
-        return list(last.values())
-
     async def account_id(self, uin: str) -> int | None:
         found = await self.conn.execute(select(Account.id).where(Account.uin == uin))
         return found.scalar_one_or_none()
@@ -225,43 +129,6 @@ class ChatRepository:
             .where(Reading.message_id == message_id, Reading.status == "review")
             .values(status="superseded")
         )
-
-    async def reminder_targets(self, period: str) -> list[ReminderTarget]:
-        """Active chats not yet reminded this period with an account without a reading."""
-        reminded = select(TelegramReminder.chat_id).where(TelegramReminder.period == period)
-        has_reading = (
-            select(Reading.id)
-            .join(Meter, Meter.id == Reading.meter_id)
-            .where(
-                Meter.account_id == Account.id,
-                Reading.period == period,
-                Reading.status.in_(["accepted", "review"]),
-            )
-            .exists()
-        )
-        rows = await self.conn.execute(
-            select(TelegramChat.chat_id, TelegramChat.language, Account.uin)
-            .join(TelegramLink, TelegramLink.chat_id == TelegramChat.chat_id)
-            .join(Account, Account.id == TelegramLink.account_id)
-            .where(
-                TelegramChat.active.is_(True),
-                Account.status == "open",
-                TelegramChat.chat_id.not_in(reminded),
-                ~has_reading,
-            )
-            .order_by(TelegramChat.chat_id, Account.uin)
-        )
-        targets: dict[int, tuple[str, list[str]]] = {}
-        for chat_id, language, uin in rows:
-            targets.setdefault(chat_id, (language, []))[1].append(uin)
-        return [ReminderTarget(c, lang, tuple(uins)) for c, (lang, uins) in targets.items()]
-
-    async def reminded(self, chat_id: int, period: str, now: datetime) -> bool:
-        """Record the reminder; False when the chat already had one this period."""
-        stmt = upsert_into(self.conn, TelegramReminder).values(
-            chat_id=chat_id, period=period, sent_at=now
-        )
-        return (await self.conn.execute(stmt.on_conflict_do_nothing())).rowcount == 1
 
 
 DRAFT_COLUMNS: Sequence[Any] = (

@@ -229,11 +229,16 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# billing v2's event tables and the Telegram bot's tables (modules of their own; imported
-# here so the metadata is whole)
+# billing v2's event tables, the contacts' and the Telegram bot's tables (modules of their
+# own; imported here so the metadata is whole)
 from storage.billing_models import MeterAct, MeterReplacement, ResidentsChange  # noqa: E402
-
-# the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
+from storage.contact_models import (  # noqa: E402
+    ContactAudit,
+    ContactLink,
+    ContactLinkAttempt,
+    ContactNotice,
+    ContactRow,
+)
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
     TelegramDraft,
@@ -249,6 +254,11 @@ __all__ = [
     "AuditEntry",
     "ImapFolder",
     "Base",
+    "ContactAudit",
+    "ContactLink",
+    "ContactLinkAttempt",
+    "ContactNotice",
+    "ContactRow",
     "Message",
     "Meter",
     "MeterAct",

@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.service.uow import Conflict, StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
+from storage.contact_notices import NoticeRepository
+from storage.contacts import ContactRepository
 from storage.events import EventRepository
 from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
@@ -95,6 +97,8 @@ class SqlUnitOfWork:
     review: ReviewRepository
     chats: ChatRepository
     imap_folders: ImapFolderRepository
+    contacts: ContactRepository
+    notices: NoticeRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -121,6 +125,8 @@ class SqlUnitOfWork:
         self.review = ReviewRepository(conn)
         self.chats = ChatRepository(conn)
         self.imap_folders = ImapFolderRepository(conn)
+        self.contacts = ContactRepository(conn)
+        self.notices = NoticeRepository(conn)
         return self
 
     async def __aexit__(

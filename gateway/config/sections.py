@@ -166,7 +166,7 @@ class TelegramConfig(_Section):
     mode: Literal["webhook", "polling"] = "webhook"
     api_base: str = "https://api.telegram.org"
     webhook_secret: str = ""
-    # reminders go out from this day of the month to rules.cutoff_day
+    # reminders to verified contacts (every channel) from this day of the month to the cut-off
     reminder_day: Annotated[int, _within(1, 31)] = 20
 
 

@@ -1,16 +1,16 @@
-"""Chat-bot values and rules (Telegram): linking a chat to an account, reminders. Pure."""
+"""Chat-bot values and rules (Telegram): messages, drafts, history lines, the reminder
+window. Pure. Linking is the contacts' (``gateway.domain.contacts``)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from gateway.domain.model import Channel, InboundMessage, Transport
 
-MAX_LINK_FAILURES = 3  # failed verifications per chat and day before linking locks
 # chats other people read: the bot answers there only what is addressed to it, never with
 # figures (docs/channels.md, "Telegram bot")
 SHARED_CHATS = frozenset({"group", "supergroup"})
@@ -77,27 +77,6 @@ class HistoryLine:
     consumption: Decimal | None
     service: str = ""  # "electricity", "cold_water", ...: what the customer calls the meter
     zones: int = 1  # the meter's tariff zones: T1/T2 are labelled on multi-zone meters only
-
-
-@dataclass(frozen=True)
-class ReminderTarget:
-    chat_id: int
-    language: str
-    uins: tuple[str, ...]  # the chat's accounts without a reading this period
-
-
-def link_locked(failures_today: int) -> bool:
-    return failures_today >= MAX_LINK_FAILURES
-
-
-def verification_matches(answer: str, last_values: list[Decimal]) -> bool:
-    """The customer's answer is the last accepted reading of one of the registers, as a
-    number exactly ("05123" and "5123,0" are 5123; 5122 is not)."""
-    try:
-        typed = Decimal(answer.strip().replace(",", "."))
-    except InvalidOperation:
-        return False
-    return typed.is_finite() and any(typed == v for v in last_values)
 
 
 def reminder_window(day: date, reminder_day: int, cutoff_day: int) -> bool:

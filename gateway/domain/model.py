@@ -82,6 +82,9 @@ class Reason(StrEnum):
     AUTO_REPLY = "auto_reply"
     # a reading for a meter dated on or after its removal (a replacement, docs/billing.md)
     METER_REPLACED = "meter_replaced"
+    # a contact's keyword (LINK, UNLINK, HISTORY, STOP, START) or its answer to LINK: answered,
+    # never read for readings (docs/messages.md, "Keywords")
+    COMMAND = "command"
 
 
 # The message meta key a channel sets on auto-generated mail (``Reason.AUTO_REPLY``).

@@ -11,6 +11,7 @@ from aiohttp import web
 from gateway.config import Config
 from gateway.http.throttle import LoginThrottle
 from gateway.service.chats import ChatUseCases
+from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock, Intake, Receive
 from gateway.service.reminders import Reminders
 from gateway.service.review import Review
@@ -32,5 +33,6 @@ REVIEW: web.AppKey[Review] = web.AppKey("review", Review)
 LOGIN_THROTTLE: web.AppKey[LoginThrottle] = web.AppKey("login_throttle", LoginThrottle)
 CHATS: web.AppKey[ChatUseCases] = web.AppKey("chats", ChatUseCases)
 REMINDERS: web.AppKey[Reminders] = web.AppKey("reminders", Reminders)
+CONTACTS: web.AppKey[ContactUseCases] = web.AppKey("contacts", ContactUseCases)
 # the Telegram bot, when ``telegram.token`` is set
 TELEGRAM_BOT: web.AppKey[Bot] = web.AppKey("telegram_bot")

@@ -5,11 +5,12 @@ registers. Read-only, one transaction each (docs/staff.md, "An account")."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
 from gateway.domain.clock import period_at
+from gateway.domain.contacts import LinkedContact
 from gateway.domain.events import AccountEvents
 from gateway.domain.model import AccountView, ReadingRecord, Register, Status
 from gateway.domain.rules import Rules
@@ -55,6 +56,7 @@ class AccountHistory:
     volumes: list[ServiceVolumes]  # in bill order of the services
     messages: list[ReviewItem]  # newest first
     events: AccountEvents | None = None  # replacements, acts, residents (docs/billing.md)
+    contacts: list[LinkedContact] = field(default_factory=list)  # verified (docs/staff.md)
 
 
 async def registers(
@@ -79,6 +81,7 @@ async def account_history(
         volumes = await work.review.volumes(uin)
         messages = await work.review.of_account(uin, MESSAGES)
         events = await work.events.of_account(uin)
+        contacts = await work.contacts.contacts_of(uin)
         known = {m.record.id for m in messages}
         in_review = {r.message_id for r in readings if r.status == Status.REVIEW}
         for message_id in sorted(i for i in in_review - known if i is not None):
@@ -97,7 +100,8 @@ async def account_history(
         for r in readings
     ]
     ordered = sorted(messages, key=lambda m: m.record.id, reverse=True)[:MESSAGES]
-    return AccountHistory(account, shown, _per_service(volumes, account.registers), ordered, events)
+    volumes_shown = _per_service(volumes, account.registers)
+    return AccountHistory(account, shown, volumes_shown, ordered, events, contacts)
 
 
 def _typed(

@@ -13,6 +13,7 @@ from typing import Any
 
 from gateway.domain import chat_replies
 from gateway.domain.chats import ChatMessage, Draft, Photo, inbound_of
+from gateway.domain.contacts import contact
 from gateway.domain.model import Channel, Reason, StoredMessage, Transport
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
@@ -134,7 +135,7 @@ async def refusal(
         return chat_replies.text(lang, "button_not_yours")
     if draft.answered:
         return chat_replies.text(lang, "button_answered")
-    if uin not in await uow.chats.linked(msg.user_id):
+    if uin not in await uow.contacts.accounts_of(contact("telegram", str(msg.user_id))):
         return chat_replies.text(lang, "choice_unlinked", uin=uin)
     if not await uow.chats.answer_draft(draft.id, now):
         return chat_replies.text(lang, "button_answered")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from gateway.domain.clock import local_day, period_at, zone
+from gateway.domain.contacts import sender_contact
 from gateway.domain.model import Register
 from gateway.domain.rules import Rules
 from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
@@ -22,6 +23,7 @@ class QueueEntry:
 
     item: ReviewItem
     registers: tuple[Register, ...]
+    verified: bool = False  # from a verified contact of the account it names
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,18 @@ async def review_queue(
         items = await work.review.page(f, None, limit)
         if f.confirmed_first:
             items.sort(key=lambda i: not i.confirmed)
-        return [QueueEntry(i, await _account_registers(work, i.uin, period)) for i in items]
+        who = {
+            i.record.id: sender_contact(i.record.channel, i.record.sender, i.meta) for i in items
+        }
+        pairs = [(c, i.uin) for i in items if (c := who[i.record.id]) and i.uin]
+        verified = await work.contacts.verified(pairs)
+        return [
+            QueueEntry(
+                i, await _account_registers(work, i.uin, period),
+                (who[i.record.id], i.uin) in verified,
+            )
+            for i in items
+        ]  # fmt: skip
 
 
 async def _account_registers(

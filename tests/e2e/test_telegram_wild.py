@@ -15,6 +15,8 @@ import pytest
 
 from gateway.app.factory import OUTBOX
 from storage.models import (
+    ContactLink,
+    ContactRow,
     Message,
     Outbox,
     Reading,
@@ -24,8 +26,9 @@ from storage.models import (
 )
 from tests.e2e.conftest import HISTORY
 from tests.e2e.fake_telegram import BOT_ID, CHAT, PHOTO, callback_update, message_update
-from tests.e2e.test_telegram import HEADER, SECRET, bot  # noqa: F401  (the fixture)
-from tests.e2e.test_telegram_flows import JUMP, link
+from tests.e2e.test_telegram import HEADER, SECRET
+from tests.e2e.test_telegram import bot as unbilled_bot  # noqa: F401  (the fixture)
+from tests.e2e.test_telegram_flows import JUMP, bot, link  # noqa: F401  (October closed)
 from tests.support.db import inserts_refused
 
 GROUP = -1001234567890
@@ -129,8 +132,9 @@ async def test_a_users_question_stays_theirs_in_a_group(bot) -> None:  # noqa: F
     reply = await bot.send(in_group(message_update(331, "@meter_bot 1975")))
     assert "УИН 1975 не найден" in reply  # a reading to decide, not an answer
     await bot.send(in_group(message_update(332, "@meter_bot 1975"), OTHER))
-    [user] = await bot.rows(TelegramUser)
-    assert (user.user_id, user.awaiting) == (CHAT, "link:1234567")  # still waiting
+    [anna] = [c for c in await bot.rows(ContactRow) if c.address == str(CHAT)]
+    assert anna.pending_uin == "1234567"  # still waiting
+    assert await bot.count(ContactLink) == 0
     assert "Счёт 1234567 привязан" in await bot.send(message_update(333, "1975"))
 
 
@@ -153,7 +157,8 @@ async def test_kinds_the_bot_cannot_read_get_one_line(bot) -> None:  # noqa: F81
     await quiet(bot, with_kind(340, sticker=STICKER))
     # someone's contact is linking's to answer (channels/telegram/link.py), not a help line
     contact = {"phone_number": "+79161234567", "first_name": "Oleg", "user_id": 42}
-    await quiet(bot, with_kind(346, contact=contact))
+    answer = await bot.send(with_kind(346, contact=contact))
+    assert HELP_LINE not in answer and await bot.count(ContactLink) == 0
 
 
 async def test_an_edit_is_answered_in_one_line_and_not_taken(bot) -> None:  # noqa: F811
@@ -233,7 +238,7 @@ async def test_update_kinds_the_bot_does_not_take_are_acknowledged(bot) -> None:
 
 
 async def test_buttons_belong_to_the_user_they_were_sent_to(bot) -> None:  # noqa: F811
-    await link(bot, 400, "1234567", "5000")
+    await link(bot, 400, "1234567", "1975")
     await link(bot, 402, "7654321", "100")
     assert await bot.send(message_update(404, "105.5 41")) == "К какому счёту относятся показания?"
     first = bot.api.sent()[-1]["reply_markup"]["inline_keyboard"]
@@ -333,7 +338,7 @@ async def test_a_jump_in_a_group_is_confirmed_or_corrected_by_its_author_only(
 async def test_a_photo_that_failed_keeps_saying_so_through_the_account_question(
     bot,  # noqa: F811
 ) -> None:
-    await link(bot, 450, "1234567", "5000")
+    await link(bot, 450, "1234567", "1975")
     await link(bot, 452, "7654321", "100")
     bot.api.fail("getFile", 400, "Bad Request: file is too big")
     question = await bot.send(message_update(454, photo="big", caption="105.5 41"))

@@ -15,12 +15,16 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.config import load_config
+from gateway.domain.contacts import contact
 from gateway.domain.model import Channel, InboundMessage
+from gateway.domain.rules import Rules
 from gateway.service.batch import BatchIntake
+from gateway.service.contacts import ContactUseCases
 from gateway.service.decision import record_decisions
 from gateway.service.group_commit import GroupCommit, Overloaded
 from gateway.service.receive import Intake, Receipt
 from storage.models import Message, Meter, Outbox, Reading
+from tests.conftest import clean
 from tests.helpers import meter, seed, uow_of
 from tests.storage.test_intake import HISTORY, NOW, sms
 from tests.support.db import readings_refused
@@ -62,7 +66,7 @@ def corpus() -> list[InboundMessage]:
 def outcome(receipt: Receipt | Exception) -> tuple[Any, ...]:
     assert isinstance(receipt, Receipt), receipt
     reply = re.sub(
-        r"обращения \d+", "обращения N", receipt.reply
+        r"(№|обращения) \d+", r"\1 N", receipt.reply
     )  # message numbers differ between runs
     return receipt.status, receipt.reason, receipt.duplicate, reply
 
@@ -78,7 +82,7 @@ async def stored(sessions) -> list[tuple[Any, ...]]:  # type: ignore[no-untyped-
         )  # fmt: skip
         outbox = await s.execute(select(Message.external_id, Outbox.body).join(Message))
         return [tuple(r) for r in rows] + [
-            (e, re.sub(r"обращения \d+", "обращения N", b)) for e, b in outbox
+            (e, re.sub(r"(№|обращения) \d+", r"\1 N", b)) for e, b in outbox
         ]
 
 
@@ -260,3 +264,44 @@ async def test_a_deadlock_is_run_again_not_answered_retry_later(
     async with sessions() as s:
         texts = (await s.execute(select(Message.external_id, Message.text))).all()
     assert sorted(texts) == sorted((m.external_id, m.text) for m in messages)
+
+
+def contact_corpus() -> list[InboundMessage]:
+    """Messages contacts add: a verified phone without the UIN, a stranger's reading for an
+    account with a verified contact (the note), keywords, an answer to a started link."""
+    return [
+        sms("05123 02010", ext="c1", sender=VERIFIED, reply_via="sms_generic"),
+        sms("7654321 101 41", ext="c2", sender="+79990000002", reply_via="sms_generic"),
+        sms("СТОП", ext="c3", sender="+79990000003", reply_via="sms_generic"),
+        sms("ПРИВЯЗАТЬ 7654321", ext="c4", sender="+79990000004", reply_via="sms_generic"),
+        sms("5550001 201", ext="c5", sender="+79990000005", reply_via="sms_generic"),
+    ]
+
+
+VERIFIED = "+79990000001"
+
+
+async def test_a_batch_decides_contacts_as_receiving_them_alone_does(sessions, engine) -> None:
+    async def prepared() -> Intake:
+        await clean(engine)
+        await seed(sessions, ACCOUNTS, HISTORY_)
+        contacts = ContactUseCases(uow_of(sessions), Rules(), lambda: NOW)
+        for uin in ("1234567", "7654321"):
+            await contacts.link_by_staff("anna", contact("phone", VERIFIED if uin == "1234567"
+                                                         else "+79990000009"), uin)  # fmt: skip
+        config = load_config(environ={})
+        return Intake(uow_of(sessions), config.rules, config.language, lambda: NOW, sms="x")
+
+    alone = await prepared()
+    one_by_one = [outcome(await alone.receive(m)) for m in contact_corpus()]
+    expected = await stored(sessions)
+    together = [outcome(r) for r in await BatchIntake(await prepared()).receive_batch(
+        contact_corpus())]  # fmt: skip
+    assert together == one_by_one
+    assert sorted(await stored(sessions), key=str) == sorted(expected, key=str)
+    assert [o[:2] for o in together] == [("accepted", None), ("accepted", None),
+        ("rejected", "command"), ("rejected", "command"), ("accepted", None)]  # fmt: skip
+    assert "расход 123" in together[0][3] and "расход" not in together[1][3]
+    async with sessions() as s:
+        notes = await s.execute(select(Outbox.recipient).where(Outbox.message_id.is_(None)))
+        assert list(notes.scalars()) == ["+79990000009"]  # the note to 7654321's contact

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE
-from gateway.http.staff import account, auth, overview, photos, queue
+from gateway.http.staff import account, auth, contacts, overview, photos, queue
 from gateway.http.throttle import LoginThrottle
 
 
@@ -22,3 +22,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/accounts/{uin}/registers", account.registers)
     app.router.add_get("/staff/messages/{id}/photo", photos.photo_file)
     app.router.add_get("/staff/messages/{id}/photo/{n:[0-9]{1,3}}", photos.photo_file)
+    app.router.add_post("/staff/accounts/{uin}/contacts/{action:link|unlink}", contacts.change)

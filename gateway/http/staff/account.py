@@ -88,6 +88,7 @@ async def account(request: web.Request) -> web.Response:
         ],
         "messages": found.messages,
         "events": found.events,
+        "contacts": found.contacts,
         "card_url": CARD_URL,
         "charts": [_chart(v, lang) for v in found.volumes],
         "flash": None,

@@ -53,6 +53,7 @@ def view(entry: QueueEntry, lang: str) -> dict[str, Any]:
     candidates = {(a.get("meter"), a.get("zone")): a.get("candidates") for a in item.ambiguous}
     return {
         "item": item,
+        "verified": entry.verified,
         "parsed": parsed,
         "registers": [
             {
