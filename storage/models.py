@@ -220,7 +220,9 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
+# the staff sessions and throttles, the Telegram bot's tables (modules of their own;
+# imported here so the metadata is whole)
+from storage.session_models import StaffSession, ThrottleEvent  # noqa: E402
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
     TelegramDraft,
@@ -241,6 +243,7 @@ __all__ = [
     "Period",
     "PeriodVolume",
     "Reading",
+    "StaffSession",
     "StaffUser",
     "TelegramChat",
     "TelegramDraft",
@@ -248,4 +251,5 @@ __all__ = [
     "TelegramLinkAttempt",
     "TelegramReminder",
     "TelegramUpdate",
+    "ThrottleEvent",
 ]
