@@ -84,7 +84,8 @@ class SessionPolicy:
     idle: timedelta
 
 
-SEEN_EVERY = timedelta(minutes=1)  # a session's last request is written at most this often
+# a session's last request is written at most this often (a tenth of a short idle time)
+SEEN_EVERY = timedelta(minutes=1)
 FORGET_AFTER = timedelta(days=30)  # rows of sessions begun longer ago are deleted
 
 
@@ -122,7 +123,7 @@ async def session_user(
         user = await work.staff.get(login)
         if user is None or user.disabled:
             return None
-        if now - seen >= SEEN_EVERY:
+        if now - seen >= min(SEEN_EVERY, policy.idle / 10):
             await work.staff_sessions.seen(key, now)
             await work.commit()
     return user
