@@ -9,17 +9,22 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from yarl import URL
 
 from gateway.domain.staff import Role
 from gateway.service.staff import add_staff
 from gateway.service.throttles import LoginThrottle
+from storage.db import make_sessionmaker
+from storage.models import AuditEntry, Message
 from tests.e2e.conftest import NOW
+from tests.e2e.test_review_api import JUMP
 from tests.helpers import uow_of
 from tests.support.gateway import run_cli
 from tests.web.conftest import PASSWORD, serve
-from tests.web.test_limits import token
+from tests.web.test_helpers import sms
+from tests.web.test_limits import CSRF, token
 
 ATTACKER = "203.0.113.7"
 
@@ -72,17 +77,34 @@ async def post(client: aiohttp.ClientSession, base: str, path: str) -> int:
         return r.status
 
 
-async def test_a_copied_cookie_is_dead_after_logout(base: str) -> None:
+async def test_a_copied_cookie_is_dead_after_logout(base: str, engine: AsyncEngine) -> None:
+    message = await sms(base, JUMP, "c1")
+    assert message["status"] == "review"
     async with (
         browser() as clerk,
         aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as thief,
     ):
         assert await log_in(clerk, base) == 303
         copy = session_cookie(clerk, base)
-        assert await queue_status(thief, base, copy) == 200
+        headers = {"Cookie": f"mg_session={copy}"}
+        async with thief.get(f"{base}/staff/review", headers=headers) as r:
+            assert r.status == 200
+            csrf = CSRF.search(await r.text())
+        assert csrf is not None
         assert await post(clerk, base, "/staff/logout") == 303
         assert await queue_status(thief, base, copy) == 303  # to the login page
         assert await queue_status(clerk, base) == 303
+        # nor is the copy's form token of any use: nothing is decided in the clerk's name
+        async with thief.post(
+            f"{base}/staff/review/{message['id']}/reject",
+            data={"csrf": csrf.group(1), "reason": "other"},
+            headers=headers,
+            allow_redirects=False,
+        ) as r:
+            assert r.status == 303 and r.headers["Location"].startswith("/staff/login")
+    async with make_sessionmaker(engine)() as s:
+        assert await s.scalar(select(Message.status).where(Message.id == message["id"])) == "review"
+        assert await s.scalar(select(func.count()).select_from(AuditEntry)) == 0
 
 
 async def test_log_out_everywhere_ends_every_session_of_the_user(base: str) -> None:
