@@ -48,6 +48,8 @@ class WebSettings:
 
 
 class WebForm:
+    limit: FormLimit  # made in ``setup``, on the app's database and clock
+
     def __init__(self, receive: Receive, registers: Registers, settings: WebSettings) -> None:
         self.receive = receive
         self.registers = registers
