@@ -175,9 +175,12 @@ async def test_a_browser_that_logged_in_before_outlasts_a_distributed_guesser(
         assert await log_in(desk, base, "rita", PASSWORD, "198.51.100.9") == 303
 
 
-async def test_forwarded_for_is_ignored_from_an_untrusted_peer(engine: AsyncEngine) -> None:
+async def test_forwarded_for_is_ignored_from_an_untrusted_peer(
+    engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
     """No trusted proxies: every X-Forwarded-For is the peer's own (127.0.0.1)."""
     async with serve(engine) as url, browser() as attacker:
         for i in range(5):
             assert await log_in(attacker, url, "rita", "guess", f"203.0.113.{i}") == 401
         assert await log_in(attacker, url, "rita", PASSWORD, "198.51.100.2") == 429
+    assert "refused a staff login as 'rita' from 127.0.0.1: too many" in caplog.text

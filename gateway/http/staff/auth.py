@@ -7,6 +7,7 @@ the login before being held to its own failures only (``gateway.service.throttle
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 import aiohttp_jinja2
@@ -27,6 +28,8 @@ from gateway.service.staff import (
     session_user,
     start_session,
 )
+
+log = logging.getLogger(__name__)
 
 LOGIN_URL = "/staff/login"
 THROTTLED = N_("Too many failed attempts; wait 15 minutes.")
@@ -89,6 +92,12 @@ async def login(request: web.Request) -> web.StreamResponse:
     device = known_device(request, login_name)
     throttle = request.app[LOGIN_THROTTLE]
     if not await throttle.allowed(login_name, address, device):
+        log.warning(
+            "refused a staff login as %r from %s%s: too many failed attempts",
+            login_name[:64],
+            address,
+            " (a known browser)" if device else "",
+        )
         return await _render_login(request, THROTTLED, 429, login_name)
     user = await authenticate(request.app[UOW], login_name, form.get("password", ""))
     if user is None:
