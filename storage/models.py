@@ -229,8 +229,8 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# billing v2's event tables, the contacts' and the Telegram bot's tables (modules of their
-# own; imported here so the metadata is whole)
+# billing v2's event tables, the contacts', the staff sessions and throttles, the Telegram
+# bot's tables (modules of their own; imported here so the metadata is whole)
 from storage.billing_models import MeterAct, MeterReplacement, ResidentsChange  # noqa: E402
 from storage.contact_models import (  # noqa: E402
     ContactAudit,
@@ -239,6 +239,7 @@ from storage.contact_models import (  # noqa: E402
     ContactNotice,
     ContactRow,
 )
+from storage.session_models import StaffSession, ThrottleEvent  # noqa: E402
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
     TelegramDraft,
@@ -268,6 +269,7 @@ __all__ = [
     "PeriodVolume",
     "Reading",
     "ResidentsChange",
+    "StaffSession",
     "StaffUser",
     "TelegramChat",
     "TelegramDraft",
@@ -276,4 +278,5 @@ __all__ = [
     "TelegramReminder",
     "TelegramUpdate",
     "TelegramUser",
+    "ThrottleEvent",
 ]

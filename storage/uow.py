@@ -29,6 +29,7 @@ from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
 from storage.review import ReviewRepository
+from storage.sessions import SessionRepository, ThrottleRepository
 from storage.staff import AuditRepository, StaffRepository
 from storage.volumes import VolumeRepository
 
@@ -93,6 +94,8 @@ class SqlUnitOfWork:
     outbox: OutboxRepository
     volumes: VolumeRepository
     staff: StaffRepository
+    staff_sessions: SessionRepository
+    throttles: ThrottleRepository
     audit: AuditRepository
     review: ReviewRepository
     chats: ChatRepository
@@ -121,6 +124,8 @@ class SqlUnitOfWork:
         self.outbox = OutboxRepository(conn)
         self.volumes = VolumeRepository(conn)
         self.staff = StaffRepository(conn)
+        self.staff_sessions = SessionRepository(conn)
+        self.throttles = ThrottleRepository(conn)
         self.audit = AuditRepository(conn)
         self.review = ReviewRepository(conn)
         self.chats = ChatRepository(conn)

@@ -58,8 +58,8 @@ def cmd_staff_list(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_staff_disable(args: argparse.Namespace, config: Config) -> int:
     try:
-        run_with_database(config, lambda db: disable_staff(db.uow, args.login))
+        run_with_database(config, lambda db: disable_staff(db.uow, args.login, utc_now()))
     except StaffError as e:
         raise CliError(str(e)) from None
-    print(f"staff user {args.login} disabled")
+    print(f"staff user {args.login} disabled, logged out everywhere")
     return 0

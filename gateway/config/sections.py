@@ -6,6 +6,7 @@ failed check into one line naming the key.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 from typing import Annotated, Literal
@@ -80,6 +81,16 @@ def _database_url(url: str) -> str:
     return url
 
 
+def _networks(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Each an IP address or a CIDR network (``10.0.0.0/8``, ``::1``)."""
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address or network") from None
+    return values
+
+
 Flag = Annotated[bool, BeforeValidator(_flag)]
 Names = Annotated[tuple[str, ...], BeforeValidator(_names)]
 # listeners take 0, "any free port" (the tests' SMTP server does)
@@ -103,6 +114,8 @@ class HttpConfig(_Section):
     port: ListenPort = 8080
     shutdown_timeout: Positive = 10  # seconds in-flight requests get after SIGTERM
     access_log: Flag = True  # one log line per request (off where a load balancer logs them)
+    # peers whose X-Forwarded-For names the client (reverse proxies); empty: none
+    trusted_proxies: Annotated[Names, AfterValidator(_networks)] = ()
 
 
 class SmtpConfig(_Section):
@@ -177,7 +190,8 @@ class ApiConfig(_Section):
 class StaffConfig(_Section):
     # the key that encrypts staff session cookies; empty: a new one at every start
     session_secret: str = ""
-    session_max_age: Annotated[int, _within(60)] = 28800  # seconds
+    session_max_age: Annotated[int, _within(60)] = 28800  # seconds from the login
+    session_idle: Annotated[int, _within(60)] = 28800  # seconds from the session's last request
     secure_cookies: Flag = False  # set behind HTTPS: cookies only over TLS
 
 

@@ -6,17 +6,17 @@ texts of ``gateway.http`` with the staff UI, and reads an account through ``Regi
 read use case ``gateway.service.forms``).
 
 A hidden ``submission`` id makes a double click one message; posts are refused without the
-session's CSRF token (403, nothing stored) and limited per client address and per UIN; a
-lookup (``GET /submit?uin=``) counts against the same per-address limit, and the page names
-an account's registers by service and zone only, never by meter serial number.
+session's CSRF token (403, nothing stored) and limited per client address and per UIN (in
+the database, so the limits hold across gateway processes; the address is
+``gateway.http.remote``'s, behind a trusted proxy the forwarded one); a lookup
+(``GET /submit?uin=``) counts against the same per-address limit, and the page names an
+account's registers by service and zone only, never by meter serial number.
 """
 
 from __future__ import annotations
 
 import re
-import time
 import uuid
-from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -26,10 +26,13 @@ from aiohttp import web
 
 from gateway.domain.model import Channel, InboundMessage, Register, clean_text
 from gateway.http.csrf import check_csrf, csrf_token
+from gateway.http.keys import CLOCK, UOW
+from gateway.http.remote import client_address
 from gateway.http.responses import unavailable
 from gateway.http.texts import STATUS, register_label
 from gateway.runtime.i18n import NAMES, language, translations
 from gateway.service.receive import Receive
+from gateway.service.throttles import FormLimit
 from gateway.service.uow import StorageUnavailable
 
 UIN = re.compile(r"^\d{5,20}$")
@@ -44,38 +47,16 @@ class WebSettings:
     rate_limit_per_hour: int = 10
 
 
-class RateLimit:
-    """A sliding hour per key, in memory: enough against one browser hammering the form."""
-
-    def __init__(self, limit: int, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.clock = clock
-        self.hits: defaultdict[str, deque[float]] = defaultdict(deque)
-
-    def allow(self, *keys: str) -> bool:
-        if self.limit <= 0:
-            return True
-        now = self.clock()
-        recent = []
-        for key in keys:
-            hits = self.hits[key]
-            while hits and hits[0] < now - 3600:
-                hits.popleft()
-            recent.append(hits)
-        if any(len(h) >= self.limit for h in recent):
-            return False
-        for hits in recent:
-            hits.append(now)
-        return True
-
-
 class WebForm:
+    limit: FormLimit  # made in ``setup``, on the app's database and clock
+
     def __init__(self, receive: Receive, registers: Registers, settings: WebSettings) -> None:
         self.receive = receive
         self.registers = registers
-        self.limit = RateLimit(settings.rate_limit_per_hour)
+        self.settings = settings
 
     def setup(self, app: web.Application) -> None:
+        self.limit = FormLimit(app[UOW], app[CLOCK], self.settings.rate_limit_per_hour)
         app.router.add_get("/submit", self.show)
         app.router.add_post("/submit", self.submit)
 
@@ -84,7 +65,12 @@ class WebForm:
         address's hourly limit like a submission: trying UINs is as costly as posting."""
         lang = language(request.query.get("lang"))
         uin = request.query.get("uin", "").strip()
-        limited = bool(UIN.match(uin)) and not self.limit.allow(f"addr:{request.remote}")
+        try:
+            limited = bool(UIN.match(uin)) and not await self.limit.allow(
+                ("form_addr", client_address(request))
+            )
+        except StorageUnavailable:
+            return unavailable()
         return await self._page(request, lang, uin, {}, None, limited=limited)
 
     async def submit(self, request: web.Request) -> web.Response:
@@ -94,14 +80,19 @@ class WebForm:
         typed = {k: v.strip() for k, v in form.items() if FIELD.match(k)}
         if not UIN.match(uin):
             return await self._page(request, lang, uin, typed, None)
-        if not self.limit.allow(f"addr:{request.remote}", f"uin:{uin}"):
+        client = client_address(request)
+        try:
+            allowed = await self.limit.allow(("form_addr", client), ("form_uin", uin))
+        except StorageUnavailable:
+            return unavailable()
+        if not allowed:
             return await self._page(request, lang, uin, typed, None, limited=True)
         ordered = sorted(typed, key=lambda k: tuple(int(p) for p in FIELD.findall(k)[0]))
         text = " ".join([uin, *(typed[k] for k in ordered if typed[k])])
         inbound = InboundMessage(
             channel=Channel.WEB,
             external_id=_submission_id(form.get("submission", "")),
-            sender=f"web:{request.remote or 'unknown'}"[:255],
+            sender=f"web:{client}"[:255],
             text=clean_text(text)[:1000],
             language=lang,
         )

@@ -1,12 +1,18 @@
 """What every HTML page shares: templates, encrypted session cookies, static assets, the
 security headers, and errors as HTML pages (the API's stay JSON; aiohttp's own answer to a
-request it cannot parse is plain text without the request's bytes: ``malformed``)."""
+request it cannot parse is plain text without the request's bytes: ``malformed``).
+
+The encrypted cookie carries the page's language, its CSRF token and, for staff, the token
+of a session row in the database (``gateway.service.staff``): the row decides whether the
+session is live. It is ``SameSite=Lax``, so a link to a staff page from a mail or a chat
+arrives logged in; the CSRF token guards every post."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import os
+from datetime import timedelta
 from html import escape
 from pathlib import Path
 
@@ -20,8 +26,12 @@ from gateway.config import Config
 from gateway.domain.model import plain
 from gateway.http import malformed
 from gateway.http.errors import Handler
+from gateway.http.keys import DEVICE_KEY, SESSION_POLICY, TRUSTED_PROXIES
+from gateway.http.remote import networks
+from gateway.http.throttle import device_key
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
+from gateway.service.staff import SessionPolicy
 
 log = logging.getLogger(__name__)
 
@@ -126,12 +136,19 @@ def setup(app: web.Application, config: Config) -> None:
     env.filters["plain"] = plain
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     staff = config.staff
+    key = session_key(config)
+    app[DEVICE_KEY] = device_key(key)
+    app[TRUSTED_PROXIES] = networks(config.http.trusted_proxies)
+    app[SESSION_POLICY] = SessionPolicy(
+        max_age=timedelta(seconds=staff.session_max_age),
+        idle=timedelta(seconds=min(staff.session_idle, staff.session_max_age)),
+    )
     storage = EncryptedCookieStorage(
-        session_key(config),  # 32 raw bytes (the storage base64-encodes them)
+        key,  # 32 raw bytes (the storage base64-encodes them)
         cookie_name="mg_session",
         max_age=staff.session_max_age,
         httponly=True,
-        samesite="Strict",
+        samesite="Lax",
         secure=staff.secure_cookies,
     )
     aiohttp_session.setup(app, storage)

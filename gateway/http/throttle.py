@@ -1,35 +1,51 @@
-"""A throttle on failed logins, in the process's memory (enough to slow a guesser down)."""
+"""The HTTP side of the login throttle (``gateway.service.throttles``): the cookie that makes
+a browser "known" for a login once it has logged in with it. The cookie holds a random id
+and an HMAC of the login and that id, so it proves nothing for another login and cannot be
+made up; the throttle holds a known browser to its own failures only (docs/staff.md,
+"Throttles")."""
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
-from datetime import datetime, timedelta
+import hashlib
+import hmac
+import secrets
 
-from gateway.service.receive import Clock
+from aiohttp import web
+
+from gateway.http.keys import CONFIG, DEVICE_KEY
+
+DEVICE_COOKIE = "mg_device"
+DEVICE_MAX_AGE = 180 * 24 * 3600  # seconds
 
 
-class LoginThrottle:
-    """At most ``limit`` failures per login and per address within ``window``."""
+def device_key(session_key: bytes) -> bytes:
+    """The cookie's HMAC key, derived from the session cookies' key."""
+    return hmac.new(session_key, b"meter-gateway known browser", hashlib.sha256).digest()
 
-    def __init__(self, clock: Clock, limit: int = 5, window: timedelta = timedelta(minutes=15)):
-        self.clock = clock
-        self.limit = limit
-        self.window = window
-        self.failures: defaultdict[str, deque[datetime]] = defaultdict(deque)
 
-    def _recent(self, key: str) -> deque[datetime]:
-        times = self.failures[key]
-        while times and times[0] < self.clock() - self.window:
-            times.popleft()
-        return times
+def _mac(key: bytes, login: str, nonce: str) -> str:
+    return hmac.new(key, f"{login}\n{nonce}".encode(), hashlib.sha256).hexdigest()
 
-    def blocked(self, *keys: str) -> bool:
-        return any(len(self._recent(k)) >= self.limit for k in keys)
 
-    def fail(self, *keys: str) -> None:
-        for k in keys:
-            self._recent(k).append(self.clock())
+def known_device(request: web.Request, login: str) -> str | None:
+    """The browser's id when its cookie was issued for ``login``, else None."""
+    nonce, _, mac = request.cookies.get(DEVICE_COOKIE, "").partition(".")
+    if not nonce or len(nonce) > 64 or not mac:
+        return None
+    if not hmac.compare_digest(mac, _mac(request.app[DEVICE_KEY], login, nonce)):
+        return None
+    return f"{login}|{nonce}"
 
-    def clear(self, *keys: str) -> None:
-        for k in keys:
-            self.failures.pop(k, None)
+
+def remember_device(request: web.Request, response: web.StreamResponse, login: str) -> None:
+    """Mark this browser as known for ``login`` (after the right password)."""
+    nonce = secrets.token_urlsafe(16)
+    response.set_cookie(
+        DEVICE_COOKIE,
+        f"{nonce}.{_mac(request.app[DEVICE_KEY], login, nonce)}",
+        max_age=DEVICE_MAX_AGE,
+        path="/staff/",
+        httponly=True,
+        samesite="Strict",
+        secure=request.app[CONFIG].staff.secure_cookies or None,
+    )

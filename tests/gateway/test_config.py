@@ -20,7 +20,13 @@ ROOT = Path(__file__).parents[2]
 # the key set and defaults as they were before the typed models: none may change
 DEFAULTS: dict[str, Any] = {
     "database": {"url": "sqlite+aiosqlite:///meter-gateway.sqlite3"},
-    "http": {"host": "127.0.0.1", "port": 8080, "shutdown_timeout": 10, "access_log": True},
+    "http": {
+        "host": "127.0.0.1",
+        "port": 8080,
+        "shutdown_timeout": 10,
+        "access_log": True,
+        "trusted_proxies": [],
+    },
     "smtp": {
         "enabled": True,
         "host": "127.0.0.1",
@@ -61,7 +67,12 @@ DEFAULTS: dict[str, Any] = {
         "reminder_day": 20,
     },
     "api": {"tokens": []},
-    "staff": {"session_secret": "", "session_max_age": 28800, "secure_cookies": False},
+    "staff": {
+        "session_secret": "",
+        "session_max_age": 28800,
+        "session_idle": 28800,
+        "secure_cookies": False,
+    },
     "web": {"rate_limit_per_hour": 10},
     "replies": {"language": "ru"},
     "rules": {

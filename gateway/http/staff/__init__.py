@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.http.keys import CLOCK, LOGIN_THROTTLE
+from gateway.http.keys import CLOCK, LOGIN_THROTTLE, UOW
 from gateway.http.staff import account, auth, contacts, overview, photos, queue
-from gateway.http.throttle import LoginThrottle
+from gateway.service.throttles import LoginThrottle
 
 
 def setup(app: web.Application) -> None:
-    app[LOGIN_THROTTLE] = LoginThrottle(app[CLOCK])
+    app[LOGIN_THROTTLE] = LoginThrottle(app[UOW], app[CLOCK])
     app.router.add_get("/staff/login", auth.login_form)
     app.router.add_post("/staff/login", auth.login)
     app.router.add_post("/staff/logout", auth.logout)
+    app.router.add_post("/staff/logout/everywhere", auth.logout_everywhere)
     app.router.add_get("/staff/", overview.dashboard)
     app.router.add_get("/staff", overview.dashboard)
     app.router.add_get("/staff/review", queue.queue_page)
