@@ -1,5 +1,5 @@
-"""What the staff pages read: the review queue with each message's account, the dashboard's
-counts and an account's history. Read-only queries, one transaction each; the pages only
+"""What the staff pages read: the dashboard's counts and an account's history (the review
+queue's: ``queue_queries.py``). Read-only queries, one transaction each; the pages only
 render what they return."""
 
 from __future__ import annotations
@@ -10,19 +10,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from gateway.domain.clock import local_day, period_at, zone
-from gateway.domain.model import AccountView, ReadingRecord, Register
+from gateway.domain.model import AccountView, ReadingRecord
 from gateway.domain.rules import Rules
-from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
-from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """A message waiting for a decision and the registers of the account it names (none
-    when it names no account, or one that does not exist)."""
-
-    item: ReviewItem
-    registers: tuple[Register, ...]
+from gateway.domain.staff import QueueStats, ReviewItem
+from gateway.service.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -49,30 +40,6 @@ class AccountHistory:
     readings: list[ReadingRecord]  # newest first
     volumes: list[PeriodVolume]  # oldest period first
     messages: list[ReviewItem]
-
-
-async def review_queue(
-    uow: UnitOfWorkFactory, f: ReviewFilter, now: datetime, rules: Rules, limit: int
-) -> list[QueueEntry]:
-    """The first ``limit`` messages the filter selects (those the customer confirmed first
-    when it asks so), each with its account's registers of the current period."""
-    period = period_at(now, rules)
-    async with uow() as work:
-        items = await work.review.page(f, None, limit)
-        if f.confirmed_first:
-            items.sort(key=lambda i: not i.confirmed)
-        return [QueueEntry(i, await _account_registers(work, i.uin, period)) for i in items]
-
-
-async def _account_registers(
-    work: UnitOfWork, uin: str | None, period: str
-) -> tuple[Register, ...]:
-    """The registers of the account ``uin`` names, whatever its status (a reviewer decides
-    a message about a closed account too)."""
-    if not uin:
-        return ()
-    found = await work.accounts.load(uin, period)
-    return found[1].registers if found else ()
 
 
 async def dashboard(uow: UnitOfWorkFactory, now: datetime, rules: Rules, days: int) -> Dashboard:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE
-from gateway.http.staff import auth, overview, queue
+from gateway.http.staff import auth, decisions, overview, queue
 from gateway.http.throttle import LoginThrottle
 
 
@@ -17,5 +17,6 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/", overview.dashboard)
     app.router.add_get("/staff", overview.dashboard)
     app.router.add_get("/staff/review", queue.queue_page)
-    app.router.add_post("/staff/review/{id}/{action:accept|reject}", queue.decide)
+    app.router.add_post("/staff/review/{id}/{action:accept|reject}", decisions.decide)
+    app.router.add_get("/staff/messages/{id}", queue.message_card)
     app.router.add_get("/staff/accounts/{uin}", overview.account)
