@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import Status
+from gateway.domain.rules import Rules
 from gateway.domain.staff import (
     ChannelCount,
     MonthlyVolume,
@@ -19,6 +21,7 @@ from gateway.domain.staff import (
     ReviewFilter,
     ReviewItem,
 )
+from storage.close_sql import usual_statement
 from storage.messages import MessageRepository, _record
 from storage.models import Account, Meter, PeriodVolume
 from storage.statements import messages, readings
@@ -111,6 +114,16 @@ class ReviewRepository:
         if after is None and before is not None:
             rows.reverse()
         return await self._items(rows)
+
+    async def usual(
+        self, period: str, meter_ids: Sequence[int], rules: Rules
+    ) -> dict[tuple[int, int], Decimal]:
+        """Each register's average monthly consumption as the close of ``period`` would
+        estimate with it (storage/close_sql.py), where its history allows one."""
+        if not meter_ids:
+            return {}
+        rows = await self.conn.execute(usual_statement(period, sorted(set(meter_ids)), rules))
+        return {(m, z): Decimal(str(a)) for m, z, a in rows if a is not None}
 
     async def counts(self, f: ReviewFilter) -> list[QueueCount]:
         """Messages of the filter's status and days per reason and channel, whatever its

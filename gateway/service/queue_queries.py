@@ -1,7 +1,8 @@
 """What the review queue reads (docs/staff.md, "The queue"): a keyset page of a filter with
 its counts per reason and channel, the item after a decided one, one card alone; each item
 with the registers of its account as the decision will check them and each register's usual
-monthly consumption. Read-only, one transaction each."""
+monthly consumption (the close's own average: storage/close_sql.py). Read-only, one
+transaction each."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from gateway.domain.billing import MeterReading, average_monthly, period_readings
 from gateway.domain.clock import local_day
 from gateway.domain.model import Register
 from gateway.domain.periods import period_of
@@ -19,15 +19,14 @@ from gateway.domain.rules import Rules
 from gateway.domain.staff import QueueCount, ReviewFilter, ReviewItem
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 
-LAST_PERIOD = "9999-12"
-
 
 @dataclass(frozen=True)
 class QueueEntry:
     """A message and the registers of the account it names (or the one a reviewer is
     reassigning it to; none when there is no such account), as of the message's period:
     what the decision checks it against. ``averages`` are the registers' usual monthly
-    consumption, in the same order (None where the history is too short)."""
+    consumption as the period close would estimate it (docs/billing.md, "The methods"), in
+    the same order (None where the history is too short)."""
 
     item: ReviewItem
     day: date  # the supplier's day the message came in
@@ -43,16 +42,6 @@ class QueuePage:
     anchor: int | None  # the item just before this page (None on the first page)
     previous: int | None  # the first item's id when items come before this page
     next: int | None  # the last item's id when items come after this page
-
-
-def usual_monthly(reg: Register, rules: Rules) -> Decimal | None:
-    """The register's average monthly consumption by the rule billing estimates with
-    (docs/billing.md, "The methods": ``average_monthly`` over the readings that count per
-    period), from the accepted history the validator holds."""
-    points = [MeterReading(period_of(h.taken_on, rules.cutoff_day), h.taken_on, h.value)
-              for h in reg.history]  # fmt: skip
-    counted = period_readings(points, LAST_PERIOD, None, reg.verified_until)
-    return average_monthly(counted, reg.digits, rules)
 
 
 async def queue_page(
@@ -125,11 +114,18 @@ async def _entries(
         for period, uins in by_period.items()
         for uin, (_, view) in (await work.accounts.load_many(sorted(uins), period)).items()
     }
+    usual: dict[tuple[str, int, int], Decimal] = {}
+    for period in by_period:
+        ids = [reg.meter_id for (p, _), view in loaded.items() if p == period
+               for reg in view.registers]  # fmt: skip
+        found = await work.review.usual(period, ids, rules)
+        usual.update({(period, m, z): a for (m, z), a in found.items()})
     out = []
     for item in items:
         day, uin = wanted[item.record.id]
-        view = loaded.get((period_of(day, rules.cutoff_day), uin or ""))
+        period = period_of(day, rules.cutoff_day)
+        view = loaded.get((period, uin or ""))
         registers = view.registers if view else ()
-        averages = tuple(usual_monthly(reg, rules) for reg in registers)
+        averages = tuple(usual.get((period, reg.meter_id, reg.zone)) for reg in registers)
         out.append(QueueEntry(item, day, uin, registers, averages))
     return out

@@ -90,6 +90,12 @@
     var target = event.target;
     if (target.matches && target.matches("input.value")) {
       target.select(); // typing replaces the prefilled value
+    } else if (target.matches && target.matches("article[data-card]")) {
+      // the card itself got the focus (the #m<id> anchor): on into its first field
+      var field = first(target);
+      if (field) {
+        field.focus();
+      }
     }
   });
 
@@ -156,4 +162,8 @@
   } else {
     start();
   }
+  // the browser may clear the focus when it scrolls to the #m<id> anchor after the load
+  window.addEventListener("load", function () {
+    setTimeout(start, 0);
+  });
 })();
