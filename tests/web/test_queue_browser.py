@@ -8,6 +8,8 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from tests.e2e.test_review_api import AMBIGUOUS, JUMP
+from tests.e2e.test_review_queue import STEADY, STEADY_JUMP
+from tests.helpers import meter, seed
 from tests.web.conftest import log_in, screenshot
 from tests.web.test_helpers import sms
 
@@ -23,7 +25,9 @@ async def focused_card(page: Page) -> str:
 async def test_keys_move_between_cards_and_a_stale_decision_is_409_in_the_layout(
     page: Page, live: str, engine
 ) -> None:
-    ids = [(await sms(live, text, f"k{i}"))["id"] for i, text in enumerate([JUMP, AMBIGUOUS, JUMP])]
+    await seed(engine, [meter("5555555", "E-5")], STEADY)  # a usual average on the first card
+    texts = [STEADY_JUMP, AMBIGUOUS, JUMP]
+    ids = [(await sms(live, text, f"k{i}"))["id"] for i, text in enumerate(texts)]
     await log_in(page, live)
     assert await focused_card(page) == f"m{ids[0]}"
     assert await page.evaluate("() => document.activeElement.classList.contains('value')")
