@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.http.staff import queue
 from tests.e2e.test_review_api import AMBIGUOUS, JUMP, submit
-from tests.helpers import meter, seed
+from tests.helpers import meter, seed, uow_of
 from tests.hostile.test_http_edge import client, log_in
 
 __all__ = ["client"]
@@ -65,6 +65,26 @@ async def test_keyset_pages_keep_the_filter_and_show_counts(
     assert re.search(r"ambiguous[^<]*<span class=\"tag\">1</span>", first)
     assert re.search(r"sms \(4\)</option>", first)  # the channel's count within the reason
     assert "(4)</small>" in first  # the heading: the items of this filter
+
+
+async def test_confirmed_first_pages_by_the_same_keyset_and_decides_on_in_that_order(
+    client: TestClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(queue, "QUEUE_LIMIT", 2)
+    ids = await messages_in_review(client, [JUMP, JUMP, JUMP, JUMP])
+    async with uow_of(engine)() as uow:
+        for confirmed in (ids[1], ids[3]):
+            await uow.messages.set_meta(confirmed, {"confirmed_by_customer": True})
+        await uow.commit()
+    csrf = await log_in(client, engine)
+    first = await (await client.get("/staff/review", params={"sort": "confirmed"})).text()
+    assert cards(first) == [ids[1], ids[3]]
+    assert "подтвердил эти показания" in first
+    second = await (await client.get(link(first, "next"))).text()
+    assert cards(second) == [ids[0], ids[2]]
+    form = {"csrf": csrf, "mode": "parsed", "q-sort": "confirmed"}
+    resp = await client.post(f"/staff/review/{ids[3]}/accept", data=form, allow_redirects=False)
+    assert resp.headers["Location"] == f"/staff/review?sort=confirmed&focus={ids[0]}#m{ids[0]}"
 
 
 async def test_a_card_shows_consumption_the_usual_average_and_the_ratio(
