@@ -19,7 +19,11 @@ from parsers import ParseResult, parse
 
 def has_photo(item: ReviewItem) -> bool:
     """A photo of the meter came with the message (an image attachment, a Telegram photo,
-    an MMS picture)."""
+    an MMS picture): the card carries the photo partial."""
+    # the photos and MMS links the photo store reads (ReviewItem.photos, .media), once there
+    kept = getattr(item, "photos", None), getattr(item, "media", None)
+    if any(k is not None for k in kept):
+        return any(kept)
     media = item.meta.get("media") or item.meta.get("attachments") or []
     images = any(
         isinstance(m, dict) and str(m.get("content_type", "")).startswith("image/") for m in media
@@ -98,7 +102,9 @@ def card_view(
         "m": item.record,
         "parsed": parsed,
         "uin": entry.uin,
-        "suggested_uin": entry.uin,  # the account a verified contact names, once known
+        # the account the photo partial loads at once (a verified contact's, once known); not
+        # when the card lists the account's registers already
+        "suggested_uin": None if rows else entry.uin,
         "reassigning": reassigning,
         "photo": has_photo(item),
         "registers": rows,
