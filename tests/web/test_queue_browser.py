@@ -1,10 +1,12 @@
 """The queue's keys in Chromium (issue 20): Alt+N and Alt+P move between cards, their first
 value field focused; a second clerk's decision on an item already decided lands on the 409
 page inside the staff layout, whose link to the next item takes the focus. Under the
-pages' Content-Security-Policy (the script is /static/queue.js, nothing inline)."""
+pages' Content-Security-Policy (the script is /static/queue.js, nothing inline). On SQLite
+only: the queue's queries run on both in tests/e2e/test_review_queue.py."""
 
 from __future__ import annotations
 
+import pytest
 from playwright.async_api import Page
 
 from tests.e2e.test_review_api import AMBIGUOUS, JUMP
@@ -12,6 +14,9 @@ from tests.e2e.test_review_queue import STEADY, STEADY_JUMP
 from tests.helpers import meter, seed
 from tests.web.conftest import log_in, screenshot
 from tests.web.test_helpers import sms
+
+# the keys are the script's, whatever the database: SQLite (as scripts/screenshots runs)
+pytestmark = pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 
 
 async def focused_card(page: Page) -> str:
