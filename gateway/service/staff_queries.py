@@ -1,18 +1,16 @@
-"""What the staff pages read: the dashboard's counts and an account's history (the review
-queue's: ``queue_queries.py``). Read-only queries, one transaction each; the pages only
-render what they return."""
+"""What the staff pages read: the dashboard's counts (an account's history:
+``account_queries``; the review queue's: ``queue_queries``). Read-only queries, one
+transaction each; the pages only render what they return."""
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from gateway.domain.clock import local_day, period_at, zone
-from gateway.domain.model import AccountView, ReadingRecord
+from gateway.domain.clock import local_day, zone
 from gateway.domain.rules import Rules
-from gateway.domain.staff import QueueStats, ReviewItem
+from gateway.domain.staff import QueueStats
 from gateway.service.uow import UnitOfWorkFactory
 
 
@@ -23,23 +21,6 @@ class Dashboard:
     queue: QueueStats
     # each of the last days (the supplier's calendar), oldest first, with its messages
     per_day: list[tuple[date, int]]
-
-
-@dataclass(frozen=True)
-class PeriodVolume:
-    """An account's billed volume of one period, by how it was found."""
-
-    period: str
-    actual: Decimal
-    estimated: Decimal  # average or normative
-
-
-@dataclass(frozen=True)
-class AccountHistory:
-    account: AccountView
-    readings: list[ReadingRecord]  # newest first
-    volumes: list[PeriodVolume]  # oldest period first
-    messages: list[ReviewItem]
 
 
 async def dashboard(uow: UnitOfWorkFactory, now: datetime, rules: Rules, days: int) -> Dashboard:
@@ -59,24 +40,3 @@ async def dashboard(uow: UnitOfWorkFactory, now: datetime, rules: Rules, days: i
     first = today - timedelta(days=days - 1)
     shown = [first + timedelta(days=i) for i in range(days)]
     return Dashboard(dict(table), queue, [(d, per_day[d]) for d in shown])
-
-
-async def account_history(
-    uow: UnitOfWorkFactory, uin: str, now: datetime, rules: Rules
-) -> AccountHistory | None:
-    """An account as of the current period, its last 500 readings, its billed volumes and
-    its last 50 messages; None when there is no such account."""
-    async with uow() as work:
-        found = await work.accounts.load(uin, period_at(now, rules))
-        if found is None:
-            return None
-        readings = await work.accounts.readings(uin, None, 500) or []
-        volumes = await work.review.volumes(uin)
-        messages = await work.review.of_account(uin, 50)
-    actual: defaultdict[str, Decimal] = defaultdict(Decimal)
-    estimated: defaultdict[str, Decimal] = defaultdict(Decimal)
-    for v in volumes:
-        (actual if v.method == "actual" else estimated)[v.period] += v.volume
-    periods = sorted({v.period for v in volumes})
-    billed = [PeriodVolume(p, actual[p], estimated[p]) for p in periods]
-    return AccountHistory(found[1], list(reversed(readings)), billed, messages)

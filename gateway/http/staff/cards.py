@@ -18,17 +18,9 @@ from parsers import ParseResult, parse
 
 
 def has_photo(item: ReviewItem) -> bool:
-    """A photo of the meter came with the message (an image attachment, a Telegram photo,
-    an MMS picture): the card carries the photo partial."""
-    # the photos and MMS links the photo store reads (ReviewItem.photos, .media), once there
-    kept = getattr(item, "photos", None), getattr(item, "media", None)
-    if any(k is not None for k in kept):
-        return any(kept)
-    media = item.meta.get("media") or item.meta.get("attachments") or []
-    images = any(
-        isinstance(m, dict) and str(m.get("content_type", "")).startswith("image/") for m in media
-    )
-    return bool(item.meta.get("photo")) or item.record.reason == "photo" or images
+    """A photo of the meter came with the message (kept with it, or an MMS link): the card
+    carries the photo partial (docs/staff.md, "Photos")."""
+    return bool(item.photos or item.media)
 
 
 def _prefill(parsed: ParseResult, registers: tuple[Register, ...]) -> dict[tuple[str, int], str]:
