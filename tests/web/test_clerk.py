@@ -4,8 +4,7 @@ counted per decision: accepting as parsed takes at most 2, a correction at most 
 values' keys plus 2. After each decision the focus is in the next card of the queue.
 
 On PostgreSQL only (the queue's order and counts run on both in
-tests/e2e/test_review_queue.py). Photo cards are not among the 50 here: the photo partial
-(templates/staff/_photo.html) and its test come with the account page's work."""
+tests/e2e/test_review_queue.py)."""
 
 from __future__ import annotations
 
@@ -14,19 +13,25 @@ from playwright.async_api import Page
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.config import load_config
+from gateway.domain.chats import ChatMessage, Photo, inbound_of
+from gateway.service.receive import Intake
 from storage.db import make_sessionmaker
 from storage.models import AuditEntry, Message
+from tests.e2e.conftest import ENV, NOW
 from tests.e2e.test_review_api import AMBIGUOUS, JUMP
+from tests.helpers import uow_of
 from tests.web.conftest import log_in, serve
+from tests.web.photo_messages import PNG
 from tests.web.test_helpers import sms
 
 pytestmark = pytest.mark.parametrize("engine", ["postgresql"], indirect=True)
 
-# What the clerk does with each item, in queue order: 20 as parsed, 15 corrected (10 jumps
+# What the clerk does with each item, in queue order: 20 as parsed, 10 corrected (5 jumps
 # typed anew, 5 ambiguous numbers given both values), 5 reassigned to the water account
-# 7654321, 10 rejected.
+# 7654321, 5 Telegram photos read (the UIN typed on the card, then the values), 10 rejected.
 ROUND = ["accept", "correct", "accept", "reject", "ambiguous", "accept", "reassign", "accept",
-         "correct", "reject"]  # fmt: skip
+         "photo", "reject"]  # fmt: skip
 PLAN = (ROUND * 5)[:50]
 TEXTS = {"accept": JUMP, "correct": JUMP, "reject": JUMP, "ambiguous": AMBIGUOUS,
          "reassign": JUMP}  # fmt: skip
@@ -77,6 +82,17 @@ async def decide(page: Page, keys: Keys, kind: str, message_id: int) -> int:
             await keys.type("не показания")
             typed = len("не показания")
             await keys.press("Enter")
+        elif kind == "photo":  # the focus is in the photo card's UIN field
+            await keys.type("7654321")
+            await keys.press("Enter")  # loads the registers, the focus on the first
+            await page.wait_for_function(
+                "id => document.activeElement.id === `photo-${id}-p1`", arg=message_id
+            )
+            await keys.type("101.5")
+            await keys.press("Tab")
+            await keys.type("41")
+            typed = 7 + 5 + 2
+            await keys.press("Enter")
         else:  # reassign: another UIN shows its registers, then their values
             await keys.press("Alt+KeyU")
             await keys.type("7654321")
@@ -96,7 +112,16 @@ async def test_a_clerk_decides_50_items_with_the_keyboard_alone(
 ) -> None:
     async with serve(engine) as live:
         ids = []
+        config = load_config(environ=ENV)
+        intake = Intake(uow_of(engine), config.rules, config.language, lambda: NOW)
         for i, kind in enumerate(PLAN):
+            if kind == "photo":
+                chat = ChatMessage(update_id=900 + i, chat_id=5000 + i, language="ru",
+                                   photo=Photo(f"clerk-{i}", PNG))  # fmt: skip
+                outcome = await intake.receive(inbound_of(chat, ""))
+                assert outcome.reason == "photo", outcome
+                ids.append(outcome.message_id)
+                continue
             answer = await sms(live, TEXTS[kind], f"clerk{i}")
             assert answer["status"] == "review", answer
             ids.append(answer["id"])
@@ -113,6 +138,7 @@ async def test_a_clerk_decides_50_items_with_the_keyboard_alone(
     assert max(extra["correct"] + extra["ambiguous"]) <= 2
     assert set(extra["reject"]) == {3}  # Alt+R, the reason, Enter
     assert set(extra["reassign"]) == {5}  # Alt+U, the UIN, Enter, the values, Tab, Enter
+    assert set(extra["photo"]) == {3}  # the UIN, Enter, the values, Tab, Enter
     async with make_sessionmaker(engine)() as s:
         statuses = dict(
             (await s.execute(select(Message.status, func.count()).group_by(Message.status))).all()
@@ -126,6 +152,6 @@ async def test_a_clerk_decides_50_items_with_the_keyboard_alone(
     assert actions == {
         "accept": 20,
         "correct": PLAN.count("correct") + PLAN.count("ambiguous"),
-        "reassign": 5,
+        "reassign": 10,  # a photo without a UIN is accepted for the one typed
         "reject": 10,
     }
