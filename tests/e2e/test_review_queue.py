@@ -17,6 +17,7 @@ from gateway.http.staff import queue
 from tests.e2e.test_review_api import AMBIGUOUS, JUMP, submit
 from tests.helpers import meter, seed, uow_of
 from tests.hostile.test_http_edge import client, log_in
+from tests.web.photo_messages import receive_photos
 
 __all__ = ["client"]
 
@@ -185,3 +186,17 @@ async def test_a_query_that_names_nothing_is_400_and_a_card_needs_a_login_and_a_
         assert resp.status == 400 and resp.content_type == "text/html", query
     assert (await client.get("/staff/messages/999")).status == 404
     assert (await client.get("/staff/messages/0")).status == 404
+
+
+async def test_a_refused_photo_decision_comes_back_with_the_uin_typed_on_the_photo(
+    client: TestClient, engine: AsyncEngine
+) -> None:
+    telegram, _ = await receive_photos(engine)
+    csrf = await log_in(client, engine)
+    form = {"csrf": csrf, "mode": "values", "uin": "7654321", "meter-p1": "CW-1", "zone-p1": "1",
+            "value-p1": "99", "meter-p2": "HW-1", "zone-p2": "1", "value-p2": "41"}  # fmt: skip
+    resp = await client.post(f"/staff/review/{telegram}/accept", data=form)
+    assert resp.status == 422  # 99 is lower than the last accepted 100
+    html = await resp.text()
+    assert re.search(r'name="uin" value="7654321"[^>]*data-photo-uin', html), html
+    assert f'name="value-1" id="value-{telegram}-1" class="value" value="99"' in html

@@ -95,8 +95,9 @@ def card_view(
         "parsed": parsed,
         "uin": entry.uin,
         # the account the photo partial loads at once (a verified contact's, once known); not
-        # when the card lists the account's registers already
-        "suggested_uin": None if rows else entry.uin,
+        # when the card lists the message's own account's registers already, but the UIN
+        # typed before when the card comes back from a refused decision (it must be sent)
+        "suggested_uin": entry.uin if reassigning or not rows else None,
         "reassigning": reassigning,
         "photo": has_photo(item),
         "registers": rows,
