@@ -30,8 +30,10 @@ _NORMATIVE = " ".join(
     f"WHEN '{service}' THEN CAST(:n_{service} AS NUMERIC)" for service in SERVICES
 )
 
-# Mirrors gateway.domain.billing.bill; see there for the why of every rule.
-_CLOSE_SQL = f"""
+# Mirrors gateway.domain.billing.bill; see there for the why of every rule. The facts of
+# each register up to ``usual`` (its average monthly consumption, where the history allows
+# one) serve the close and the review queue's cards alike (``usual_statement``).
+_FACTS_SQL = f"""
 WITH zs(zone) AS (VALUES (1), (2), (3)),
 regs AS (
     SELECT m.id AS meter_id, zs.zone, m.service, a.residents,
@@ -41,7 +43,7 @@ regs AS (
     FROM meters m
     JOIN accounts a ON a.id = m.account_id
     JOIN zs ON zs.zone <= m.zones
-    WHERE a.status = 'open' AND m.id >= :lo AND m.id < :hi
+    WHERE {{registers}}
 ),
 ranked AS (
     SELECT r.meter_id, r.zone, r.period, r.value, g.capacity,
@@ -86,6 +88,16 @@ facts AS (
     FROM steps
     GROUP BY meter_id, zone
 ),
+usual AS (
+    SELECT meter_id, zone,
+           CASE WHEN last_pidx - window_from >= :min_months AND last_pidx > window_from
+                THEN ROUND(window_used * 1.0 / (last_pidx - window_from), 4) END AS average
+    FROM facts
+)"""
+
+_CLOSE_SQL = (
+    _FACTS_SQL.replace("{registers}", "a.status = 'open' AND m.id >= :lo AND m.id < :hi")
+    + f""",
 estimated AS (
     SELECT v.meter_id, v.zone, SUM(v.volume) AS total
     FROM period_volumes v
@@ -100,15 +112,15 @@ decided AS (
            CASE WHEN f.reading_end IS NOT NULL AND f.reading_start IS NOT NULL THEN 'actual'
                 WHEN f.reading_end IS NULL
                      AND CAST(:pidx AS INTEGER) - f.last_pidx <= :max_periods
-                     AND f.last_pidx - f.window_from >= :min_months
-                     AND f.last_pidx > f.window_from THEN 'average'
+                     AND u.average IS NOT NULL THEN 'average'
                 ELSE 'normative' END AS method,
-           ROUND(f.window_used * 1.0 / NULLIF(f.last_pidx - f.window_from, 0), 4) AS average,
+           u.average,
            ROUND(g.residents * (CASE g.service {_NORMATIVE} ELSE 0 END)
                  * CAST(:factor AS NUMERIC), 4) AS normative,
            COALESCE(e.total, 0) AS estimated
     FROM regs g
     LEFT JOIN facts f ON f.meter_id = g.meter_id AND f.zone = g.zone
+    LEFT JOIN usual u ON u.meter_id = g.meter_id AND u.zone = g.zone
     LEFT JOIN estimated e ON e.meter_id = g.meter_id AND e.zone = g.zone
 )
 INSERT INTO period_volumes
@@ -121,6 +133,7 @@ SELECT :period, meter_id, zone, method,
        reading_start, reading_end
 FROM decided
 """
+)
 
 
 def close_statement(
@@ -145,3 +158,23 @@ def close_statement(
         for k in ("pidx", "lo", "hi", "window", "max_periods", "min_months")
     ]
     return text(_CLOSE_SQL).bindparams(*numeric, *ints).params(params)
+
+
+def usual_statement(period: str, meter_ids: list[int], rules: Rules) -> Any:
+    """The average monthly consumption the close of ``period`` would estimate each register
+    of ``meter_ids`` with (``usual.average``, NULL where the history is too short): what a
+    reviewer compares a reading with."""
+    sql = _FACTS_SQL.replace("{registers}", "m.id IN :ids") + (
+        "\nSELECT meter_id, zone, average FROM usual"
+    )
+    params: dict[str, Any] = {
+        "period": period,
+        "ids": meter_ids,
+        "lo": min(meter_ids, default=0),
+        "hi": max(meter_ids, default=0) + 1,
+        "window": rules.average_window_months,
+        "min_months": rules.average_min_months,
+    }
+    ints = [bindparam(k, type_=Integer) for k in ("lo", "hi", "window", "min_months")]
+    ids: Any = bindparam("ids", expanding=True)
+    return text(sql).bindparams(ids, *ints).params(params)

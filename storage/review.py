@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.model import Status
+from gateway.domain.rules import Rules
 from gateway.domain.staff import (
     ChannelCount,
     MonthlyVolume,
+    QueueCount,
     QueueStats,
     ReviewFilter,
     ReviewItem,
 )
+from storage.close_sql import usual_statement
 from storage.messages import MessageRepository, _record
 from storage.models import Account, Meter, PeriodVolume
 from storage.statements import messages, readings
@@ -25,6 +29,38 @@ from storage.statements import messages, readings
 
 def _start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _where(stmt: Select[Any], f: ReviewFilter) -> Select[Any]:
+    stmt = stmt.where(messages.c.status == f.status)
+    if f.channel:
+        stmt = stmt.where(messages.c.channel == f.channel)
+    if f.reason:
+        stmt = stmt.where(messages.c.reason == f.reason)
+    if f.since:
+        stmt = stmt.where(messages.c.received_at >= _start(f.since))
+    if f.until:
+        stmt = stmt.where(messages.c.received_at < _start(f.until) + timedelta(days=1))
+    return stmt
+
+
+def _queue_key(f: ReviewFilter) -> list[ColumnElement[Any]]:
+    """The queue's order as columns, all ascending: a stable keyset (docs/staff.md)."""
+    key: list[ColumnElement[Any]] = [messages.c.received_at, messages.c.id]
+    if f.confirmed_first:
+        confirmed = func.coalesce(messages.c.meta["confirmed_by_customer"].as_boolean(), false())
+        key.insert(0, case((confirmed, 0), else_=1))
+    return key
+
+
+def _beyond(key: list[ColumnElement[Any]], at: tuple[Any, ...], forward: bool) -> Any:
+    """Rows strictly after (or before) ``at`` in the order of ``key``: the row-value
+    comparison spelled out, which both databases plan on the index."""
+    terms = []
+    for i, column in enumerate(key):
+        step = column > at[i] if forward else column < at[i]
+        terms.append(and_(*(key[j] == at[j] for j in range(i)), step))
+    return or_(*terms)
 
 
 class ReviewRepository:
@@ -53,19 +89,50 @@ class ReviewRepository:
         )
 
     async def page(self, f: ReviewFilter, after_id: int | None, limit: int) -> list[ReviewItem]:
-        stmt = select(messages).where(messages.c.status == f.status)
-        if f.channel:
-            stmt = stmt.where(messages.c.channel == f.channel)
-        if f.reason:
-            stmt = stmt.where(messages.c.reason == f.reason)
-        if f.since:
-            stmt = stmt.where(messages.c.received_at >= _start(f.since))
-        if f.until:
-            stmt = stmt.where(messages.c.received_at < _start(f.until) + timedelta(days=1))
+        stmt = _where(select(messages), f)
         if after_id is not None:
             stmt = stmt.where(messages.c.id > after_id)
         rows = (await self.conn.execute(stmt.order_by(messages.c.id).limit(limit))).all()
         return await self._items(rows)
+
+    async def window(
+        self, f: ReviewFilter, after: int | None, before: int | None, limit: int
+    ) -> list[ReviewItem]:
+        """Up to ``limit`` messages of the filter in queue order (docs/staff.md, "The queue":
+        confirmed by the customer first when the filter asks so, then by ``(received_at,
+        id)``), those after the message ``after``, else those just before ``before``. An
+        anchor that names no message is ignored (the first page)."""
+        key = _queue_key(f)
+        stmt = _where(select(messages), f)
+        anchor = after if after is not None else before
+        if anchor is not None:
+            found = (await self.conn.execute(select(*key).where(messages.c.id == anchor))).first()
+            if found is not None:
+                stmt = stmt.where(_beyond(key, tuple(found), forward=after is not None))
+        order = key if after is not None or before is None else [c.desc() for c in key]
+        rows = list((await self.conn.execute(stmt.order_by(*order).limit(limit))).all())
+        if after is None and before is not None:
+            rows.reverse()
+        return await self._items(rows)
+
+    async def usual(
+        self, period: str, meter_ids: Sequence[int], rules: Rules
+    ) -> dict[tuple[int, int], Decimal]:
+        """Each register's average monthly consumption as the close of ``period`` would
+        estimate with it (storage/close_sql.py), where its history allows one."""
+        if not meter_ids:
+            return {}
+        rows = await self.conn.execute(usual_statement(period, sorted(set(meter_ids)), rules))
+        return {(m, z): Decimal(str(a)) for m, z, a in rows if a is not None}
+
+    async def counts(self, f: ReviewFilter) -> list[QueueCount]:
+        """Messages of the filter's status and days per reason and channel, whatever its
+        reason and channel (one grouped query; the page sums it both ways)."""
+        open_filter = ReviewFilter(status=f.status, since=f.since, until=f.until)
+        stmt = _where(
+            select(messages.c.reason, messages.c.channel, func.count()), open_filter
+        ).group_by(messages.c.reason, messages.c.channel)
+        return [QueueCount(r, str(c), int(n)) for r, c, n in await self.conn.execute(stmt)]
 
     async def item(self, message_id: int) -> ReviewItem | None:
         rows = (await self.conn.execute(select(messages).where(messages.c.id == message_id))).all()

@@ -64,3 +64,22 @@ def test_intake_bench_prints_one_json_line_per_configuration() -> None:
         # the parent and each worker (one process with --workers 1)
         assert len(r["peak_rss_mb_by_process"]) == (1 if r["workers"] == 1 else 3)
         assert r["accepted_stored"] >= 50
+
+
+QUEUE = BENCH.with_name("review_queue.py")
+
+
+def test_review_queue_bench_prints_one_json_line() -> None:
+    done = subprocess.run(
+        [sys.executable, str(QUEUE), "--items", "150", "--repeat", "2", "--registers", "300",
+         "--pg", PG_ADMIN_URL],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    [line] = done.stdout.splitlines()
+    result = json.loads(line)
+    assert result["bench"] == "review_queue" and result["items_in_review"] == 150
+    assert result["target_ms"] == 150
+    assert result["page"]["median_ms"] > 0 and result["decision"]["median_ms"] > 0

@@ -42,6 +42,16 @@ class ReviewFilter:
 
 
 @dataclass(frozen=True)
+class QueueCount:
+    """How many messages of a status (and the filter's days) have a reason and a channel:
+    the queue's filters show these counts (docs/staff.md, "The queue")."""
+
+    reason: str | None
+    channel: str
+    count: int
+
+
+@dataclass(frozen=True)
 class ReviewItem:
     """A message as a reviewer sees it: the API's record plus the raw text and meta."""
 

@@ -1,5 +1,5 @@
-"""What the staff pages read: the review queue with each message's account and the
-dashboard's counts (an account's history: ``account_queries``). Read-only queries, one
+"""What the staff pages read: the dashboard's counts (an account's history:
+``account_queries``; the review queue's: ``queue_queries``). Read-only queries, one
 transaction each; the pages only render what they return."""
 
 from __future__ import annotations
@@ -8,22 +8,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from gateway.domain.clock import local_day, period_at, zone
-from gateway.domain.contacts import sender_contact
-from gateway.domain.model import Register
+from gateway.domain.clock import local_day, zone
 from gateway.domain.rules import Rules
-from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
-from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    """A message waiting for a decision and the registers of the account it names (none
-    when it names no account, or one that does not exist)."""
-
-    item: ReviewItem
-    registers: tuple[Register, ...]
-    verified: bool = False  # from a verified contact of the account it names
+from gateway.domain.staff import QueueStats
+from gateway.service.uow import UnitOfWorkFactory
 
 
 @dataclass(frozen=True)
@@ -33,41 +21,6 @@ class Dashboard:
     queue: QueueStats
     # each of the last days (the supplier's calendar), oldest first, with its messages
     per_day: list[tuple[date, int]]
-
-
-async def review_queue(
-    uow: UnitOfWorkFactory, f: ReviewFilter, now: datetime, rules: Rules, limit: int
-) -> list[QueueEntry]:
-    """The first ``limit`` messages the filter selects (those the customer confirmed first
-    when it asks so), each with its account's registers of the current period."""
-    period = period_at(now, rules)
-    async with uow() as work:
-        items = await work.review.page(f, None, limit)
-        if f.confirmed_first:
-            items.sort(key=lambda i: not i.confirmed)
-        who = {
-            i.record.id: sender_contact(i.record.channel, i.record.sender, i.meta) for i in items
-        }
-        pairs = [(c, i.uin) for i in items if (c := who[i.record.id]) and i.uin]
-        verified = await work.contacts.verified(pairs)
-        return [
-            QueueEntry(
-                i, await _account_registers(work, i.uin, period),
-                (who[i.record.id], i.uin) in verified,
-            )
-            for i in items
-        ]  # fmt: skip
-
-
-async def _account_registers(
-    work: UnitOfWork, uin: str | None, period: str
-) -> tuple[Register, ...]:
-    """The registers of the account ``uin`` names, whatever its status (a reviewer decides
-    a message about a closed account too)."""
-    if not uin:
-        return ()
-    found = await work.accounts.load(uin, period)
-    return found[1].registers if found else ()
 
 
 async def dashboard(uow: UnitOfWorkFactory, now: datetime, rules: Rules, days: int) -> Dashboard:

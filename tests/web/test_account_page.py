@@ -97,7 +97,8 @@ async def test_no_raw_code_is_shown_on_the_russian_staff_pages(
     await receive_photos(engine)  # photo, by Telegram and email
     paths = ["/staff/", "/staff/review", "/staff/review?status=rejected",
              "/staff/review?channel=email&reason=photo", "/staff/accounts/1234567",
-             "/staff/accounts/7654321", "/staff/accounts/3333333"]  # fmt: skip
+             "/staff/accounts/7654321", "/staff/accounts/3333333",
+             f"/staff/messages/{sent[0]['id']}", f"/staff/messages/{sent[4]['id']}"]  # fmt: skip
     found = await pages(base, paths)
     for path, html in found.items():
         text = visible(html)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from gateway.http.keys import CLOCK, LOGIN_THROTTLE, UOW
-from gateway.http.staff import account, auth, contacts, overview, photos, queue
+from gateway.http.staff import account, auth, contacts, decisions, overview, photos, queue
 from gateway.service.throttles import LoginThrottle
 
 
@@ -18,7 +18,8 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/staff/", overview.dashboard)
     app.router.add_get("/staff", overview.dashboard)
     app.router.add_get("/staff/review", queue.queue_page)
-    app.router.add_post("/staff/review/{id}/{action:accept|reject}", queue.decide)
+    app.router.add_post("/staff/review/{id}/{action:accept|reject}", decisions.decide)
+    app.router.add_get("/staff/messages/{id}", queue.message_card)
     app.router.add_get("/staff/accounts/{uin}", account.account)
     app.router.add_get("/staff/accounts/{uin}/registers", account.registers)
     app.router.add_get("/staff/messages/{id}/photo", photos.photo_file)
