@@ -67,6 +67,7 @@ REASON_NAMES: dict[str, str] = {
     Reason.PHOTO: N_("photo only"),
     Reason.AUTO_REPLY: N_("automatic mail"),
     Reason.METER_REPLACED: N_("meter replaced"),
+    Reason.COMMAND: N_("keyword (link, history, stop)"),
 }
 
 # The parser's labels of a reading (parsers/words.py), as a customer would write them.

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp_session import get_session
 from markupsafe import Markup
 
 from gateway.domain.model import Register, plain
@@ -16,6 +17,7 @@ from gateway.http.csrf import csrf_token
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.staff.auth import current_user, require_user
 from gateway.http.staff.charts import bar_chart
+from gateway.http.staff.contacts import contact_kinds
 from gateway.http.staff.lang import language_context, staff_language
 from gateway.http.texts import SERVICES, figure, register_label, unit
 from gateway.runtime.i18n import translations
@@ -89,9 +91,10 @@ async def account(request: web.Request) -> web.Response:
         "messages": found.messages,
         "events": found.events,
         "contacts": found.contacts,
+        "contact_kinds": contact_kinds(t),
         "card_url": CARD_URL,
         "charts": [_chart(v, lang) for v in found.volumes],
-        "flash": None,
+        "flash": (await get_session(request)).pop("flash", None),
     }
     return aiohttp_jinja2.render_template("staff/account.html", request, context)
 
