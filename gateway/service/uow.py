@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from gateway.domain.billing_facts import Reading, Register, Volume
 from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
 from gateway.domain.folders import FolderState
 from gateway.domain.model import (
@@ -28,7 +29,6 @@ from gateway.domain.model import (
 )
 from gateway.domain.outcomes import RegisterResult
 from gateway.domain.records import MeterRow
-from gateway.domain.rules import Rules
 from gateway.domain.staff import (
     ChannelCount,
     MonthlyVolume,
@@ -39,6 +39,8 @@ from gateway.domain.staff import (
     StaffUser,
 )
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
+
+Key = tuple[int, int]  # a register: meter id, zone
 
 
 class SingletonLock(Protocol):
@@ -168,9 +170,11 @@ class Volumes(Protocol):
     async def meter_id_range(self) -> tuple[int, int] | None: ...
     async def count_registers(self) -> int: ...
     async def delete(self, period: str) -> None: ...
-    async def insert(
-        self, period: str, lo: int, hi: int, rules: Rules, normatives: Mapping[str, Decimal]
-    ) -> int: ...
+    async def facts(
+        self, period: str, lo: int, hi: int, since: str | None
+    ) -> list[tuple[Key, Register]]: ...
+    async def history(self, period: str, meter_ids: list[int]) -> dict[Key, list[Reading]]: ...
+    async def write(self, period: str, rows: list[tuple[Key, Volume]]) -> int: ...
     async def mark_closed(self, period: str, now: datetime) -> None: ...
     async def mark_exported(self, period: str, now: datetime) -> None: ...
     async def totals(self, period: str) -> list[MethodTotal]: ...

@@ -1,0 +1,64 @@
+"""Which reading counts for a period, consumption between two readings and the average
+(Decree 354 п. 59; BILLING-V2 M3, M7; docs/billing.md, "The methods")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from gateway.domain.billing_facts import BASELINES, Reading, reading_rank
+from gateway.domain.periods import consumption, months_between, period_index
+from gateway.domain.rules import Rules
+
+
+def winners(readings: Iterable[Reading]) -> dict[str, Reading]:
+    """The reading that counts for each period (M7): the latest by day; on the same day the
+    inspector's, then another event's, then the one that came last."""
+    last: dict[str, Reading] = {}
+    for r in readings:
+        kept = last.get(r.period)
+        if (
+            kept is None
+            or r.taken_on > kept.taken_on
+            or (r.taken_on == kept.taken_on and reading_rank(r) >= reading_rank(kept))
+        ):
+            last[r.period] = r
+    return last
+
+
+def step(previous: Decimal, current: Decimal, digits: int) -> Decimal:
+    """Consumption between two readings, rollover-aware. A decrease that is no rollover is
+    billed as it is: imported history, or an inspector's reading below the customer's (R3):
+    a credit."""
+    used = consumption(previous, current, digits)
+    return current - previous if used is None else used
+
+
+def segment(best: dict[str, Reading], before: str, readings: Sequence[Reading]) -> list[Reading]:
+    """The periods' readings before ``before``, oldest first, from the meter's last new start
+    on (an installation or a recommissioning: п. 59 "период работы прибора учета")."""
+    since = ""
+    for r in readings:
+        if r.source in BASELINES and r.period < before and r.period > since:
+            since = r.period
+    return [best[p] for p in sorted(best) if since <= p < before]
+
+
+def average_monthly(points: Sequence[Reading], digits: int, rules: Rules) -> Decimal | None:
+    """Average monthly consumption over the last ``average_window_months`` months of readings
+    (``points`` oldest first, the last one being the latest reading), unrounded; None when
+    they span fewer than ``average_min_months`` months. The window runs back from the latest
+    reading: it is the consumption the meter actually measured (п. 59)."""
+    if not points:
+        return None
+    last = points[-1]
+    earliest = period_index(last.period) - rules.average_window_months
+    inside = [p for p in points if period_index(p.period) >= earliest]
+    months = months_between(inside[0].period, last.period)
+    if months < rules.average_min_months or months <= 0:
+        return None
+    used = sum(
+        (step(a.value, b.value, digits) for a, b in zip(inside, inside[1:], strict=False)),
+        Decimal(0),
+    )
+    return used / months
