@@ -21,7 +21,6 @@ from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.billing_facts import (
-    Act,
     Basis,
     MeterAct,
     Reading,
@@ -30,6 +29,7 @@ from gateway.domain.billing_facts import (
     Stored,
     Volume,
 )
+from gateway.domain.events import Act
 from gateway.domain.volumes import Method
 from storage.models import PeriodVolume
 

@@ -11,11 +11,11 @@ from gateway.domain.billing_days import ONE_DAY
 from gateway.domain.billing_facts import (
     EVENT_SOURCES,
     FAILURE,
-    Act,
     Basis,
     Reading,
     Register,
 )
+from gateway.domain.events import Act
 from gateway.domain.rules import Rules
 from gateway.domain.volumes import Method
 
