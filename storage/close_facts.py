@@ -138,14 +138,67 @@ async def full_history(
     return out
 
 
+class ReadingStream:
+    """The readings of the periods ``since`` .. ``period``, handed out chunk after chunk of
+    meter ids. On PostgreSQL one statement scans them once in key order through a cursor (a
+    range per chunk would scan the table once per chunk); SQLite reads each chunk's range by
+    the index."""
+
+    BATCH = 20_000
+
+    def __init__(self, conn: AsyncConnection, period: str, since: str | None) -> None:
+        self.conn, self.period, self.since = conn, period, since or ""
+        self.cursor: Any = None
+        self.rows: Sequence[Any] = ()
+        self.at = 0
+        self.done = False
+        self.hi = 0
+
+    async def until(self, lo: int, hi: int) -> dict[Key, list[Reading]]:
+        """The readings of meters ``lo <= id < hi``; chunks must come in increasing order."""
+        if lo < self.hi:
+            raise ValueError("chunks of a close come in increasing order")
+        self.hi = hi
+        params = {"since": self.since, "period": self.period, "lo": lo, "hi": hi}
+        if self.conn.dialect.name != "postgresql":
+            return await _readings(self.conn, _READINGS, params)
+        if self.cursor is None:
+            raw = (await self.conn.get_raw_connection()).driver_connection
+            assert raw is not None
+            sql = _READINGS.replace("AND meter_id >= :lo AND meter_id < :hi", "")
+            self.cursor = await raw.cursor(
+                sql.replace(":since", "$1").replace(":period", "$2"), self.since, self.period
+            )
+        out: dict[Key, list[Reading]] = {}
+        while not self.done:
+            if self.at >= len(self.rows):
+                self.rows, self.at = await self.cursor.fetch(self.BATCH), 0
+                if not self.rows:
+                    self.done = True
+                    break
+            rows, at = self.rows, self.at
+            while at < len(rows):
+                m, z, p, day, value, source = rows[at]
+                if m >= hi:
+                    break
+                if m >= lo:
+                    out.setdefault((m, z), []).append(Reading(p, day, value, source))
+                at += 1
+            self.at = at
+            if at < len(rows):
+                break
+        return out
+
+
 async def register_facts(
-    conn: AsyncConnection, period: str, lo: int, hi: int, since: str | None
+    conn: AsyncConnection, period: str, lo: int, hi: int, stream: ReadingStream
 ) -> list[tuple[Key, Register]]:
     """Every register of an open account's meter ``lo <= id < hi``, in key order, with what
-    billing ``period`` needs to know of it; readings from period ``since`` on (None: all)."""
+    billing ``period`` needs to know of it; its readings from ``stream``."""
     window = {"lo": lo, "hi": hi}
     upto = {"period": period, **window}
-    readings = await _readings(conn, _READINGS, {"since": since or "", **upto})
+    since = stream.since or None
+    readings = await stream.until(lo, hi)
     stored: dict[Key, dict[str, Stored]] = {}
     for m, z, p, method, volume, estimate, factor, basis in await _fetch(conn, _STORED, upto):
         stored.setdefault((m, z), {})[p] = Stored(
@@ -156,9 +209,9 @@ async def register_facts(
     for m, z, day, act in await _fetch(conn, _ACTS, window):
         acts.setdefault((m, z), []).append(MeterAct(_day(day) or date.min, Act(act)))
     residents: dict[int, list[ResidentsChange]] = {}
-    for account, since, count, owners in await _fetch(conn, _RESIDENTS, window):
+    for account, day, count, owners in await _fetch(conn, _RESIDENTS, window):
         residents.setdefault(account, []).append(
-            ResidentsChange(_day(since) or date.min, count, owners)
+            ResidentsChange(_day(day) or date.min, count, owners)
         )
     out: dict[Key, Register] = {}
     for row in await _fetch(conn, _REGISTERS, window):

@@ -174,6 +174,16 @@ class PeriodVolume(Base):
     """The billed volume of one register for one period (docs/billing.md)."""
 
     __tablename__ = "period_volumes"
+    __table_args__ = (
+        Index(
+            "ix_period_volumes_estimates",
+            "meter_id",
+            "zone",
+            "period",
+            sqlite_where=text("method <> 'actual' OR estimate <> 0"),
+            postgresql_where=text("method <> 'actual' OR estimate <> 0"),
+        ),
+    )
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     meter_id: Mapped[int] = mapped_column(

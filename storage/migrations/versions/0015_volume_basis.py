@@ -21,6 +21,9 @@ BASES = (
 )  # fmt: skip
 
 
+ESTIMATED = "method <> 'actual' OR estimate <> 0"
+
+
 def upgrade() -> None:
     allowed = ", ".join(f"'{v}'" for v in BASES)
     op.add_column(
@@ -40,8 +43,19 @@ def upgrade() -> None:
         op.add_column("period_volumes", sa.Column("basis", sa.String(length=16)))
         op.create_check_constraint("ck_volume_basis", "period_volumes", f"basis IN ({allowed})")
 
+    # what a later close may correct: the estimates, found by register without scanning
+    # every earlier period's rows
+    op.create_index(
+        "ix_period_volumes_estimates",
+        "period_volumes",
+        ["meter_id", "zone", "period"],
+        postgresql_where=sa.text(ESTIMATED),
+        sqlite_where=sa.text(ESTIMATED),
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_period_volumes_estimates", table_name="period_volumes")
     # nothing references period_volumes: rebuilding it on SQLite deletes nothing else
     with op.batch_alter_table("period_volumes") as batch:
         batch.drop_constraint("ck_volume_basis", type_="check")
