@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.billing_facts import Reading as BilledReading
 from gateway.domain.billing_facts import Register, Volume
-from gateway.domain.model import AccountStatus, PeriodStatus, Status
+from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 from storage.close_facts import Key, ReadingStream, full_history, register_facts, write_rows
 from storage.locks import lock_key
@@ -182,7 +182,8 @@ class VolumeRepository:
             .outerjoin(
                 Reading, (Reading.meter_id == Meter.id) & (Reading.status == Status.ACCEPTED)
             )
-            .where(Account.status == AccountStatus.OPEN)
+            # a replaced meter is read no more (its successor is listed)
+            .where(Account.status == AccountStatus.OPEN, Meter.status != MeterStatus.REMOVED)
             .group_by(Account.id, Account.uin, Meter.id, Meter.name, Meter.service, Meter.position)
             .having(last.is_(None) | (last <= not_since))
         )

@@ -1,5 +1,5 @@
 """Billing v2 events as values: meter replacements, staff and inspector acts, residents
-changes (docs/billing.md, "Events"; the contract is BILLING-V2 §8)."""
+changes (docs/billing.md, "Events")."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ class Act(StrEnum):
 
 
 class EventSource(StrEnum):
-    """``readings.source`` of a reading that came with an event (M7: it belongs to the
+    """``readings.source`` of a reading that came with an event (it belongs to the
     calendar month of its date, no cut-off)."""
 
     REMOVAL = "removal"
@@ -28,6 +28,8 @@ class EventSource(StrEnum):
     FAILURE = "failure"
     RECOMMISSIONING = "recommissioning"
 
+
+EVENT_SOURCES = tuple(str(s) for s in EventSource)
 
 ACT_SOURCE = {
     Act.INSPECTION: EventSource.INSPECTION,
@@ -38,6 +40,7 @@ ACT_SOURCE = {
 
 @dataclass(frozen=True, slots=True)
 class ReplacementRow:
+    row: int  # as a spreadsheet shows it (the header is row 1), or the API list's item
     uin: str
     meter: str
     zone: int
@@ -53,6 +56,7 @@ class ReplacementRow:
 
 @dataclass(frozen=True, slots=True)
 class ActRow:
+    row: int  # as a spreadsheet shows it (the header is row 1), or the API list's item
     uin: str
     meter: str
     zone: int
@@ -63,7 +67,49 @@ class ActRow:
 
 @dataclass(frozen=True, slots=True)
 class ResidentsRow:
+    row: int  # as a spreadsheet shows it (the header is row 1), or the API list's item
     uin: str
     since: date
     residents: int
     owners: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMeter:
+    """What the event imports check a row against."""
+
+    id: int
+    account_id: int
+    name: str
+    position: int
+    service: str
+    zones: int
+    digits: int
+    decimals: int
+    status: str
+    removed_on: date | None
+    replaces_meter_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventReading:
+    """A reading that came with an event (``readings.source`` an ``EventSource``)."""
+
+    meter: str
+    zone: int
+    taken_on: date
+    period: str
+    value: Decimal
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AccountEvents:
+    """An account's events, oldest first (``GET /api/v1/accounts/{uin}/events``, the staff
+    account page)."""
+
+    uin: str
+    replacements: tuple[ReplacementRow, ...]
+    acts: tuple[ActRow, ...]
+    residents: tuple[ResidentsRow, ...]
+    readings: tuple[EventReading, ...]

@@ -86,6 +86,10 @@ REASONS = {
         "This is an automatic message (a delivery report or an auto-reply): it is stored, "
         "and no readings are taken from it."
     ),
+    Reason.METER_REPLACED: N_(
+        "The meter (%(meter)s) has been replaced: the reading %(value)s is not accepted for "
+        "it. Please send the readings of the new meter."
+    ),
     Reason.PHOTO: N_(
         "Photo received: a specialist will read the meter from it, no need to resend."
     ),

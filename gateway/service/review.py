@@ -165,7 +165,7 @@ class Review:
         unresolved: set[tuple[str, int]] = set()
         pairs = None
         if use_parse and parsed.error is None:
-            pairs = match_registers(parsed.readings, account.registers, allow_partial=True)
+            pairs = match_registers(parsed.readings, account.on(day).registers, allow_partial=True)
         for reg, reading in pairs or ():
             if reading.candidates and reg.decimals == 0:
                 unresolved.add((reg.meter, reg.zone))

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from gateway.domain.clock import local_day, period_at, zone
+from gateway.domain.events import AccountEvents
 from gateway.domain.model import AccountView, ReadingRecord, Register
 from gateway.domain.rules import Rules
 from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
@@ -49,6 +50,7 @@ class AccountHistory:
     readings: list[ReadingRecord]  # newest first
     volumes: list[PeriodVolume]  # oldest period first
     messages: list[ReviewItem]
+    events: AccountEvents | None = None  # replacements, acts, residents (docs/billing.md)
 
 
 async def review_queue(
@@ -106,10 +108,11 @@ async def account_history(
         readings = await work.accounts.readings(uin, None, 500) or []
         volumes = await work.review.volumes(uin)
         messages = await work.review.of_account(uin, 50)
+        events = await work.events.of_account(uin)
     actual: defaultdict[str, Decimal] = defaultdict(Decimal)
     estimated: defaultdict[str, Decimal] = defaultdict(Decimal)
     for v in volumes:
         (actual if v.method == "actual" else estimated)[v.period] += v.volume
     periods = sorted({v.period for v in volumes})
     billed = [PeriodVolume(p, actual[p], estimated[p]) for p in periods]
-    return AccountHistory(found[1], list(reversed(readings)), billed, messages)
+    return AccountHistory(found[1], list(reversed(readings)), billed, messages, events)

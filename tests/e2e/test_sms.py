@@ -124,6 +124,8 @@ REASON_CASES = [
      "Истёк срок поверки счётчика (электроэнергия)"),
     # 5123.201? or 5123 and 201 without a space?
     ("ambiguous", "1234567 5123,201", "review", "Показание «5123,201» можно прочитать по-разному"),
+    # the meter was removed on 2026-11-10 (tests/e2e/conftest.py), the message is of 11-20
+    ("meter_replaced", "4444444 5100", "rejected", "Счётчик (электроэнергия) заменён"),
 ]  # fmt: skip
 
 

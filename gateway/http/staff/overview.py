@@ -96,6 +96,7 @@ async def account(request: web.Request) -> web.Response:
         },
         "readings": found.readings,
         "messages": found.messages,
+        "events": found.events,
         "chart": Markup(chart) if volumes else None,
         "flash": None,
     }
