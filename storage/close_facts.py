@@ -54,9 +54,9 @@ WHERE status = 'accepted' AND period >= :since AND period <= :period
 ORDER BY meter_id, zone, taken_on, id
 """
 _HISTORY = """
-SELECT meter_id, zone, period, taken_on, value, source FROM readings
-WHERE status = 'accepted' AND period <= :period AND meter_id {meters}
-ORDER BY meter_id, zone, taken_on, id
+SELECT r.meter_id, r.zone, r.period, r.taken_on, r.value, r.source FROM {source}
+WHERE {only} r.status = 'accepted' AND r.period < :before
+ORDER BY r.meter_id, r.zone, r.taken_on, r.id
 """
 # the earlier rows a correction may settle: estimates, and actual rows with an estimate part
 _STORED = """
@@ -121,20 +121,22 @@ async def _readings(
     return readings
 
 
-async def full_history(
-    conn: AsyncConnection, period: str, meter_ids: Sequence[int]
+async def older_readings(
+    conn: AsyncConnection, before: str, meter_ids: Sequence[int]
 ) -> dict[Key, list[Reading]]:
-    """Every accepted reading up to ``period`` of these meters (the registers whose rules
-    need more than the recent periods)."""
+    """Every accepted reading of these meters from the periods before ``before`` (for the
+    registers whose rules need more than the recent periods)."""
     out: dict[Key, list[Reading]] = {}
     ids = sorted(set(meter_ids))
     for i in range(0, len(ids), 5000):
         batch = ids[i : i + 5000]
-        if conn.dialect.name == "postgresql":
-            sql = _HISTORY.format(meters="= ANY(:ids)")
+        if conn.dialect.name == "postgresql":  # one index probe per meter, not a scan
+            source = "unnest(CAST(:ids AS BIGINT[])) AS k(id) JOIN readings r ON r.meter_id = k.id"
+            sql = _HISTORY.format(source=source, only="")
         else:  # an IN list of literal integers: SQLite's bound parameters are limited
-            sql = _HISTORY.format(meters=f"IN ({', '.join(str(int(m)) for m in batch)})")
-        out.update(await _readings(conn, sql, {"period": period, "ids": batch}))
+            listed = ", ".join(str(int(m)) for m in batch)
+            sql = _HISTORY.format(source="readings r", only=f"r.meter_id IN ({listed}) AND")
+        out.update(await _readings(conn, sql, {"before": before, "ids": batch}))
     return out
 
 

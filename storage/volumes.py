@@ -14,7 +14,7 @@ from gateway.domain.billing_facts import Reading as BilledReading
 from gateway.domain.billing_facts import Register, Volume
 from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
-from storage.close_facts import Key, ReadingStream, full_history, register_facts, write_rows
+from storage.close_facts import Key, ReadingStream, older_readings, register_facts, write_rows
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
@@ -108,8 +108,9 @@ class VolumeRepository:
             self._stream = ReadingStream(self.conn, period, since)
         return await register_facts(self.conn, period, lo, hi, self._stream)
 
-    async def history(self, period: str, meter_ids: list[int]) -> dict[Key, list[BilledReading]]:
-        return await full_history(self.conn, period, meter_ids)
+    async def older(self, before: str, meter_ids: list[int]) -> dict[Key, list[BilledReading]]:
+        """The readings of these meters from the periods before ``before``."""
+        return await older_readings(self.conn, before, meter_ids)
 
     async def write(self, period: str, rows: list[tuple[Key, Volume]]) -> int:
         return await write_rows(self.conn, period, rows)

@@ -154,7 +154,8 @@ async def _bill_chunk(
     an event) are billed again with their whole history."""
     rows: list[tuple[Key, Volume]] = []
     again: list[tuple[Key, Register]] = []
-    for key, reg in await store.facts(period, lo, hi, add_months(period, -1)):
+    since = add_months(period, -1)
+    for key, reg in await store.facts(period, lo, hi, since):
         try:
             volume = bill(reg, period, rules, normatives)
         except IncompleteHistory:
@@ -163,10 +164,10 @@ async def _bill_chunk(
         if volume is not None:
             rows.append((key, volume))
     if again:
-        history = await store.history(period, [key[0] for key, _ in again])
+        older = await store.older(since, [key[0] for key, _ in again])
         for key, reg in again:
-            whole = reg._replace(readings=history.get(key, ()), since=None)
-            volume = bill(whole, period, rules, normatives)
+            readings = sorted([*older.get(key, ()), *reg.readings], key=lambda r: r.taken_on)
+            volume = bill(reg._replace(readings=readings, since=None), period, rules, normatives)
             if volume is not None:
                 rows.append((key, volume))
     return rows
