@@ -1,5 +1,5 @@
 """Billing v2's rules as one table of histories with events and the rows expected, the
-arithmetic written out (docs/billing.md, "Period close"; BILLING-V2 §1-§6, §9).
+arithmetic written out (docs/billing.md, "Period close").
 
 ``tests/storage/test_billing_rules.py`` seeds every case, closes ``PERIODS`` one after
 another through ``period close`` on SQLite and PostgreSQL and compares the rows listed.

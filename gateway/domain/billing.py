@@ -1,5 +1,5 @@
 """Billed volume of one register for one period: the period close's rules, written once
-(docs/billing.md, "Period close"; the contract: BILLING-V2 §1-§6, §9).
+(docs/billing.md, "Period close", which also names the decree's paragraphs).
 
 Government Decree No. 354: readings are due by the cut-off day (п. 31); a missing reading is
 billed by the average over at least 3 and up to 6 months of the meter's history for at most 3

@@ -1,4 +1,4 @@
-"""Days of a period, residents by day and the normative over days (BILLING-V2 M2, R4;
+"""Days of a period, residents by day and the normative over days (M2, R4;
 docs/billing.md, "Period close")."""
 
 from __future__ import annotations

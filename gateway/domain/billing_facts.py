@@ -29,7 +29,7 @@ class Basis(StrEnum):
     NEVER_READ = "never_read"
 
 
-# reading sources that are events (BILLING-V2 M7); every other source is the customer's
+# reading sources that are events (docs/billing.md, M7); every other source is the customer's
 INSPECTION = EventSource.INSPECTION
 REMOVAL = EventSource.REMOVAL
 INSTALLATION = EventSource.INSTALLATION

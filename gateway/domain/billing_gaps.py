@@ -1,5 +1,5 @@
-"""The days a meter does not measure, from its events (BILLING-V2 R1, R2, R5), which readings
-count, and how such days are estimated (M3-M5). docs/billing.md, "Period close"."""
+"""The days a meter does not measure, from its events, which readings count, and how such
+days are estimated (docs/billing.md, "Period close": R1, R2, R5, M3-M5)."""
 
 from __future__ import annotations
 

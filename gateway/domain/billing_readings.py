@@ -1,5 +1,5 @@
 """Which reading counts for a period, consumption between two readings and the average
-(Decree 354 п. 59; BILLING-V2 M3, M7; docs/billing.md, "The methods")."""
+(Decree 354 п. 59; docs/billing.md, "The methods" and M3, M7 of "Period close")."""
 
 from __future__ import annotations
 
