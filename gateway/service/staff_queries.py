@@ -5,7 +5,7 @@ render what they return."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from gateway.domain.clock import local_day, period_at, zone
 from gateway.domain.events import AccountEvents
 from gateway.domain.model import AccountView, ReadingRecord, Register
 from gateway.domain.rules import Rules
-from gateway.domain.staff import QueueStats, ReviewFilter, ReviewItem
+from gateway.domain.staff import MonthlyVolume, QueueStats, ReviewFilter, ReviewItem
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 
 
@@ -51,6 +51,7 @@ class AccountHistory:
     volumes: list[PeriodVolume]  # oldest period first
     messages: list[ReviewItem]
     events: AccountEvents | None = None  # replacements, acts, residents (docs/billing.md)
+    registers_billed: list[MonthlyVolume] = field(default_factory=list)  # newest period first
 
 
 async def review_queue(
@@ -115,4 +116,5 @@ async def account_history(
         (actual if v.method == "actual" else estimated)[v.period] += v.volume
     periods = sorted({v.period for v in volumes})
     billed = [PeriodVolume(p, actual[p], estimated[p]) for p in periods]
-    return AccountHistory(found[1], list(reversed(readings)), billed, messages, events)
+    by_register = sorted(volumes, key=lambda v: v.period, reverse=True)  # stable: register order
+    return AccountHistory(found[1], list(reversed(readings)), billed, messages, events, by_register)

@@ -97,6 +97,7 @@ async def account(request: web.Request) -> web.Response:
         "readings": found.readings,
         "messages": found.messages,
         "events": found.events,
+        "billed": found.registers_billed,
         "chart": Markup(chart) if volumes else None,
         "flash": None,
     }
