@@ -117,7 +117,8 @@ class ReviewRepository:
         rows = await self.conn.execute(
             select(
                 PeriodVolume.period, Meter.name, PeriodVolume.zone, PeriodVolume.method,
-                PeriodVolume.volume,
+                PeriodVolume.volume, PeriodVolume.estimate, PeriodVolume.factor,
+                PeriodVolume.basis,
             )
             .join(Meter, Meter.id == PeriodVolume.meter_id)
             .join(Account, Account.id == Meter.account_id)
