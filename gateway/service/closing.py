@@ -9,6 +9,7 @@ and writes exports.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -130,24 +131,28 @@ async def close_period(
         bounds = await store.meter_id_range()
         done = 0
         if bounds is not None:
-            for lo in range(bounds[0], bounds[1] + 1, chunk_meters):
-                rows = await _bill_chunk(store, period, lo, lo + chunk_meters, rules, normatives)
-                done += await store.write(period, rows)
-                if progress is not None:
-                    progress(done, total)
+            # millions of small acyclic values: the cyclic GC would rescan them again and
+            # again (a third of the close's CPU, measured); nothing of the close is a cycle
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                for lo in range(bounds[0], bounds[1] + 1, chunk_meters):
+                    hi = lo + chunk_meters
+                    rows = await _bill_chunk(store, period, lo, hi, rules, normatives)
+                    done += await store.write(period, rows)
+                    if progress is not None:
+                        progress(done, total)
+            finally:
+                if collecting:
+                    gc.enable()
         await store.mark_closed(period, now)
         summary = CloseSummary(period, await store.totals(period))
         await work.commit()
     return summary
 
 
-async def _bill_chunk(
-    store: Volumes,
-    period: str,
-    lo: int,
-    hi: int,
-    rules: Rules,
-    normatives: Mapping[str, Decimal],
+async def _bill_chunk(  # fmt: skip
+    store: Volumes, period: str, lo: int, hi: int, rules: Rules, normatives: Mapping[str, Decimal]
 ) -> list[tuple[Key, Volume]]:
     """Bill the registers of meters ``lo <= id < hi``. Most need only the readings of this
     period and the one before; the few whose rules look further back (a missing reading,
