@@ -44,13 +44,12 @@ FROM meters m
 JOIN accounts a ON a.id = m.account_id
 JOIN zs ON zs.zone <= m.zones
 LEFT JOIN meter_replacements r ON r.old_meter_id = m.id AND r.zone = zs.zone
-WHERE a.status = 'open' AND m.id >= :lo AND m.id < :hi
+WHERE a.status = 'open' {range}
 ORDER BY m.id, zs.zone, r.removed_on
 """
 _READINGS = """
 SELECT meter_id, zone, period, taken_on, value, source FROM readings
-WHERE status = 'accepted' AND period >= :since AND period <= :period
-  AND meter_id >= :lo AND meter_id < :hi
+WHERE status = 'accepted' AND period >= :since AND period <= :period {range}
 ORDER BY meter_id, zone, taken_on, id
 """
 _HISTORY = """
@@ -94,18 +93,25 @@ def _number(value: Any) -> Decimal | None:
     return Decimal(str(value))
 
 
+def _positional(sql: str, params: dict[str, Any]) -> tuple[str, list[Any]]:
+    """``:name`` parameters as asyncpg's ``$n``."""
+    names: list[str] = []
+
+    def number(m: re.Match[str]) -> str:
+        if m.group(1) not in names:
+            names.append(m.group(1))
+        return f"${names.index(m.group(1)) + 1}"
+
+    statement = _PARAM.sub(number, sql)
+    return statement, [params[n] for n in names]
+
+
 async def _fetch(conn: AsyncConnection, sql: str, params: dict[str, Any]) -> Sequence[Any]:
     if conn.dialect.name == "postgresql":
-        names: list[str] = []
-
-        def number(m: re.Match[str]) -> str:
-            if m.group(1) not in names:
-                names.append(m.group(1))
-            return f"${names.index(m.group(1)) + 1}"
-
         raw = (await conn.get_raw_connection()).driver_connection
         assert raw is not None
-        return await raw.fetch(_PARAM.sub(number, sql), *(params[n] for n in names))
+        statement, args = _positional(sql, params)
+        return await raw.fetch(statement, *args)
     return (await conn.execute(text(sql), params)).all()
 
 
@@ -140,67 +146,77 @@ async def older_readings(
     return out
 
 
-class ReadingStream:
-    """The readings of the periods ``since`` .. ``period``, handed out chunk after chunk of
-    meter ids. On PostgreSQL one statement scans them once in key order through a cursor (a
-    range per chunk would scan the table once per chunk); SQLite reads each chunk's range by
-    the index."""
+class KeyedStream:
+    """The rows of one query in meter id order (its first column), handed out chunk after
+    chunk of meter ids. On PostgreSQL one statement runs once through a cursor (a range per
+    chunk would scan or hash a whole table once per chunk); SQLite reads each chunk's range
+    by the index."""
 
     BATCH = 20_000
 
-    def __init__(self, conn: AsyncConnection, period: str, since: str | None) -> None:
-        self.conn, self.period, self.since = conn, period, since or ""
+    def __init__(self, conn: AsyncConnection, sql: str, column: str, **params: Any) -> None:
+        self.conn, self.sql, self.column, self.params = conn, sql, column, params
         self.cursor: Any = None
         self.rows: Sequence[Any] = ()
         self.at = 0
         self.done = False
         self.hi = 0
 
-    async def until(self, lo: int, hi: int) -> dict[Key, list[Reading]]:
-        """The readings of meters ``lo <= id < hi``; chunks must come in increasing order."""
+    async def until(self, lo: int, hi: int) -> list[Any]:
+        """The rows of meters ``lo <= id < hi``; chunks must come in increasing order."""
         if lo < self.hi:
             raise ValueError("chunks of a close come in increasing order")
         self.hi = hi
-        params = {"since": self.since, "period": self.period, "lo": lo, "hi": hi}
         if self.conn.dialect.name != "postgresql":
-            return await _readings(self.conn, _READINGS, params)
+            between = f"AND {self.column} >= :lo AND {self.column} < :hi"
+            return list(await _fetch(self.conn, self.sql.format(range=between),
+                                     {**self.params, "lo": lo, "hi": hi}))  # fmt: skip
         if self.cursor is None:
             raw = (await self.conn.get_raw_connection()).driver_connection
             assert raw is not None
-            sql = _READINGS.replace("AND meter_id >= :lo AND meter_id < :hi", "")
-            self.cursor = await raw.cursor(
-                sql.replace(":since", "$1").replace(":period", "$2"), self.since, self.period
-            )
-        out: dict[Key, list[Reading]] = {}
+            statement, args = _positional(self.sql.format(range=""), self.params)
+            self.cursor = await raw.cursor(statement, *args)
+        out: list[Any] = []
         while not self.done:
             if self.at >= len(self.rows):
                 self.rows, self.at = await self.cursor.fetch(self.BATCH), 0
                 if not self.rows:
                     self.done = True
                     break
-            rows, at = self.rows, self.at
-            while at < len(rows):
-                m, z, p, day, value, source = rows[at]
-                if m >= hi:
-                    break
-                if m >= lo:
-                    out.setdefault((m, z), []).append(Reading(p, day, value, source))
+            rows, at, end = self.rows, self.at, len(self.rows)
+            while at < end and rows[at][0] < hi:
                 at += 1
+            out.extend(r for r in rows[self.at : at] if r[0] >= lo)
             self.at = at
-            if at < len(rows):
+            if at < end:
                 break
         return out
 
 
+class CloseStreams:
+    """The two big reads of a close, each one streamed query: the registers, and the
+    readings of the periods ``since`` .. ``period``."""
+
+    def __init__(self, conn: AsyncConnection, period: str, since: str | None) -> None:
+        self.period, self.since = period, since or ""
+        self.registers = KeyedStream(conn, _REGISTERS, "m.id")
+        self.readings = KeyedStream(conn, _READINGS, "meter_id", since=self.since, period=period)
+
+
 async def register_facts(
-    conn: AsyncConnection, period: str, lo: int, hi: int, stream: ReadingStream
+    conn: AsyncConnection, period: str, lo: int, hi: int, streams: CloseStreams
 ) -> list[tuple[Key, Register]]:
     """Every register of an open account's meter ``lo <= id < hi``, in key order, with what
-    billing ``period`` needs to know of it; its readings from ``stream``."""
+    billing ``period`` needs to know of it; the registers and readings from ``streams``."""
     window = {"lo": lo, "hi": hi}
     upto = {"period": period, **window}
-    since = stream.since or None
-    readings = await stream.until(lo, hi)
+    since = streams.since or None
+    sqlite = conn.dialect.name != "postgresql"
+    readings: dict[Key, list[Reading]] = {}
+    for m, z, p, day, value, source in await streams.readings.until(lo, hi):
+        if sqlite:
+            day, value = _day(day), _number(value)
+        readings.setdefault((m, z), []).append(Reading(p, day, value, source))
     stored: dict[Key, dict[str, Stored]] = {}
     for m, z, p, method, volume, estimate, factor, basis in await _fetch(conn, _STORED, upto):
         stored.setdefault((m, z), {})[p] = Stored(
@@ -216,7 +232,7 @@ async def register_facts(
             ResidentsChange(_day(day) or date.min, count, owners)
         )
     out: dict[Key, Register] = {}
-    for row in await _fetch(conn, _REGISTERS, window):
+    for row in await streams.registers.until(lo, hi):
         m, z, service, digits, account, people, failed, verified, installed, removed, gap = row
         key = (m, z)
         out[key] = Register(

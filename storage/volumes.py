@@ -14,7 +14,7 @@ from gateway.domain.billing_facts import Reading as BilledReading
 from gateway.domain.billing_facts import Register, Volume
 from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
-from storage.close_facts import Key, ReadingStream, older_readings, register_facts, write_rows
+from storage.close_facts import CloseStreams, Key, older_readings, register_facts, write_rows
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
@@ -49,7 +49,7 @@ def _volumes_query(period: str) -> Any:
 class VolumeRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
-        self._stream: ReadingStream | None = None  # the running close's readings
+        self._streams: CloseStreams | None = None  # the running close's two big reads
 
     @property
     def _postgresql(self) -> bool:
@@ -101,12 +101,10 @@ class VolumeRepository:
     ) -> list[tuple[Key, Register]]:
         """What billing needs of every register of the meters ``lo <= id < hi``, with the
         readings of the periods from ``since`` on (None: all)."""
-        if self._stream is None or (self._stream.period, self._stream.since) != (
-            period,
-            since or "",
-        ):
-            self._stream = ReadingStream(self.conn, period, since)
-        return await register_facts(self.conn, period, lo, hi, self._stream)
+        streams = self._streams
+        if streams is None or (streams.period, streams.since) != (period, since or ""):
+            streams = self._streams = CloseStreams(self.conn, period, since)
+        return await register_facts(self.conn, period, lo, hi, streams)
 
     async def older(self, before: str, meter_ids: list[int]) -> dict[Key, list[BilledReading]]:
         """The readings of these meters from the periods before ``before``."""
