@@ -234,11 +234,14 @@ async def register_facts(
     out: dict[Key, Register] = {}
     for row in await streams.registers.until(lo, hi):
         m, z, service, digits, account, people, failed, verified, installed, removed, gap = row
+        if sqlite:  # text dates; asyncpg gives dates
+            failed, verified, installed = _day(failed), _day(verified), _day(installed)
+            removed, gap = _day(removed), _day(gap)
         key = (m, z)
         out[key] = Register(
             service, digits, people, readings.get(key, ()), stored.get(key, {}),
-            acts.get(key, ()), residents.get(account, ()), _day(failed), _day(verified),
-            _day(installed), _day(removed), _day(gap), True, since,
+            acts.get(key, ()), residents.get(account, ()), failed, verified, installed,
+            removed, gap, True, since,
         )  # fmt: skip
     return list(out.items())
 

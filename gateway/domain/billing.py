@@ -33,8 +33,13 @@ from gateway.domain.billing_facts import (
     reading_rank,
 )
 from gateway.domain.billing_gaps import Gap, gap_rate, gaps_of, usable
-from gateway.domain.billing_readings import average_monthly, segment, step, winners
-from gateway.domain.periods import months_between
+from gateway.domain.billing_readings import (
+    average_monthly,
+    months_between,
+    segment,
+    step,
+    winners,
+)
 from gateway.domain.rules import Rules
 from gateway.domain.volumes import Method
 

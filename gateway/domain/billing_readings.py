@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from gateway.domain.billing_facts import BASELINES, Reading, reading_rank
-from gateway.domain.periods import consumption, months_between, period_index
+from gateway.domain.periods import consumption, period_index
 from gateway.domain.rules import Rules
+
+month_index = lru_cache(maxsize=4096)(period_index)  # a close asks for the same few periods
+
+
+def months_between(earlier: str, later: str) -> int:
+    return month_index(later) - month_index(earlier)
 
 
 def winners(readings: Iterable[Reading]) -> dict[str, Reading]:
@@ -52,8 +59,8 @@ def average_monthly(points: Sequence[Reading], digits: int, rules: Rules) -> Dec
     if not points:
         return None
     last = points[-1]
-    earliest = period_index(last.period) - rules.average_window_months
-    inside = [p for p in points if period_index(p.period) >= earliest]
+    earliest = month_index(last.period) - rules.average_window_months
+    inside = [p for p in points if month_index(p.period) >= earliest]
     months = months_between(inside[0].period, last.period)
     if months < rules.average_min_months or months <= 0:
         return None
