@@ -179,9 +179,10 @@ class AccountRepository:
         return out
 
     async def readings(
-        self, uin: str, after_id: int | None, limit: int
+        self, uin: str, after_id: int | None, limit: int, newest_first: bool = False
     ) -> list[ReadingRecord] | None:
-        """An account's readings, oldest first; None when there is no such account."""
+        """An account's readings, oldest first (the last ``limit`` newest first with
+        ``newest_first``); None when there is no such account."""
         account_id = (
             await self.conn.execute(select(Account.id).where(Account.uin == uin))
         ).scalar_one_or_none()
@@ -191,7 +192,7 @@ class AccountRepository:
             select(*READING_COLUMNS)
             .join(Meter, Meter.id == Reading.meter_id)
             .where(Meter.account_id == account_id)
-            .order_by(Reading.id)
+            .order_by(Reading.id.desc() if newest_first else Reading.id)
             .limit(limit)
         )
         if after_id is not None:

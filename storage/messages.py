@@ -240,6 +240,14 @@ class MessageRepository:
         readings = await self._readings([message_id])
         return _record(row, readings.get(message_id, ()))
 
+    async def photo_source(self, message_id: int) -> tuple[dict[str, Any], bytes] | None:
+        """A message's meta and raw bytes, where its photos are (``gateway.domain.photos``)."""
+        stmt = select(messages.c.meta, messages.c.raw).where(messages.c.id == message_id)
+        row = (await self.conn.execute(stmt)).one_or_none()
+        if row is None or row.raw is None:
+            return None
+        return dict(row.meta or {}), bytes(row.raw)
+
     async def _readings(self, message_ids: Sequence[int]) -> dict[int, list[ReadingRecord]]:
         out: dict[int, list[ReadingRecord]] = defaultdict(list)
         if not message_ids:

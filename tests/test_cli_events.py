@@ -19,6 +19,7 @@ from tests.support.gateway import run_cli
 ACCOUNTS = [
     meter("8300102", "CW1", service="cold_water", decimals=3),
     meter("8300102", "E1", position=2, zones=2),
+    meter("8300102", "CW2", position=3, service="cold_water", decimals=3),
     meter("8300501", "CW51", service="cold_water", decimals=3),
     meter("8300777", "G1", service="gas"),
 ]
@@ -132,6 +133,14 @@ async def test_the_commands_import_each_file_and_a_repeat_changes_nothing(
     for kind in ("replacements", "acts", "residents"):
         code, _, err = await run(capsys, kind, "import", write(tmp_path, kind, GOOD[kind]))
         assert code == 0, err
+    # the accounts file again: a removed meter stays removed
+    accounts = tmp_path / "accounts.csv"
+    accounts.write_text(
+        "uin,meter,position,service,zones,digits,decimals,verified_until,residents,status\n"
+        "8300102,CW1,1,cold_water,1,5,3,,1,open\n"
+    )
+    code, _, err = await run(capsys, "accounts", "import", str(accounts))
+    assert code == 0, err
     assert await snapshot(seeded) == first
 
     # a later file completes E1's replacement; the first file again keeps the installation
@@ -161,6 +170,11 @@ BAD = [
     ("replacements", "8300102,CW1,1,2025-04-16,133,CW1N,,,,,\n",
      "row 2: new_meter, installed_on and installation_value go together"),
     ("replacements", "8300102,CW1,2,2025-04-16,133,,,,,,\n", "row 2: meter CW1 has 1 zone(s)"),
+    ("replacements", "8300102,E1,1,2025-04-20,1010,E1N,2025-04-25,0,,,\n"
+     "8300102,E1,2,2025-04-20,505,E1X,2025-04-25,0,,,\n",
+     "row 3: new_meter or installed_on differ from row 2 of E1"),
+    ("replacements", "8300102,CW1,1,2025-04-16,133,CW2,2025-04-16,0,,,\n",
+     "row 2: meter CW2 is already meter 3 of the account"),
     # all or nothing: the good first row is not kept
     ("replacements", "8300102,CW1,1,2025-04-16,133,,,,,,\n8300102,E1,1,2025-04-16,x,,,,,,\n",
      "row 3: removal_value must be a number, got 'x'"),

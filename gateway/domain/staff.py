@@ -9,6 +9,13 @@ from enum import StrEnum
 from typing import Any
 
 from gateway.domain.model import MessageRecord
+from gateway.domain.photos import (
+    ExternalMedia,
+    PhotoRef,
+    external_media,
+    other_attachments,
+    stored_photos,
+)
 
 
 class Role(StrEnum):
@@ -55,6 +62,20 @@ class ReviewItem:
     def attachments(self) -> list[str]:
         media = self.meta.get("media") or self.meta.get("attachments") or []
         return [str(m.get("url", m)) if isinstance(m, dict) else str(m) for m in media]
+
+    @property
+    def photos(self) -> list[PhotoRef]:
+        """The photos the gateway holds (served at ``/staff/messages/<id>/photo/<index>``)."""
+        return stored_photos(self.meta)
+
+    @property
+    def media(self) -> list[ExternalMedia]:
+        """An MMS's media, kept at the provider: links only."""
+        return external_media(self.meta)
+
+    @property
+    def other_attachments(self) -> list[str]:
+        return other_attachments(self.meta)
 
 
 @dataclass(frozen=True)

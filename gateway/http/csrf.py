@@ -13,8 +13,10 @@ from aiohttp_session import get_session
 
 from gateway.http.edge import check_text
 from gateway.http.responses import read_form
+from gateway.runtime import i18n
 
 FIELD = "csrf"
+EXPIRED = i18n.N_("The form has expired or did not come from this site. Reload and retry.")
 
 
 async def csrf_token(request: web.Request) -> str:
@@ -27,7 +29,7 @@ async def csrf_token(request: web.Request) -> str:
 
 
 def forbidden(text: str) -> web.HTTPForbidden:
-    body = f"<!doctype html><title>403</title><h1>403</h1><p>{escape(text)}</p>"
+    body = f"<!doctype html><meta charset=utf-8><title>403</title><h1>403</h1><p>{escape(text)}</p>"
     return web.HTTPForbidden(text=body, content_type="text/html")
 
 
@@ -42,7 +44,11 @@ async def check_csrf(request: web.Request) -> dict[str, str]:
         and isinstance(expected, str)
         and hmac.compare_digest(given.encode(), expected.encode())
     ):
-        raise forbidden("The form has expired or did not come from this site. Reload and retry.")
+        # in the page's language: ?lang=, else the staff session's, else Russian
+        asked = request.query.get("lang") or session.get("lang")
+        raise forbidden(
+            i18n.translations(asked if isinstance(asked, str) else None).gettext(EXPIRED)
+        )
     fields = {k: v for k, v in form.items() if isinstance(v, str)}
     check_text([*fields, *fields.values()], "the form")
     return fields

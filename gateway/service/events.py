@@ -23,7 +23,7 @@ from gateway.domain.events import (
     ResidentsRow,
     StoredMeter,
 )
-from gateway.domain.model import MeterStatus
+from gateway.domain.model import MeterStatus, plain
 from gateway.domain.periods import consumption
 from gateway.service.event_rows import RowError
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
@@ -73,9 +73,8 @@ async def _check_replacement(
         raise RowError(r.row, f"removal_value {r.removal_value} does not fit meter {r.meter}")
     last = await work.events.last_accepted(old.id, r.zone, r.removed_on)
     if last is not None and consumption(last, r.removal_value, old.digits) is None:
-        raise RowError(
-            r.row, f"removal_value {r.removal_value} is below the last accepted reading {last}"
-        )
+        why = f"removal_value {r.removal_value} is below the last accepted reading {plain(last)}"
+        raise RowError(r.row, why)
     if r.new_meter is not None:
         new = found.get((r.uin, r.new_meter))
         if new is not None and new.zones != old.zones:
@@ -84,6 +83,11 @@ async def _check_replacement(
             )
         if new is not None and new.service != old.service:
             raise RowError(r.row, f"new meter {r.new_meter} is {new.service}, not {old.service}")
+        if new is not None and new.replaces_meter_id != old.id and new.position != old.position:
+            # another meter of the account: a new meter is new, or at least in this place
+            raise RowError(
+                r.row, f"meter {r.new_meter} is already meter {new.position} of the account"
+            )
         digits = r.digits if r.digits is not None else old.digits
         decimals = r.decimals if r.decimals is not None else old.decimals
         assert r.installation_value is not None
@@ -103,8 +107,15 @@ async def record_replacements(
         keys += [(r.uin, r.new_meter) for r in rows if r.new_meter is not None]
         found = await work.events.meters(keys)
         readings: list[dict[str, Any]] = []
+        first: dict[tuple[object, ...], ReplacementRow] = {}
         for r in rows:
             old = await _check_replacement(work, found, r)
+            # the zones of one meter replaced by one new meter, on one day
+            same = first.setdefault((r.uin, r.meter, r.removed_on), r)
+            if (same.new_meter, same.installed_on) != (r.new_meter, r.installed_on):
+                raise RowError(
+                    r.row, f"new_meter or installed_on differ from row {same.row} of {r.meter}"
+                )
             await work.events.mark_removed(old.id, r.removed_on)
             readings.append(
                 event_reading(

@@ -90,6 +90,7 @@ class Messages(Protocol):
         self, channel: str | None, external_id: str | None, after_id: int | None, limit: int
     ) -> list[MessageRecord]: ...
     async def record(self, message_id: int) -> MessageRecord | None: ...
+    async def photo_source(self, message_id: int) -> tuple[dict[str, Any], bytes] | None: ...
 
 
 class Accounts(Protocol):
@@ -104,7 +105,7 @@ class Accounts(Protocol):
         self, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], MeterInfo]: ...
     async def readings(
-        self, uin: str, after_id: int | None, limit: int
+        self, uin: str, after_id: int | None, limit: int, newest_first: bool = False
     ) -> list[ReadingRecord] | None: ...
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
-from decimal import Decimal
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app.factory import init_app
 from gateway.config import load_config
-from gateway.domain.events import ReplacementRow
-from gateway.service.events import record_replacements
 from storage.db import make_sessionmaker
-from tests.helpers import meter, seed, uow_of
+from tests.helpers import meter, seed
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 TWILIO_TOKEN = "twilio-test-token"
@@ -37,11 +34,7 @@ ACCOUNTS = [
     meter("7654321", "HW-1", position=2, service="hot_water", decimals=3),
     meter("2222222", "E-1", status="closed"),
     meter("3333333", "E-1", verified_until=date(2025, 12, 31)),
-    meter("4444444", "E-1"),  # replaced below: removed on 2026-11-10, nothing installed yet
 ]
-REPLACED = ReplacementRow(
-    0, "4444444", "E-1", 1, date(2026, 11, 10), Decimal(5050), None, None, None, None, None, None
-)
 HISTORY = [
     ("1234567", "E-1", 1, date(2026, 8, 20), "4800"),
     ("1234567", "E-1", 1, date(2026, 9, 20), "4900"),
@@ -50,14 +43,12 @@ HISTORY = [
     ("7654321", "CW-1", 1, date(2026, 10, 20), "100"),
     ("7654321", "HW-1", 1, date(2026, 10, 20), "40"),
     ("3333333", "E-1", 1, date(2026, 10, 20), "100"),
-    ("4444444", "E-1", 1, date(2026, 10, 20), "5000"),
 ]
 
 
 @pytest.fixture
 async def client(engine: AsyncEngine) -> AsyncIterator[TestClient]:
     await seed(make_sessionmaker(engine), ACCOUNTS, HISTORY)
-    await record_replacements(uow_of(make_sessionmaker(engine)), [REPLACED], NOW)
     app = init_app(load_config(environ=ENV), engine=engine, clock=lambda: NOW, background=False)
     async with TestClient(TestServer(app)) as c:
         yield c

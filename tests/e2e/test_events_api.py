@@ -5,11 +5,13 @@ the inspector's reading is the previous one and clears the inspections list."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
 from tests.e2e.test_sms import AUTH, post_generic
+from tests.helpers import seed
 
 # CW-1 of 7654321 (last reading 100 on 2026-10-20) replaced; "now" is 2026-11-20
 REPLACEMENT = {
@@ -87,6 +89,12 @@ async def test_the_inspector_reading_is_the_previous_one_and_clears_inspections(
     body = await sms(client, "i1", "1234567 05150 02010")
     message = await (await client.get(f"/api/v1/messages/{body['id']}", headers=AUTH)).json()
     assert message["readings"][0]["consumption"] == "50"  # from the inspector's 5100, not 5000
+    # the customer's reading of the same period supersedes no event's reading
+    history = await client.get("/api/v1/accounts/1234567/readings", headers=AUTH)
+    inspected = [r for r in (await history.json())["items"] if r["source"] == "inspection"]
+    assert [(r["date"], r["value"], r["status"]) for r in inspected] == [
+        ("2026-11-15", "5100", "accepted")
+    ]
     later = await client.get("/api/v1/inspections", params={"as_of": "2027-04-25"}, headers=AUTH)
     assert "3333333" not in [i["uin"] for i in (await later.json())["items"]]
     events = await (await client.get("/api/v1/accounts/3333333/events", headers=AUTH)).json()
@@ -136,5 +144,18 @@ async def test_the_staff_account_page_lists_the_events(client: TestClient, engin
     rows = re.findall(r"<tr><td>(.*?)</td></tr>", page)
     assert "CW-1</td><td>1</td><td>2026-11-05</td><td>105.5</td><td>CW-1N</td><td>2026-11-06" \
         "</td><td>0" in rows  # fmt: skip
-    assert "2026-11-12</td><td>HW-1</td><td>1</td><td>failed</td><td>40.5" in rows
+    assert "2026-11-12</td><td>HW-1</td><td>1</td><td>неисправность счётчика</td><td>40.5" in rows
     assert "2026-11-16</td><td>4</td><td>" in rows
+
+
+async def test_on_one_day_the_inspector_reading_is_the_previous_one(
+    client: TestClient, engine: Any
+) -> None:
+    act = {"uin": "1234567", "meter": "E-1", "zone": 2, "date": "2026-10-22", "act": "inspection",
+           "value": "2000"}  # fmt: skip
+    assert (await post(client, "acts", [act]))[0] == 200
+    # the customer's history of the same day, stored after the act
+    await seed(engine, [], [("1234567", "E-1", 2, date(2026, 10, 22), "2005")])
+    body = await sms(client, "i2", "1234567 05150 02010")
+    message = await (await client.get(f"/api/v1/messages/{body['id']}", headers=AUTH)).json()
+    assert message["readings"][1]["consumption"] == "10"  # from 2000, not 2005

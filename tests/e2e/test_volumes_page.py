@@ -27,8 +27,8 @@ async def test_the_account_page_lists_billed_volumes_with_method_and_basis(
     rows = re.findall(r"<tr><td>(.*?)</td></tr>", table)
     # zone 1: 5000 - 4900; zone 2 failed on 5 October before any reading: 1 person x 75
     assert rows[:2] == [
-        "2026-10</td><td>E-1 Т1</td><td>по показаниям</td><td>показания</td><td>100</td><td>"
-        "</td><td>",
-        "2026-10</td><td>E-1 Т2</td><td>по нормативу</td><td>счётчик неисправен</td><td>75</td>"
-        "<td>75</td><td>",
+        "2026-10</td><td>E-1 · Электроэнергия, Т1 (день)</td><td>по показаниям</td>"
+        "<td>показания</td><td>100</td><td></td><td>",
+        "2026-10</td><td>E-1 · Электроэнергия, Т2 (ночь)</td><td>по нормативу</td>"
+        "<td>неисправность счётчика</td><td>75</td><td>75</td><td>",
     ]

@@ -4,11 +4,12 @@ JSON objects with the CSV's field names, and an account's events."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from pydantic import Field, RootModel
 
+from gateway.domain.events import AccountEvents as Events
 from gateway.domain.events import Act, EventSource
+from gateway.domain.model import plain
 from gateway.http.api.schemas import DecimalStr, Period, Schema
 
 ZONE = Field(ge=1, le=3)
@@ -95,14 +96,19 @@ class AccountEvents(Schema):
     readings: list[EventReading]
 
 
-def events_body(events: Any) -> AccountEvents:
+def events_body(events: Events) -> AccountEvents:
     """``AccountEvents`` of the domain's ``gateway.domain.events.AccountEvents``."""
     return AccountEvents(
         uin=events.uin,
         replacements=[Replacement.model_validate(r) for r in events.replacements],
         acts=[
             MeterActRow(
-                uin=a.uin, meter=a.meter, zone=a.zone, date=a.acted_on, act=a.act, value=a.value
+                uin=a.uin,
+                meter=a.meter,
+                zone=a.zone,
+                date=a.acted_on,
+                act=a.act,
+                value=None if a.value is None else plain(a.value),
             )
             for a in events.acts
         ],
@@ -116,7 +122,7 @@ def events_body(events: Any) -> AccountEvents:
                 zone=r.zone,
                 date=r.taken_on,
                 period=r.period,
-                value=r.value,
+                value=plain(r.value),
                 source=EventSource(r.source),
             )  # fmt: skip
             for r in events.readings

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp_session import get_session
 
-from gateway.http.texts import STATUS_NAMES
+from gateway.http.texts import STATUS_NAMES, names
 from gateway.runtime import i18n
 
 
@@ -31,4 +31,5 @@ async def language_context(request: web.Request) -> dict[str, Any]:
         "other_name": i18n.NAMES[other],
         "switch": str(request.rel_url.update_query(lang=other)),
         "status_names": STATUS_NAMES,
+        **names(lang),  # channel_name, reason_name, status_name, label_name
     }

@@ -1,0 +1,87 @@
+"""Photos of meters kept with their messages, as staff see them (docs/staff.md, "Photos").
+
+Where a message keeps its images: a Telegram photo is the message's ``raw`` bytes (its meta
+``photo`` is a dict); an email keeps the whole mail in ``raw`` and lists its attachments in
+meta ``attachments`` (the images among them are the photos); an MMS's media stay at the
+provider (meta ``media``, links only). The type served is the one the bytes show, never the
+one a sender declared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# (magic bytes at the start, or at an offset) -> the content type they prove
+_MAGIC: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"\xff\xd8\xff", "image/jpeg"),
+    (0, b"\x89PNG\r\n\x1a\n", "image/png"),
+    (0, b"GIF87a", "image/gif"),
+    (0, b"GIF89a", "image/gif"),
+)
+
+
+def sniff(data: bytes) -> str | None:
+    """The image type ``data`` really is (JPEG, PNG, WebP, GIF); None for anything else."""
+    for offset, magic, kind in _MAGIC:
+        if data[offset : offset + len(magic)] == magic:
+            return kind
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """One photo a message holds: ``index`` among its images (the URL's), a name to show."""
+
+    index: int
+    name: str
+
+
+@dataclass(frozen=True)
+class ExternalMedia:
+    """A file kept at the SMS provider: a link only (fetching it needs the provider's key)."""
+
+    url: str
+    content_type: str
+
+
+def stored_photos(meta: Mapping[str, Any]) -> list[PhotoRef]:
+    """The photos the gateway itself holds for a message with this meta, in order."""
+    photo = meta.get("photo")
+    if isinstance(photo, Mapping) and photo.get("stored_in") == "raw":
+        return [PhotoRef(0, "telegram")]
+    images = [
+        a
+        for a in meta.get("attachments") or []
+        if isinstance(a, Mapping) and str(a.get("content_type", "")).startswith("image/")
+    ]
+    # the last attachment of a mail cut at its bound is partial: its bytes are not all there
+    return [
+        PhotoRef(i, str(a.get("filename") or ""))
+        for i, a in enumerate(images)
+        if not a.get("partial")
+    ]
+
+
+def other_attachments(meta: Mapping[str, Any]) -> list[str]:
+    """The attachments that are not photos, as names to show (never as links)."""
+    out = []
+    for a in meta.get("attachments") or []:
+        if isinstance(a, Mapping) and not str(a.get("content_type", "")).startswith("image/"):
+            out.append(f"{a.get('filename') or '—'} ({a.get('content_type')}, {a.get('size')} B)")
+    return out
+
+
+def external_media(meta: Mapping[str, Any]) -> list[ExternalMedia]:
+    """An MMS's media at the provider; only http(s) URLs (never ``javascript:``)."""
+    out = []
+    for m in meta.get("media") or []:
+        if not isinstance(m, Mapping):
+            continue
+        url = str(m.get("url", ""))
+        if url.startswith(("https://", "http://")):
+            out.append(ExternalMedia(url, str(m.get("content_type", ""))))
+    return out

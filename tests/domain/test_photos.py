@@ -1,0 +1,72 @@
+"""Which photos a message holds and what type its bytes are (gateway/domain/photos.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway.domain.photos import PhotoRef, external_media, other_attachments, sniff, stored_photos
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "image/png"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "image/webp"),
+        (b"GIF89a\x01\x00", "image/gif"),
+        (b"GIF87a\x01\x00", "image/gif"),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'><script/></svg>", None),
+        (b"<html><script>alert(1)</script>", None),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt ", None),
+        (b"%PDF-1.4", None),
+        (b"", None),
+    ],
+    ids=["jpeg", "png", "webp", "gif89", "gif87", "svg", "html", "wav", "pdf", "empty"],
+)
+def test_the_type_is_what_the_bytes_are(data: bytes, kind: str | None) -> None:
+    assert sniff(data) == kind
+
+
+def image(name: str, kind: str = "image/jpeg", **extra: Any) -> dict[str, Any]:
+    return {"filename": name, "content_type": kind, "size": 10, **extra}
+
+
+@pytest.mark.parametrize(
+    ("meta", "photos"),
+    [
+        ({"photo": {"file_id": "f", "size": 3, "stored_in": "raw"}}, [PhotoRef(0, "telegram")]),
+        ({"photo": {"file_id": "f"}}, []),  # a draft's photo, not kept with this message
+        (
+            {
+                "photo": True,
+                "attachments": [
+                    image("a.jpg"),
+                    {"filename": "b.pdf", "content_type": "application/pdf", "size": 1},
+                    image("c.png", "image/png"),
+                ],
+            },
+            [PhotoRef(0, "a.jpg"), PhotoRef(1, "c.png")],
+        ),  # fmt: skip
+        ({"attachments": [image("a.jpg"), image("cut.jpg", partial=True)]}, [PhotoRef(0, "a.jpg")]),
+        ({"attachments": ["not a dict", None]}, []),
+        ({"media": [{"url": "https://api.twilio.com/x", "content_type": "image/jpeg"}]}, []),
+        ({}, []),
+    ],
+    ids=["telegram", "draft", "email", "email-cut", "junk", "mms", "none"],
+)
+def test_the_photos_a_message_holds(meta: dict[str, Any], photos: list[PhotoRef]) -> None:
+    assert stored_photos(meta) == photos
+
+
+def test_other_attachments_and_provider_media_are_names_and_safe_links() -> None:
+    meta = {
+        "attachments": [image("a.jpg"), {"filename": "", "content_type": "text/plain", "size": 2}],
+        "media": [
+            {"url": "javascript:alert(1)"},
+            {"url": "https://x.example/m", "content_type": "image/png"},
+        ],
+    }
+    assert other_attachments(meta) == ["— (text/plain, 2 B)"]
+    assert [m.url for m in external_media(meta)] == ["https://x.example/m"]
