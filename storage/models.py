@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from gateway.domain.billing_facts import Basis
 from gateway.domain.model import (
     AccountStatus,
     Channel,
@@ -173,6 +174,16 @@ class PeriodVolume(Base):
     """The billed volume of one register for one period (docs/billing.md)."""
 
     __tablename__ = "period_volumes"
+    __table_args__ = (
+        Index(
+            "ix_period_volumes_estimates",
+            "meter_id",
+            "zone",
+            "period",
+            sqlite_where=text("method <> 'actual' OR estimate <> 0"),
+            postgresql_where=text("method <> 'actual' OR estimate <> 0"),
+        ),
+    )
 
     period: Mapped[str] = mapped_column(String(7), primary_key=True)
     meter_id: Mapped[int] = mapped_column(
@@ -184,6 +195,11 @@ class PeriodVolume(Base):
     correction: Mapped[Decimal] = mapped_column(VALUE)
     reading_start: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
     reading_end: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
+    # billing v2: the estimated part of the volume, the normative's increasing factor and
+    # why the row is billed so (docs/billing.md, "Period close"); basis NULL: closed by v1
+    estimate: Mapped[Decimal] = mapped_column(VALUE, default=Decimal(0), server_default="0")
+    factor: Mapped[Decimal | None] = mapped_column(VALUE, nullable=True)
+    basis: Mapped[Basis | None] = mapped_column(enum(Basis, "volume_basis"), nullable=True)
 
 
 class StaffUser(Base):

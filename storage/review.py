@@ -11,6 +11,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.domain.billing_days import quantize
+from gateway.domain.billing_facts import Reading as BilledReading
+from gateway.domain.billing_readings import usual_average
 from gateway.domain.model import Status
 from gateway.domain.rules import Rules
 from gateway.domain.staff import (
@@ -21,9 +24,8 @@ from gateway.domain.staff import (
     ReviewFilter,
     ReviewItem,
 )
-from storage.close_sql import usual_statement
 from storage.messages import MessageRepository, _record
-from storage.models import Account, Meter, PeriodVolume
+from storage.models import Account, Meter, PeriodVolume, Reading
 from storage.statements import messages, readings
 
 
@@ -119,11 +121,28 @@ class ReviewRepository:
         self, period: str, meter_ids: Sequence[int], rules: Rules
     ) -> dict[tuple[int, int], Decimal]:
         """Each register's average monthly consumption as the close of ``period`` would
-        estimate with it (storage/close_sql.py), where its history allows one."""
+        estimate with it (``usual_average``, the close's own rule), where its history allows
+        one."""
         if not meter_ids:
             return {}
-        rows = await self.conn.execute(usual_statement(period, sorted(set(meter_ids)), rules))
-        return {(m, z): Decimal(str(a)) for m, z, a in rows if a is not None}
+        stmt = (
+            select(Reading.meter_id, Reading.zone, Reading.period, Reading.taken_on,
+                   Reading.value, Reading.source, Meter.digits)
+            .join(Meter, Meter.id == Reading.meter_id)
+            .where(Reading.meter_id.in_(sorted(set(meter_ids))), Reading.period < period,
+                   Reading.status == Status.ACCEPTED)
+        )  # fmt: skip
+        history: dict[tuple[int, int], list[BilledReading]] = {}
+        digits: dict[int, int] = {}
+        for m, z, p, day, value, source, d in await self.conn.execute(stmt):
+            history.setdefault((m, z), []).append(BilledReading(p, day, Decimal(value), source))
+            digits[m] = d
+        out: dict[tuple[int, int], Decimal] = {}
+        for (m, z), found in history.items():
+            average = usual_average(found, digits[m], period, rules)
+            if average is not None:
+                out[(m, z)] = quantize(average)
+        return out
 
     async def counts(self, f: ReviewFilter) -> list[QueueCount]:
         """Messages of the filter's status and days per reason and channel, whatever its
@@ -184,7 +203,8 @@ class ReviewRepository:
         rows = await self.conn.execute(
             select(
                 PeriodVolume.period, Meter.name, PeriodVolume.zone, PeriodVolume.method,
-                PeriodVolume.volume,
+                PeriodVolume.volume, PeriodVolume.estimate, PeriodVolume.factor,
+                PeriodVolume.basis,
             )
             .join(Meter, Meter.id == PeriodVolume.meter_id)
             .join(Account, Account.id == Meter.account_id)

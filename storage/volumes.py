@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.domain.billing_facts import Reading as BilledReading
+from gateway.domain.billing_facts import Register, Volume
 from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
-from gateway.domain.rules import Rules
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
-from storage.close_sql import close_statement
+from storage.close_facts import CloseStreams, Key, older_readings, register_facts, write_rows
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
@@ -34,6 +35,9 @@ def _volumes_query(period: str) -> Any:
             PeriodVolume.correction,
             PeriodVolume.reading_start,
             PeriodVolume.reading_end,
+            PeriodVolume.estimate,
+            PeriodVolume.factor,
+            PeriodVolume.basis,
         )
         .join(Meter, Meter.id == PeriodVolume.meter_id)
         .join(Account, Account.id == Meter.account_id)
@@ -45,6 +49,7 @@ def _volumes_query(period: str) -> Any:
 class VolumeRepository:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+        self._streams: CloseStreams | None = None  # the running close's two big reads
 
     @property
     def _postgresql(self) -> bool:
@@ -64,18 +69,10 @@ class VolumeRepository:
         return bool(got.scalar_one())
 
     async def tune_for_close(self) -> None:
-        """Sorting a few million readings by register fits in memory with a larger work_mem.
-        The close statement runs once per chunk as the same prepared statement: a generic
-        plan, which PostgreSQL switches to after five runs, knows neither the period nor the
-        meter range, so every run gets its own plan. And the planner cannot see through the
-        window functions how many registers come out (it guesses one): a nested loop over
-        them probing ``period_volumes`` takes hours where a hash join takes a second, and a
-        close of every register never wants a nested loop. Without nested loops the costs
-        (of the one that must stay, zones of a meter) look huge, which would make PostgreSQL
-        spend seconds compiling the statement with JIT for every chunk: it gains nothing."""
+        """Sorting a chunk's readings by register fits in memory with a larger work_mem, and
+        JIT-compiling the close's few plain queries costs more than it saves."""
         if self._postgresql:
-            for setting in ("work_mem = '256MB'", "plan_cache_mode = force_custom_plan",
-                            "enable_nestloop = off", "jit = off"):  # fmt: skip
+            for setting in ("work_mem = '256MB'", "jit = off"):
                 await self.conn.execute(text(f"SET LOCAL {setting}"))
 
     async def period_status(self, period: str) -> PeriodStatus | None:
@@ -99,19 +96,22 @@ class VolumeRepository:
     async def delete(self, period: str) -> None:
         await self.conn.execute(delete(PeriodVolume).where(PeriodVolume.period == period))
 
-    async def insert(
-        self, period: str, lo: int, hi: int, rules: Rules, normatives: Mapping[str, Decimal]
-    ) -> int:
-        """Compute and store the volumes of the registers of meters ``lo <= id < hi``."""
-        result = await self.conn.execute(close_statement(period, lo, hi, rules, normatives))
-        inserted = int(result.rowcount)
-        if inserted >= 0:
-            return inserted
-        # SQLite does not count the rows of an INSERT that starts with WITH
-        counted = select(func.count()).where(
-            PeriodVolume.period == period, PeriodVolume.meter_id >= lo, PeriodVolume.meter_id < hi
-        )
-        return int((await self.conn.execute(counted)).scalar_one())
+    async def facts(
+        self, period: str, lo: int, hi: int, since: str | None
+    ) -> list[tuple[Key, Register]]:
+        """What billing needs of every register of the meters ``lo <= id < hi``, with the
+        readings of the periods from ``since`` on (None: all)."""
+        streams = self._streams
+        if streams is None or (streams.period, streams.since) != (period, since or ""):
+            streams = self._streams = CloseStreams(self.conn, period, since)
+        return await register_facts(self.conn, period, lo, hi, streams)
+
+    async def older(self, before: str, meter_ids: list[int]) -> dict[Key, list[BilledReading]]:
+        """The readings of these meters from the periods before ``before``."""
+        return await older_readings(self.conn, before, meter_ids)
+
+    async def write(self, period: str, rows: list[tuple[Key, Volume]]) -> int:
+        return await write_rows(self.conn, period, rows)
 
     async def mark_closed(self, period: str, now: datetime) -> None:
         values = {"status": PeriodStatus.CLOSED, "closed_at": now, "exported_at": None}

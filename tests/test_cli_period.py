@@ -19,7 +19,9 @@ READINGS = """uin,meter,zone,date,value
 7654321,CW-1,1,2026-10-20,100.5
 """
 TODAY = "2026-12-01"
-COLUMNS = "uin,meter,zone,period,method,volume,correction,reading_start,reading_end"
+COLUMNS = (
+    "uin,meter,zone,period,method,volume,correction,reading_start,reading_end,estimate,factor,basis"
+)
 
 
 def prepared(tmp_path, db_url) -> None:  # type: ignore[no-untyped-def]

@@ -83,6 +83,7 @@ class Config(_Section):
             average_min_months=r.average_min_months,
             average_max_periods=r.average_max_periods,
             normative_factor=Decimal(str(r.normative_factor)),
+            increasing_factor=Decimal(str(r.increasing_factor)),
             rate_limit_per_hour=r.rate_limit_per_hour,
             unknown_uin_per_hour=r.unknown_uin_per_hour,
         )

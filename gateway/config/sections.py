@@ -213,6 +213,7 @@ class RulesConfig(_Section):
     average_min_months: Positive = 3
     average_max_periods: Count = 3
     normative_factor: Amount = 1.0
+    increasing_factor: Amount = 1.5  # only in Decree 354's cases (docs/billing.md, M5)
     rate_limit_per_hour: Count = 20  # 0: no limit
     unknown_uin_per_hour: Count = 5  # 0: no limit
 

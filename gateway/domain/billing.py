@@ -1,205 +1,228 @@
-"""Billed volume of one register for one period: pure functions (docs/billing.md).
+"""Billed volume of one register for one period: the period close's rules, written once
+(docs/billing.md, "Period close", which also names the decree's paragraphs).
 
-The rules follow Government Decree No. 354 (Rules for the provision of utility services):
-readings are due by the cut-off day (para 31), a missing reading is billed by the average
-monthly consumption over at least 6 months of history, never less than 3, for at most 3
-periods in a row (para 59), and after that by the normative (para 60). When an actual reading
-finally arrives, the estimates since the last reading are settled against it (para 61).
+Government Decree No. 354: readings are due by the cut-off day (п. 31); a missing reading is
+billed by the average over at least 3 and up to 6 months of the meter's history for at most 3
+periods (п. 59), then by the normative (п. 60); an actual reading settles the estimates since
+the last one (п. 61). Events: a replaced meter (R1), a failed or lapsed one (R2), an
+inspector's reading (R3), residents by day (R4) and refused access (R5).
 
-``storage.volumes`` computes the same thing set-based in SQL for a whole period; the tests
-run one table through both, so this module is the reference for what the SQL must do.
+``storage/close_facts.py`` reads each register's facts in key order, ``bill`` decides its row
+and storage writes the rows in bulk; this module is the only implementation of the rules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
-from gateway.domain.periods import consumption, months_between, period_index
+from gateway.domain.billing_days import calendar_period, month_days, normative, overlap, quantize
+from gateway.domain.billing_facts import (
+    BASELINES,
+    ESTIMATES,
+    FINAL,
+    INSPECTION,
+    INSTALLATION,
+    REMOVAL,
+    Basis,
+    IncompleteHistory,
+    Reading,
+    Register,
+    Stored,
+    Volume,
+    reading_rank,
+)
+from gateway.domain.billing_gaps import Gap, gap_rate, gaps_of, usable
+from gateway.domain.billing_readings import (
+    average_monthly,
+    months_between,
+    segment,
+    step,
+    winners,
+)
 from gateway.domain.rules import Rules
 from gateway.domain.volumes import Method
 
-VOLUME_PLACES = Decimal("0.0001")  # volumes are stored as NUMERIC(18, 4)
-ESTIMATES = (Method.AVERAGE, Method.NORMATIVE)
+ONE = Decimal(1)
 
 
-@dataclass(frozen=True)
-class MeterReading:
-    """An accepted reading: its billing period, the day it was taken and its value."""
-
-    period: str
-    taken_on: date
-    value: Decimal
-
-
-@dataclass(frozen=True)
-class RegisterHistory:
-    """What billing needs of one register: its meter, its account and its readings.
-
-    ``estimates`` are the volumes stored for earlier periods billed by ``average`` or
-    ``normative``, by period; they are what a later actual reading corrects.
-    """
-
-    service: str
-    digits: int
-    residents: int
-    readings: Sequence[MeterReading] = ()
-    estimates: Mapping[str, Decimal] = field(default_factory=dict)
-    account_open: bool = True
-    failed_on: date | None = None  # set only for a meter whose status is ``failed``
-    verified_until: date | None = None
-
-
-@dataclass(frozen=True)
-class Volume:
-    method: Method
-    volume: Decimal
-    correction: Decimal = Decimal(0)
-    reading_start: Decimal | None = None
-    reading_end: Decimal | None = None
-
-
-def quantize(value: Decimal) -> Decimal:
-    return value.quantize(VOLUME_PLACES, rounding=ROUND_HALF_UP)
-
-
-def usable(reading: MeterReading, failed_on: date | None, verified_until: date | None) -> bool:
-    """A reading taken on or after the failure, or after the verification date, is not used
-    for billing: from that date the register is billed as if no reading came in."""
-    if failed_on is not None and reading.taken_on >= failed_on:
-        return False
-    return verified_until is None or reading.taken_on <= verified_until
-
-
-def period_readings(
-    readings: Iterable[MeterReading],
-    until: str,
-    failed_on: date | None,
-    verified_until: date | None,
-) -> list[MeterReading]:
-    """The reading that counts for each period up to ``until``, oldest period first.
-
-    The last one of a period counts (a later submission supersedes an earlier one); among
-    readings of the same day the later one in ``readings`` wins, as the later row id does.
-    """
-    last: dict[str, MeterReading] = {}
-    for r in readings:
-        if r.period > until or not usable(r, failed_on, verified_until):
+def correction(stored: Mapping[str, Stored], start: Reading, period: str) -> Decimal:
+    """Minus the estimates billed after the reading ``start`` and before ``period``: the actual
+    consumption over those days replaces them (п. 61). At factor 1 (M6: a surcharge is not
+    credited back); estimates of a failure or of days without a meter are final (R1, R2)."""
+    total = Decimal(0)
+    for p, row in stored.items():
+        if p < start.period or p >= period or row.basis in FINAL:
             continue
-        kept = last.get(r.period)
-        if kept is None or r.taken_on >= kept.taken_on:
-            last[r.period] = r
-    return [last[p] for p in sorted(last)]
+        if p == start.period:  # the refusal's days after the start reading, same period
+            if row.basis is Basis.ACCESS_REFUSED and row.method is Method.ACTUAL:
+                total += row.estimate / (row.factor or ONE)
+        elif row.method in ESTIMATES:
+            total += row.volume / (row.factor or ONE)
+    return -quantize(total)
 
 
-def step(previous: Decimal, current: Decimal, digits: int) -> Decimal:
-    """Consumption between two readings, rollover-aware. A decrease that is no rollover can
-    only come from imported history (the validator rejects it): it is billed as it is, so
-    the supplier's own correction is respected."""
-    used = consumption(previous, current, digits)
-    return current - previous if used is None else used
+def _clip(gaps: list[Gap], reg: Register) -> list[Gap]:
+    """A removed meter's failure or refusal ends at its removal (the gap after it is R1's)."""
+    removed = reg.removed_on
+    if removed is None:
+        return gaps
+    out = []
+    for g in gaps:
+        if g.basis is Basis.REPLACEMENT_GAP:
+            out.append(g)
+        elif g.start < removed:
+            out.append(g._replace(end=removed if g.end is None else min(g.end, removed)))
+    return out
 
 
-def average_monthly(points: Sequence[MeterReading], digits: int, rules: Rules) -> Decimal | None:
-    """Average monthly consumption over the last ``average_window_months`` months of readings
-    (``points`` oldest first, the last one being the latest reading), or None when they span
-    fewer than ``average_min_months`` months.
-
-    The window runs back from the latest reading, not from the period being billed: it is the
-    consumption the meter actually measured (Decree 354, para 59).
-    """
-    if not points:
+def _plain(reg: Register, period: str) -> Volume | None:
+    """The everyday case, quickly: no events, a reading in the period and one before it.
+    The same rules as below (M7's winner of each period, п. 61's correction); None: not
+    that case."""
+    end = start = None
+    for r in reg.readings:  # oldest first: a later one of the same day came later
+        p = r.period
+        if p > period:
+            continue
+        if p == period:
+            if (
+                end is None
+                or r.taken_on > end.taken_on
+                or (r.taken_on == end.taken_on and reading_rank(r) >= reading_rank(end))
+            ):
+                end = r
+        elif start is None or p > start.period or (p == start.period and (
+            r.taken_on > start.taken_on
+            or (r.taken_on == start.taken_on and reading_rank(r) >= reading_rank(start))
+        )):  # fmt: skip
+            start = r
+    if end is None or start is None:
         return None
-    last = points[-1]
-    earliest = period_index(last.period) - rules.average_window_months
-    inside = [p for p in points if period_index(p.period) >= earliest]
-    months = months_between(inside[0].period, last.period)
-    if months < rules.average_min_months or months <= 0:
-        return None
-    used = sum(
-        (step(a.value, b.value, digits) for a, b in zip(inside, inside[1:], strict=False)),
-        Decimal(0),
-    )
-    return quantize(used / months)
-
-
-def periods_without_reading(points: Sequence[MeterReading], period: str) -> int | None:
-    """How many consecutive periods up to and including ``period`` have no reading, i.e. have
-    been (or are being) billed by estimate; None when the register never had one.
-
-    Counted from the readings, not from stored volumes, so the answer does not depend on
-    which earlier periods happened to be closed.
-    """
-    earlier = [p for p in points if p.period < period]
-    if not earlier:
-        return None
-    return months_between(earlier[-1].period, period)
-
-
-def correction(estimates: Mapping[str, Decimal], since: str, period: str) -> Decimal:
-    """Minus the estimates billed after the reading ``since`` and before ``period``: the actual
-    consumption over those periods replaces them (Decree 354, para 61)."""
-    return -sum((v for p, v in estimates.items() if since < p < period), Decimal(0))
-
-
-def normative(history: RegisterHistory, rules: Rules, normatives: Mapping[str, Decimal]) -> Decimal:
-    """Residents x the regulator's normative per person x ``normative_factor``. The factor is
-    1.0 unless an operator configures the statutory increasing coefficient (Decree 354,
-    para 42): it is never applied automatically."""
-    per_person = normatives.get(history.service, Decimal(0))
-    return quantize(history.residents * per_person * rules.normative_factor)
+    if reg.since is not None and start.period < reg.since:
+        raise IncompleteHistory(period)
+    fix = correction(reg.stored, start, period) if reg.stored else Decimal(0)
+    basis = Basis.INSPECTION if end.source == INSPECTION else Basis.READING
+    volume = step(start.value, end.value, reg.digits) + fix
+    return Volume(Method.ACTUAL, quantize(volume), fix, start.value, end.value, basis=basis)
 
 
 def bill(
-    history: RegisterHistory, period: str, rules: Rules, normatives: Mapping[str, Decimal]
+    reg: Register, period: str, rules: Rules, normatives: Mapping[str, Decimal]
 ) -> Volume | None:
-    """The volume billed for ``period``; None for a register of a closed account."""
-    if not history.account_open:
+    """The row billed for ``period``; None when the register has none (a closed account, a
+    meter not installed yet or removed before the period with no days left to estimate)."""
+    if not reg.account_open:
         return None
-    points = period_readings(history.readings, period, history.failed_on, history.verified_until)
-    before = [p for p in points if p.period < period]
-    start = before[-1] if before else None
-    end = points[-1] if points and points[-1].period == period else None
-    start_value = start.value if start else None
+    first, last = month_days(period)
+    if not (reg.acts or reg.failed_on or reg.installed_on or reg.removed_on) and (
+        reg.verified_until is None or reg.verified_until >= last
+    ):
+        fast = _plain(reg, period)
+        if fast is not None:
+            return fast
+    if reg.since is not None:
+        raise IncompleteHistory(period)
+    if reg.installed_on is not None and reg.installed_on > last:
+        return None
+    gaps = _clip(gaps_of(reg), reg)
+    if gaps or reg.installed_on is not None:
+        use = [r for r in reg.readings if r.period <= period and usable(r, reg, gaps)]
+    else:
+        use = [r for r in reg.readings if r.period <= period]
+    best = winners(use)
+    end = best.get(period)
+    earlier = [p for p in best if p < period]
+    start = best[max(earlier)] if earlier else None
+    if end is not None:
+        for r in use:  # a new start in the period: nothing before it counts (R1, R2)
+            if r.source in BASELINES and r.period == period and r.taken_on <= end.taken_on:
+                start = r
+
+    def whole_month() -> Decimal:
+        return normative(
+            reg.service, reg.residents, reg.residents_changes, (first, last), last.day,
+            normatives, rules.normative_factor,
+        )  # fmt: skip
+
+    estimate, method, factor, basis = Decimal(0), Method.AVERAGE, None, None
+    for gap in gaps:
+        span = overlap(gap.start, gap.end, first, last)
+        if span is None:
+            continue
+        if gap.basis is not Basis.REPLACEMENT_GAP:
+            if end is None:  # nothing measured in the period: all of it by the event's rule
+                span = (first, span[1])
+            elif (
+                gap.end is not None
+                and end.taken_on >= gap.end
+                and gap.basis is Basis.ACCESS_REFUSED
+            ):
+                continue  # the inspection measured those days: the correction settles them
+        count = months_between(calendar_period(gap.start), period) + 1
+        frozen = segment(best, calendar_period(gap.start), use)
+        average = average_monthly(frozen, reg.digits, rules)
+        method, rate = gap_rate(gap.basis, count, reg.service, average, rules)
+        days = (span[1] - span[0]).days + 1
+        if method is Method.AVERAGE and average is not None:
+            estimate += average * days / last.day
+        else:
+            factor = rate
+            estimate += normative(
+                reg.service, reg.residents, reg.residents_changes, span, last.day, normatives,
+                rules.normative_factor * (rate or ONE),
+            )  # fmt: skip
+        basis = gap.basis
+    if basis is None and reg.removed_on is not None and calendar_period(reg.removed_on) < period:
+        return None
+    estimate = quantize(estimate)
+    start_value = start.value if start is not None else None
 
     if end is not None and start is not None:
-        used = step(start.value, end.value, history.digits)
-        fix = correction(history.estimates, start.period, period)
-        return Volume(Method.ACTUAL, quantize(used + fix), quantize(fix), start.value, end.value)
+        fix = correction(reg.stored, start, period)
+        volume = step(start.value, end.value, reg.digits) + fix + estimate
+        if end.source == INSPECTION:
+            basis = Basis.INSPECTION
+        elif end.source == REMOVAL or (start.source == INSTALLATION and start.period == period):
+            basis = Basis.REPLACEMENT
+        return Volume(
+            Method.ACTUAL, quantize(volume), fix, start.value, end.value, estimate, factor,
+            basis or Basis.READING,
+        )  # fmt: skip
     if end is not None:
         # The very first reading is the register's baseline: with nothing before it the
-        # period's consumption is unknown, so the period is billed by the normative and the
-        # next reading bills from this one.
-        return Volume(
-            Method.NORMATIVE, normative(history, rules, normatives), reading_end=end.value
-        )
-
-    gap = periods_without_reading(points, period)
-    average = average_monthly(before, history.digits, rules)
-    if gap is not None and gap <= rules.average_max_periods and average is not None:
-        return Volume(Method.AVERAGE, average, reading_start=start_value)
-    return Volume(
-        Method.NORMATIVE, normative(history, rules, normatives), reading_start=start_value
-    )
+        # period's consumption is unknown, so it is billed by the normative.
+        value = quantize(whole_month())
+        return Volume(Method.NORMATIVE, value, reading_end=end.value, estimate=value,
+                      factor=ONE, basis=Basis.FIRST_READING)  # fmt: skip
+    if basis is not None:
+        return Volume(method, estimate, Decimal(0), start_value, None, estimate,
+                      factor if method is Method.NORMATIVE else None, basis)  # fmt: skip
+    # no reading (п. 59 б), counted from the last reading, whatever the closed periods were
+    points = segment(best, period, use)
+    average = average_monthly(points, reg.digits, rules)
+    gap_periods = months_between(start.period, period) if start is not None else None
+    if gap_periods is not None and gap_periods <= rules.average_max_periods and average is not None:
+        value = quantize(average)
+        return Volume(Method.AVERAGE, value, reading_start=start_value, estimate=value,
+                      basis=Basis.NO_READING)  # fmt: skip
+    value = quantize(whole_month())
+    return Volume(Method.NORMATIVE, value, reading_start=start_value, estimate=value, factor=ONE,
+                  basis=Basis.NO_READING if start is not None else Basis.NEVER_READ)  # fmt: skip
 
 
 def bill_periods(
-    history: RegisterHistory,
-    periods: Sequence[str],
-    rules: Rules,
-    normatives: Mapping[str, Decimal],
+    reg: Register, periods: Sequence[str], rules: Rules, normatives: Mapping[str, Decimal]
 ) -> dict[str, Volume | None]:
-    """Close ``periods`` one after another, each seeing the estimates of the ones before, as
+    """Close ``periods`` one after another, each seeing the rows of the ones before, as
     successive ``period close`` runs do."""
-    estimates = dict(history.estimates)
+    stored = dict(reg.stored)
     out: dict[str, Volume | None] = {}
     for period in periods:
-        volume = bill(replace(history, estimates=dict(estimates)), period, rules, normatives)
+        volume = bill(reg._replace(stored=dict(stored)), period, rules, normatives)
         out[period] = volume
-        if volume is not None and volume.method in ESTIMATES:
-            estimates[period] = volume.volume
+        if volume is None:
+            stored.pop(period, None)
         else:
-            estimates.pop(period, None)
+            stored[period] = volume.as_stored()
     return out

@@ -18,6 +18,8 @@ class Rules:
     average_min_months: int = 3
     average_max_periods: int = 3
     normative_factor: Decimal = Decimal(1)
+    # the statutory increasing coefficient, only in the cases of docs/billing.md (M5)
+    increasing_factor: Decimal = Decimal("1.5")
     rate_limit_per_hour: int = 20
     # failed UIN lookups per sender per hour before the sender is refused without a lookup:
     # anyone can type any UIN, and the answers must not let UINs be enumerated

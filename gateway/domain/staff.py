@@ -110,3 +110,6 @@ class MonthlyVolume:
     zone: int
     method: str  # actual | average | normative
     volume: Decimal
+    estimate: Decimal = Decimal(0)
+    factor: Decimal | None = None
+    basis: str | None = None  # why (docs/billing.md, "Export"); None: closed before v2

@@ -1,7 +1,6 @@
 """What a period close produces and reports: the billing method of a volume, stored volumes
-as exports show them, totals per method and meters without readings. Plain values: the close
-itself runs set-based in SQL (``storage/close_sql.py``); ``gateway.domain.billing`` is the
-tests' reference implementation of the same rules and nothing in production imports it."""
+as exports show them, totals per method and meters without readings. Plain values; the rules
+themselves are ``gateway.domain.billing``."""
 
 from __future__ import annotations
 
@@ -52,3 +51,6 @@ class VolumeRow:
     correction: Decimal
     reading_start: Decimal | None
     reading_end: Decimal | None
+    estimate: Decimal = Decimal(0)
+    factor: Decimal | None = None
+    basis: str | None = None

@@ -57,6 +57,8 @@ class AccountHistory:
     messages: list[ReviewItem]  # newest first
     events: AccountEvents | None = None  # replacements, acts, residents (docs/billing.md)
     contacts: list[LinkedContact] = field(default_factory=list)  # verified (docs/staff.md)
+    # each period's volume per register, newest period first (docs/billing.md, "Period close")
+    registers_billed: list[MonthlyVolume] = field(default_factory=list)
 
 
 async def registers(
@@ -100,8 +102,9 @@ async def account_history(
         for r in readings
     ]
     ordered = sorted(messages, key=lambda m: m.record.id, reverse=True)[:MESSAGES]
-    volumes_shown = _per_service(volumes, account.registers)
-    return AccountHistory(account, shown, volumes_shown, ordered, events, contacts)
+    billed = sorted(volumes, key=lambda v: v.period, reverse=True)  # stable: register order
+    per_service = _per_service(volumes, account.registers)
+    return AccountHistory(account, shown, per_service, ordered, events, contacts, billed)
 
 
 def _typed(

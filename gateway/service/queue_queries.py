@@ -1,8 +1,8 @@
 """What the review queue reads (docs/staff.md, "The queue"): a keyset page of a filter with
 its counts per reason and channel, the item after a decided one, one card alone; each item
 with the registers of its account as the decision will check them and each register's usual
-monthly consumption (the close's own average: storage/close_sql.py). Read-only, one
-transaction each."""
+monthly consumption (the close's own average: ``usual_average`` of
+gateway/domain/billing_readings.py). Read-only, one transaction each."""
 
 from __future__ import annotations
 

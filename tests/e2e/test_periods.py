@@ -39,6 +39,9 @@ async def test_volumes_as_json_pages(client: TestClient, engine: AsyncEngine) ->
         "correction": "0",
         "reading_start": "4900",
         "reading_end": "5000",
+        "estimate": "0",
+        "factor": None,
+        "basis": "reading",
     }
     items = first["items"]
     cursor = first["next"]
@@ -59,7 +62,9 @@ async def test_volumes_as_json_pages(client: TestClient, engine: AsyncEngine) ->
         ("3333333", "E-1", 1),
     ]
     # the meter whose verification expired in 2025: its October reading is not billed
-    assert items[-1]["method"] == "normative" and items[-1]["reading_end"] is None
+    expired = items[-1]
+    assert expired["method"] == "normative" and expired["reading_end"] is None
+    assert expired["basis"] == "meter_failed"
 
 
 async def test_volumes_as_streamed_csv(client: TestClient, engine: AsyncEngine) -> None:
@@ -70,7 +75,10 @@ async def test_volumes_as_streamed_csv(client: TestClient, engine: AsyncEngine) 
     assert resp.status == 200 and resp.content_type == "text/csv"
     rows = list(csv.reader(io.StringIO(await resp.text())))
     assert tuple(rows[0]) == EXPORT_COLUMNS and len(rows) == 6
-    assert rows[1] == ["1234567", "E-1", "1", "2026-10", "actual", "100", "0", "4900", "5000"]
+    assert rows[1] == [
+        "1234567", "E-1", "1", "2026-10", "actual", "100", "0", "4900", "5000", "0", "",
+        "reading",
+    ]  # fmt: skip
 
 
 async def test_volumes_of_a_period_not_closed_or_malformed(client: TestClient) -> None:

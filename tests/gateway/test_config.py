@@ -85,6 +85,7 @@ DEFAULTS: dict[str, Any] = {
         "average_min_months": 3,
         "average_max_periods": 3,
         "normative_factor": 1.0,
+        "increasing_factor": 1.5,
         "rate_limit_per_hour": 20,
         "unknown_uin_per_hour": 5,
     },
@@ -234,10 +235,14 @@ def test_config_file_named_by_environment(tmp_path: Path) -> None:
 
 def test_rules_and_normatives_are_the_domain_values(tmp_path: Path) -> None:
     path = _toml(
-        tmp_path, "[rules]\njump_factor = 3\nallow_partial = true\n[normatives]\ngas = 1.5\n"
+        tmp_path,
+        "[rules]\njump_factor = 3\nallow_partial = true\nincreasing_factor = 1.0\n"
+        "[normatives]\ngas = 1.5\n",
     )
     config = load_config(path, environ={})
-    assert config.rules == Rules(jump_factor=Decimal("3.0"), allow_partial=True)
+    assert config.rules == Rules(
+        jump_factor=Decimal("3.0"), allow_partial=True, increasing_factor=Decimal("1.0")
+    )
     assert config.normatives == {
         "electricity": Decimal(0),
         "cold_water": Decimal(0),

@@ -128,7 +128,8 @@ ROUTES: tuple[Route, ...] = (
           errors={400: "not a period YYYY-MM, or a bad limit or cursor",
                   404: "the period is not closed"},
           description="JSON pages, or with `Accept: text/csv` the whole period as CSV "
-          "(uin,meter,zone,period,method,volume,correction,reading_start,reading_end)."),
+          "(uin,meter,zone,period,method,volume,correction,reading_start,reading_end,"
+          "estimate,factor,basis)."),
     Route("GET", "/inspections", "Open accounts with a meter unread for 6 months or more",
           Inspection, paged=True, errors={400: "as_of is not a date, or a bad limit or cursor"},
           params=(Param("as_of", date, description="the day to count from (default today)"),)),

@@ -134,6 +134,14 @@ class Volume(Schema):
     correction: DecimalStr
     reading_start: DecimalStr | None
     reading_end: DecimalStr | None
+    estimate: DecimalStr = Field(description="the estimated part of the volume")
+    factor: DecimalStr | None = Field(
+        description="the normative's increasing factor; null unless a normative is billed"
+    )
+    basis: str | None = Field(
+        description="why: reading | inspection | replacement | replacement_gap | no_reading | "
+        "meter_failed | access_refused | first_reading | never_read (null: closed before v2)"
+    )
 
 
 class InspectionMeter(Schema):

@@ -92,6 +92,7 @@ async def account(request: web.Request) -> web.Response:
         "events": found.events,
         "contacts": found.contacts,
         "contact_kinds": contact_kinds(t),
+        "billed": found.registers_billed,
         "card_url": CARD_URL,
         "charts": [_chart(v, lang) for v in found.volumes],
         "flash": (await get_session(request)).pop("flash", None),

@@ -1,7 +1,7 @@
 """telegram users: what the bot waits for per user, drafts bound to the user they ask
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-07
 
 The state the bot waits for ("fix:<message id>", "link:<UIN>") moves from the chat to the
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0014"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
