@@ -230,6 +230,9 @@ from storage.telegram_models import (  # noqa: E402
     TelegramUpdate,
 )
 
+# the phone line's calls (a module of their own, like the bot's)
+from storage.voice_models import VoiceCall, VoiceStep  # noqa: E402
+
 __all__ = [
     "Account",
     "AuditEntry",
@@ -248,4 +251,6 @@ __all__ = [
     "TelegramLinkAttempt",
     "TelegramReminder",
     "TelegramUpdate",
+    "VoiceCall",
+    "VoiceStep",
 ]

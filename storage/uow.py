@@ -27,6 +27,7 @@ from storage.outbox import OutboxRepository
 from storage.readings import ReadingRepository
 from storage.review import ReviewRepository
 from storage.staff import AuditRepository, StaffRepository
+from storage.voice import CallRepository
 from storage.volumes import VolumeRepository
 
 # PostgreSQL refusing a new connection: too many clients (max_connections, a role's limit),
@@ -93,6 +94,7 @@ class SqlUnitOfWork:
     review: ReviewRepository
     chats: ChatRepository
     imap_folders: ImapFolderRepository
+    calls: CallRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -118,6 +120,7 @@ class SqlUnitOfWork:
         self.review = ReviewRepository(conn)
         self.chats = ChatRepository(conn)
         self.imap_folders = ImapFolderRepository(conn)
+        self.calls = CallRepository(conn)
         return self
 
     async def __aexit__(
