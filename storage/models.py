@@ -220,7 +220,15 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
-# the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
+# the contacts' and the Telegram bot's tables (modules of their own; imported here so the
+# metadata is whole)
+from storage.contact_models import (  # noqa: E402
+    ContactAudit,
+    ContactLink,
+    ContactLinkAttempt,
+    ContactNotice,
+    ContactRow,
+)
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
     TelegramDraft,
@@ -238,6 +246,11 @@ __all__ = [
     "AuditEntry",
     "ImapFolder",
     "Base",
+    "ContactAudit",
+    "ContactLink",
+    "ContactLinkAttempt",
+    "ContactNotice",
+    "ContactRow",
     "Message",
     "Meter",
     "Outbox",

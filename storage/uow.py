@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.service.uow import Conflict, StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
+from storage.contacts import ContactRepository
 from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
@@ -95,6 +96,7 @@ class SqlUnitOfWork:
     chats: ChatRepository
     imap_folders: ImapFolderRepository
     calls: CallRepository
+    contacts: ContactRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -121,6 +123,7 @@ class SqlUnitOfWork:
         self.chats = ChatRepository(conn)
         self.imap_folders = ImapFolderRepository(conn)
         self.calls = CallRepository(conn)
+        self.contacts = ContactRepository(conn)
         return self
 
     async def __aexit__(
