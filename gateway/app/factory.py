@@ -55,6 +55,7 @@ from gateway.service import reminders
 from gateway.service.batch import BatchIntake
 from gateway.service.calls import CallUseCases
 from gateway.service.chats import ChatUseCases
+from gateway.service.contacts import ContactUseCases
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
@@ -125,7 +126,8 @@ def init_app(
     staff.setup(app)
     SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
-    calls = CallUseCases(db.uow, app[RECEIVE], config.rules, clock)
+    contacts = ContactUseCases(db.uow, config.rules, clock)
+    calls = CallUseCases(db.uow, app[RECEIVE], contacts, config.rules, clock)
     VoiceWebhooks(calls, TwilioVoice(voice_settings(config))).setup(app)
     api.setup(app)
 

@@ -9,26 +9,19 @@ the same message over again, which the intake stores once.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from gateway.domain import voice
 from gateway.domain.clock import local_day
+from gateway.domain.contacts import ContactError, contact
 from gateway.domain.model import Channel, InboundMessage
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
 from gateway.domain.voice import Call, CallState, CallStep, Context, Prompt, Turn
 from gateway.domain.voice_texts import say
+from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
-
-# the caller's number -> the UINs it is a verified contact of
-VerifiedAccounts = Callable[[str], Awaitable[Sequence[str]]]
-
-
-async def nobody(number: str) -> Sequence[str]:
-    """No caller verified: the lookup until verified contacts are wired in."""
-    return ()
 
 
 class CallUseCases:
@@ -36,15 +29,15 @@ class CallUseCases:
         self,
         uow: UnitOfWorkFactory,
         receive: Receive,
+        contacts: ContactUseCases,
         rules: Rules,
         clock: Clock,
-        verified: VerifiedAccounts = nobody,
     ) -> None:
         self.uow = uow
         self.receive = receive
+        self.contacts = contacts
         self.rules = rules
         self.clock = clock
-        self.verified = verified
 
     async def incoming(self, step: CallStep) -> Prompt:
         """A call comes in: stored, greeted (step 0)."""
@@ -63,7 +56,6 @@ class CallUseCases:
     async def step(self, step: CallStep) -> Prompt:
         """The answer to a key press (or a silence) on a call."""
         now = self.clock()
-        verified = tuple(await self.verified(step.caller))
         async with self.uow() as uow:
             call = await uow.calls.get(step.sid)
             if call is None or call.ended:  # not ours, or already over
@@ -71,6 +63,7 @@ class CallUseCases:
             stored = await uow.calls.prompt(step.sid, step.step)
             if stored is not None:
                 return stored
+            verified = await self._verified(uow, call.caller, now)
             ctx = await self._context(uow, call, step, verified, now)
             turn = voice.advance(call.state, step.digits, ctx)
             if turn.prompt is not None:
@@ -91,6 +84,15 @@ class CallUseCases:
             if await uow.calls.get(sid) is not None:
                 await uow.calls.end(sid, self.clock())
                 await uow.commit()
+
+    async def _verified(self, uow: UnitOfWork, caller: str, now: datetime) -> tuple[str, ...]:
+        """The UINs the caller's number is a verified contact of (docs/channels.md,
+        "Contacts and linking"); none for a number that is no phone (a hidden one)."""
+        try:
+            phone = contact("phone", caller)
+        except ContactError:
+            return ()
+        return tuple(await self.contacts.on(uow, now).accounts_of(phone))
 
     async def _context(
         self,

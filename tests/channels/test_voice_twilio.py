@@ -14,10 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.app.factory import init_app
 from gateway.config import load_config
+from gateway.domain.contacts import contact
+from gateway.domain.rules import Rules
+from gateway.service.contacts import ContactUseCases
 from storage.db import make_sessionmaker
 from storage.models import Message, VoiceCall
 from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW, TWILIO_TOKEN
-from tests.helpers import seed
+from tests.helpers import seed, uow_of
 from tests.support.calls import Caller
 
 URL = "https://gateway.example.org/voice/twilio"
@@ -98,6 +101,52 @@ async def test_an_unknown_caller_gives_the_uin_then_each_register(
     )
     assert (m.text, m.status, m.reason, m.language) == ("1234567 5100 1990", "accepted", None, "ru")
     assert m.meta == {"voice": {"entered": ["5100", "1990"]}}
+
+
+async def test_a_verified_caller_hears_the_account_and_the_consumption(
+    app: Callable[..., Caller], engine: AsyncEngine
+) -> None:
+    staff = ContactUseCases(uow_of(engine), Rules(), lambda: NOW)
+    # the number as the bill's contact form had it; Twilio sends E.164
+    assert await staff.link_by_staff("anna", contact("phone", "8 999 000-00-07"), "1234567")
+    call = app(number="+79990000007")
+    await call.dial()
+    first = await call.silence()
+    assert first.said == (
+        "Лицевой счёт, оканчивающийся на четыре, пять, шесть, семь.",
+        "электроэнергия, день: введите показания, звёздочка — десятичная запятая, затем "
+        "нажмите решётку.",
+    )
+    # lower than the last reading: a verified caller is told at once
+    low = await call.press("4000")
+    assert low.said[0] == "Показание меньше предыдущего принятого. Проверьте цифры."
+    await confirm(call, "5100")
+    await confirm(call, "2000")
+    assert call.last is not None and call.last.said == (
+        ACCEPTED,
+        "электроэнергия, день: расход 100 киловатт-часов.",
+        "электроэнергия, ночь: расход 25 киловатт-часов.",
+        "Спасибо за звонок. До свидания.",
+    )
+    [m] = await messages(engine)
+    assert (m.channel, m.sender, m.text, m.status) == (
+        "voice", "+79990000007", "1234567 5100 2000", "accepted"
+    )
+
+
+async def test_an_unknown_caller_is_not_told_a_lower_reading_until_the_end(
+    app: Callable[..., Caller], engine: AsyncEngine
+) -> None:
+    call = app()
+    await to_account(call)
+    await confirm(call, "4000")  # read back, no word about the last reading
+    await confirm(call, "2000")
+    assert call.last is not None and call.last.said[0] == (
+        "Показания не приняты. Одно из показаний меньше предыдущего принятого. Проверьте "
+        "счётчик и позвоните снова. Номер обращения: один."
+    )
+    [m] = await messages(engine)
+    assert (m.status, m.reason) == ("rejected", "decreasing")
 
 
 async def test_three_wrong_uins_end_the_call_politely_and_store_nothing(

@@ -60,6 +60,7 @@ DEFAULTS: dict[str, Any] = {
         "webhook_secret": "",
         "reminder_day": 20,
     },
+    "voice": {"twilio": {"enabled": False, "public_url": "", "auth_token": ""}},
     "api": {"tokens": []},
     "staff": {"session_secret": "", "session_max_age": 28800, "secure_cookies": False},
     "web": {"rate_limit_per_hour": 10},
