@@ -130,7 +130,10 @@ async def test_a_verified_caller_hears_the_account_and_the_consumption(
     )
     [m] = await messages(engine)
     assert (m.channel, m.sender, m.text, m.status) == (
-        "voice", "+79990000007", "1234567 5100 2000", "accepted"
+        "voice",
+        "+79990000007",
+        "1234567 5100 2000",
+        "accepted",
     )
 
 
