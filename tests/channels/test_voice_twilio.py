@@ -275,3 +275,19 @@ async def test_a_forged_request_is_refused_and_stores_nothing(
     assert (await call.dial()).status == 403
     async with make_sessionmaker(engine)() as session:
         assert list((await session.execute(select(VoiceCall))).scalars()) == []
+
+
+async def test_unknown_uins_over_calls_count_against_the_number(
+    app: Callable[..., Caller], engine: AsyncEngine
+) -> None:
+    """rules.unknown_uin_per_hour (5) over all calls from a number: no more lookups."""
+    for sid, presses in (("CA1", 3), ("CA2", 2)):
+        call = app(sid=sid)
+        await call.dial()
+        await call.silence()
+        for _ in range(presses):
+            await call.press("9999999")
+    refused = await call.press("1234567")  # the right one, too late
+    assert refused.hangup and refused.said == (
+        "Слишком много попыток с вашего номера. Позвоните через час. До свидания.",
+    )
