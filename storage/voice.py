@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain.voice import Call, CallState, Prompt
+from gateway.domain.calls import Call, CallState, Prompt
 from storage.accounts import upsert_into
 from storage.voice_models import VoiceCall, VoiceStep
 

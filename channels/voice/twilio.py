@@ -11,7 +11,7 @@ from aiohttp import web
 from multidict import MultiDict
 
 from channels.sms.twilio import SIGNATURE, form_fields, twilio_valid
-from gateway.domain.voice import CallStep, Prompt
+from gateway.domain.calls import CallStep, Prompt
 from gateway.domain.voice_texts import SPEECH_LANGUAGES
 
 ROUTE = "/voice/twilio"

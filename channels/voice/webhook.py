@@ -13,7 +13,7 @@ from aiohttp import web
 
 from channels.sms.provider import MAX_BODY
 from channels.voice.twilio import ROUTE, TwilioVoice, empty
-from gateway.domain.voice import CallStep, Prompt, Say
+from gateway.domain.calls import CallStep, Prompt, Say
 from gateway.domain.voice_texts import say
 from gateway.http.responses import json_error, unavailable
 from gateway.runtime import metrics

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from gateway.domain import voice
+from gateway.domain.calls import Call, CallState, CallStep, Context, Prompt, Say, Turn
 from gateway.domain.clock import local_day
 from gateway.domain.contacts import ContactError, contact
 from gateway.domain.model import Channel, InboundMessage
 from gateway.domain.periods import period_of
 from gateway.domain.rules import Rules
-from gateway.domain.voice import Call, CallState, CallStep, Context, Prompt, Turn
 from gateway.domain.voice_texts import say
 from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock, Receive
@@ -135,4 +135,4 @@ class CallUseCases:
 
 def _goodbye(state: CallState) -> Prompt:
     lang = state.language
-    return Prompt((voice.Say(lang, say(lang, "goodbye")),))
+    return Prompt((Say(lang, say(lang, "goodbye")),))

@@ -13,6 +13,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from gateway.domain.calls import Call, CallState, Prompt
 from gateway.domain.chats import ChatState, Draft, HistoryLine, ReminderTarget
 from gateway.domain.contacts import Contact, ContactState, LinkedContact
 from gateway.domain.folders import FolderState
@@ -39,7 +40,6 @@ from gateway.domain.staff import (
     Role,
     StaffUser,
 )
-from gateway.domain.voice import Call, CallState, Prompt
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 
 

@@ -9,9 +9,10 @@ from decimal import Decimal
 
 import pytest
 
+from gateway.domain.calls import CallState, Context, Prompt, Say
 from gateway.domain.model import AccountView, HistoryPoint, Register
 from gateway.domain.rules import Rules
-from gateway.domain.voice import CallState, Context, Prompt, Say, advance, start, value_of
+from gateway.domain.voice import advance, start, value_of
 
 DAY = date(2026, 11, 20)
 REGISTER = Register(1, "E-1", 1, "electricity", 1, 1, 5, 2,
