@@ -271,10 +271,16 @@ async def test_a_forged_request_is_refused_and_stores_nothing(
     app: Callable[..., Caller], engine: AsyncEngine
 ) -> None:
     call = app()
+    await call.dial()
+    # signed for another step: the signature covers the step in the URL's query
+    step = f"{URL}/step?n=1"
+    assert (await call.send(step, call.form(Digits="2"), f"{URL}/step?n=2")).status == 403
+    call = app(sid="CA0002")
     call.token = "not-the-token"
     assert (await call.dial()).status == 403
     async with make_sessionmaker(engine)() as session:
-        assert list((await session.execute(select(VoiceCall))).scalars()) == []
+        [only] = (await session.execute(select(VoiceCall))).scalars()
+    assert only.call_sid == "CA0001" and only.state["phase"] == "language"
 
 
 async def test_unknown_uins_over_calls_count_against_the_number(

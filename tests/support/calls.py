@@ -95,7 +95,7 @@ class Caller:
     last: Answer | None = field(default=None)
     sent: tuple[str, dict[str, str]] | None = field(default=None)  # the last request
 
-    def _form(self, **more: str) -> dict[str, str]:
+    def form(self, **more: str) -> dict[str, str]:
         return {
             "CallSid": self.sid,
             "AccountSid": "AC1",
@@ -106,9 +106,9 @@ class Caller:
             **more,
         }
 
-    async def send(self, url: str, form: dict[str, str]) -> Answer:
-        """``form`` posted to ``url``, signed; the answer."""
-        signature = RequestValidator(self.token).compute_signature(url, form)
+    async def send(self, url: str, form: dict[str, str], signed_url: str = "") -> Answer:
+        """``form`` posted to ``url``, signed (over ``signed_url`` if given); the answer."""
+        signature = RequestValidator(self.token).compute_signature(signed_url or url, form)
         headers = {
             "X-Twilio-Signature": signature,
             "Content-Type": "application/x-www-form-urlencoded",
@@ -120,19 +120,19 @@ class Caller:
         return parse(status, body)
 
     async def dial(self) -> Answer:
-        self.last = await self.send(self.url, self._form(CallStatus="ringing"))
+        self.last = await self.send(self.url, self.form(CallStatus="ringing"))
         return self.last
 
     async def press(self, keys: str) -> Answer:
         """``keys`` typed at the last prompt (the finishing # is not sent, as Twilio does)."""
         assert self.last is not None and self.last.action is not None, self.last
-        self.last = await self.send(self.last.action, self._form(Digits=keys))
+        self.last = await self.send(self.last.action, self.form(Digits=keys))
         return self.last
 
     async def silence(self) -> Answer:
         """The prompt timed out: Twilio follows the <Redirect> without keys."""
         assert self.last is not None and self.last.action is not None, self.last
-        self.last = await self.send(self.last.action, self._form())
+        self.last = await self.send(self.last.action, self.form())
         return self.last
 
     async def retry(self) -> Answer:
@@ -143,4 +143,4 @@ class Caller:
     async def hang_up(self) -> Answer:
         """Twilio's status callback: the call is over."""
         url = f"{self.url}/status"
-        return await self.send(url, self._form(CallStatus="completed", CallDuration="42"))
+        return await self.send(url, self.form(CallStatus="completed", CallDuration="42"))
