@@ -11,7 +11,7 @@ from typing import Any, Literal
 from gateway.domain.model import AccountView
 from gateway.domain.rules import Rules
 
-Phase = Literal["language", "uin", "reading", "confirm", "jump", "submitted"]
+Phase = Literal["language", "choose", "uin", "reading", "confirm", "jump", "submitted"]
 Gather = Literal["key", "number"]  # one key (a menu) or digits up to the hash key
 
 

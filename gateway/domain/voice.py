@@ -25,6 +25,8 @@ MAX_TRIES = 3  # entries of one register (a wrong format, a re-entry by 2), then
 MAX_SILENCES = 3  # prompts in a row without an answer, then the end
 ENGLISH = "2"  # pressed at the start
 CONFIRM, REPEAT = "1", "2"
+OTHER_ACCOUNT = "0"  # when the caller is asked which of her accounts
+MAX_CHOICES = 9  # accounts offered by a key each; a number verified for more types the UIN
 
 
 def start() -> Turn:
@@ -37,6 +39,8 @@ def uin_to_load(state: CallState, digits: str | None, verified: tuple[str, ...])
     """The account the next step needs to see, for the service to load."""
     if state.phase == "language":
         return verified[0] if len(verified) == 1 else None
+    if state.phase == "choose":
+        return _chosen(digits, verified)
     if state.phase == "uin":
         return digits or None
     return state.uin
@@ -54,6 +58,8 @@ def advance(state: CallState, digits: str | None, ctx: Context) -> Turn:
     state = replace(state, silences=0)
     if state.phase == "uin":
         return _uin(state, digits, ctx)
+    if state.phase == "choose":
+        return _choose(state, digits, ctx)
     if state.phase == "reading":
         return _reading(state, digits, ctx)
     if state.phase in ("confirm", "jump"):
@@ -64,6 +70,10 @@ def advance(state: CallState, digits: str | None, ctx: Context) -> Turn:
 def question(state: CallState, ctx: Context) -> Prompt:
     """The question the state waits on, asked (again)."""
     lang = state.language
+    if state.phase == "choose":
+        lines = [text(lang, "choose", digits=digits_spoken(uin[-4:], lang), press=key)
+                 for key, uin in enumerate(ctx.verified, 1)]  # fmt: skip
+        return _prompt(lang, "key", *lines, text(lang, "other_account"))
     if state.phase == "uin" or ctx.account is None:
         return _prompt(lang, "number", text(lang, "ask_uin"))
     reg = ctx.account.registers[state.index]
@@ -102,7 +112,7 @@ def outcome(
 
 def value_of(typed: str) -> str | None:
     """The entry as a decimal with a dot (``*`` is the separator); None if it is none."""
-    whole, star, fraction = typed.partition("*")
+    whole, _, fraction = typed.partition("*")
     if not typed or not (whole + fraction).isdigit() or "*" in fraction:
         return None
     return (whole or "0") + (f".{fraction}" if fraction else "")
@@ -116,7 +126,35 @@ def _after_language(state: CallState, ctx: Context) -> Turn:
         state = replace(state, phase="reading", uin=uin, verified=True)
         ending = digits_spoken(uin[-4:], lang)
         return Turn(state, _with(question(state, ctx), text(lang, "account", digits=ending)))
-    state = replace(state, phase="uin")
+    several = 1 < len(ctx.verified) <= MAX_CHOICES
+    state = replace(state, phase="choose" if several else "uin")
+    return Turn(state, question(state, ctx))
+
+
+def _chosen(digits: str | None, verified: tuple[str, ...]) -> str | None:
+    """The account a key picks from the caller's verified ones (1 for the first)."""
+    if digits is None or not digits.isdigit() or not 1 <= int(digits) <= len(verified):
+        return None
+    return verified[int(digits) - 1]
+
+
+def _choose(state: CallState, digits: str, ctx: Context) -> Turn:
+    """One of the caller's accounts by its key, or 0: another account, by its UIN."""
+    if digits == OTHER_ACCOUNT:
+        state = replace(state, phase="uin")
+        return Turn(state, question(state, ctx))
+    uin = _chosen(digits, ctx.verified)
+    if uin is None or not _usable(ctx.account):
+        return _unexpected(state, ctx)
+    state = replace(state, phase="reading", uin=uin, verified=True)
+    return Turn(state, question(state, ctx))
+
+
+def _unexpected(state: CallState, ctx: Context) -> Turn:
+    """A key the question does not offer: asked again, while tries last."""
+    if state.tries + 1 >= MAX_TRIES:
+        return _end(state, "tries")
+    state = replace(state, tries=state.tries + 1)
     return Turn(state, question(state, ctx))
 
 
@@ -148,7 +186,7 @@ def _confirm(state: CallState, digits: str, ctx: Context) -> Turn:
     if digits == REPEAT:
         return _again(replace(state, phase="reading"), ctx, None)
     if digits != CONFIRM:
-        return Turn(state, question(state, ctx))
+        return _unexpected(state, ctx)
     reg = ctx.account.registers[state.index]
     jumps = state.jumps
     if state.phase == "confirm" and _check(reg, state.pending, ctx)[0] is Reason.IMPLAUSIBLE_JUMP:

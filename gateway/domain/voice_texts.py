@@ -7,7 +7,6 @@ from __future__ import annotations
 from decimal import Decimal
 
 from gateway.domain.model import Reason, Register, plain
-from gateway.domain.replies import SERVICE_NAMES
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
 
@@ -19,6 +18,11 @@ DIGITS = (N_("zero"), N_("one"), N_("two"), N_("three"), N_("four"), N_("five"),
 # TRANSLATORS: the star key read back as the decimal separator ("три, запятая, пять")
 POINT = N_("point")
 
+# The services as said aloud (the bill's ХВС and ГВС are no words to a speech engine)
+SPOKEN_SERVICES = {"electricity": N_("electricity"), "cold_water": N_("cold water supply"),
+                   "hot_water": N_("hot water supply"), "gas": N_("gas"),
+                   "heating": N_("heating")}  # fmt: skip
+
 # The zones of a multi-zone electricity meter, as Russian bills name them
 ZONES = {2: {1: N_("day"), 2: N_("night")}, 3: {1: N_("peak"), 2: N_("night"), 3: N_("semi-peak")}}
 
@@ -29,6 +33,9 @@ SPOKEN_UNITS = {"electricity": N_("kilowatt-hours"), "cold_water": N_("cubic met
 TEXTS = {
     "greeting": N_("Hello! You have reached the meter readings line."),
     "account": N_("Account ending in %(digits)s."),
+    # TRANSLATORS: one line per account of a caller: "ending in four, five, six, seven"
+    "choose": N_("For the account ending in %(digits)s, press %(press)s."),
+    "other_account": N_("For another account, press 0."),
     "ask_uin": N_(
         "Please enter your account number, the UIN from the top right corner of the bill, "
         "then press the hash key."
@@ -116,7 +123,7 @@ def digits_spoken(typed: str, lang: str) -> str:
 def register_name(reg: Register, lang: str) -> str:
     """A register as it is asked for: "electricity, day"."""
     t = i18n.translations(lang)
-    name = t.gettext(SERVICE_NAMES[reg.service])
+    name = t.gettext(SPOKEN_SERVICES[reg.service])
     zone = ZONES.get(reg.zones, {}).get(reg.zone)
     return f"{name}, {t.gettext(zone)}" if zone else name
 

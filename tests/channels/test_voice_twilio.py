@@ -137,6 +137,33 @@ async def test_a_verified_caller_hears_the_account_and_the_consumption(
     )
 
 
+async def test_a_caller_verified_for_two_accounts_picks_one_by_a_key(
+    app: Callable[..., Caller], engine: AsyncEngine
+) -> None:
+    staff = ContactUseCases(uow_of(engine), Rules(), lambda: NOW)
+    for uin in ("1234567", "7654321"):
+        assert await staff.link_by_staff("anna", contact("phone", "+79990000008"), uin)
+    call = app(number="+79990000008")
+    await call.dial()
+    choose = await call.silence()
+    assert choose.keys == 1 and choose.said == (
+        "Для лицевого счёта, оканчивающегося на четыре, пять, шесть, семь, нажмите 1.",
+        "Для лицевого счёта, оканчивающегося на четыре, три, два, один, нажмите 2.",
+        "Для другого лицевого счёта нажмите 0.",
+    )
+    assert (await call.press("7")).said == choose.said  # no such key: asked again
+    cold = await call.press("2")
+    assert "холодная вода: введите показания" in cold.text, cold.text
+    await confirm(call, "101*5")
+    await confirm(call, "40*25")
+    assert call.last is not None and call.last.said[1:3] == (
+        "холодная вода: расход 1,5 кубометров.",
+        "горячая вода: расход 0,25 кубометров.",
+    )
+    [m] = await messages(engine)
+    assert (m.text, m.status) == ("7654321 101.5 40.25", "accepted")
+
+
 async def test_an_unknown_caller_is_not_told_a_lower_reading_until_the_end(
     app: Callable[..., Caller], engine: AsyncEngine
 ) -> None:
