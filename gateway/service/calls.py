@@ -58,11 +58,11 @@ class CallUseCases:
         now = self.clock()
         async with self.uow() as uow:
             call = await uow.calls.get(step.sid)
+            stored = await uow.calls.prompt(step.sid, step.step)
+            if stored is not None:  # a retry: the same answer, even after the hang-up
+                return stored
             if call is None or call.ended:  # not ours, or already over
                 return _goodbye(call.state if call else CallState())
-            stored = await uow.calls.prompt(step.sid, step.step)
-            if stored is not None:
-                return stored
             verified = await self._verified(uow, call.caller, now)
             ctx = await self._context(uow, call, step, verified, now)
             turn = voice.advance(call.state, step.digits, ctx)

@@ -249,8 +249,11 @@ async def test_a_retried_step_gets_the_same_answer_and_stores_nothing_twice(
     await call.press("2000")
     end = await call.press("1")
     assert ACCEPTED in end.text
-    # Twilio retries the last step: the same words, one message
+    # Twilio retries the last step, even after the call's end: the same words, one message
     assert (await call.retry()).xml == end.xml
+    last = call.sent
+    await call.hang_up()
+    assert last is not None and (await call.send(*last)).xml == end.xml
     assert len(await messages(engine)) == 1
 
 
