@@ -5,6 +5,7 @@ every answer's shape is checked against Twilio's own ``VoiceResponse``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from gateway.domain.rules import Rules
 from gateway.service.contacts import ContactUseCases
 from storage.db import make_sessionmaker
 from storage.models import Message, VoiceCall
-from tests.e2e.conftest import ACCOUNTS, ENV, HISTORY, NOW, TWILIO_TOKEN
+from tests.e2e.conftest import ACCOUNTS, API_TOKEN, ENV, HISTORY, NOW, TWILIO_TOKEN
 from tests.helpers import seed, uow_of
 from tests.support.calls import Caller
 
@@ -29,21 +30,27 @@ ASK_UIN = "Введите номер лицевого счёта"
 ACCEPTED = "Показания приняты. Номер обращения: один."
 
 
+@dataclass
+class Line:
+    """The gateway's phone line: ``line(number=...)`` is a new call to it."""
+
+    client: TestClient
+
+    def __call__(self, **kw: Any) -> Caller:
+        return Caller(self.post, URL, TWILIO_TOKEN, **kw)
+
+    async def post(self, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+        resp = await self.client.post(path, data=body, headers=headers)
+        return resp.status, await resp.text()
+
+
 @pytest.fixture
-async def app(engine: AsyncEngine) -> AsyncIterator[Callable[..., Caller]]:
+async def app(engine: AsyncEngine) -> AsyncIterator[Line]:
     await seed(make_sessionmaker(engine), ACCOUNTS, HISTORY)
     config = load_config(environ={**ENV, **VOICE})
     app = init_app(config, engine=engine, clock=lambda: NOW, background=False)
     async with TestClient(TestServer(app)) as client:
-
-        async def post(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
-            resp = await client.post(path, data=body, headers=headers)
-            return resp.status, await resp.text()
-
-        def caller(**kw: Any) -> Caller:
-            return Caller(post, URL, TWILIO_TOKEN, **kw)
-
-        yield caller
+        yield Line(client)
 
 
 async def messages(engine: AsyncEngine) -> list[Message]:
@@ -69,7 +76,7 @@ async def confirm(call: Caller, keys: str) -> None:
 
 
 async def test_an_unknown_caller_gives_the_uin_then_each_register(
-    app: Callable[..., Caller], engine: AsyncEngine
+    app: Line, engine: AsyncEngine
 ) -> None:
     call = app()
     await to_account(call)
@@ -101,6 +108,11 @@ async def test_an_unknown_caller_gives_the_uin_then_each_register(
     )
     assert (m.text, m.status, m.reason, m.language) == ("1234567 5100 1990", "accepted", None, "ru")
     assert m.meta == {"voice": {"entered": ["5100", "1990"]}}
+    # the message list shows it like any other, channel voice
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    listed = await app.client.get("/api/v1/messages?channel=voice", headers=auth)
+    [item] = (await listed.json())["items"]
+    assert (item["channel"], item["external_id"], item["status"]) == ("voice", "CA0001", "accepted")
 
 
 async def test_a_verified_caller_hears_the_account_and_the_consumption(
@@ -218,7 +230,7 @@ async def test_two_repeats_the_entry_and_the_correction_is_what_is_stored(
 
 
 async def test_a_jump_confirmed_on_the_call_goes_to_review_marked_confirmed(
-    app: Callable[..., Caller], engine: AsyncEngine
+    app: Line, engine: AsyncEngine
 ) -> None:
     call = app()
     await to_account(call)
@@ -236,6 +248,10 @@ async def test_a_jump_confirmed_on_the_call_goes_to_review_marked_confirmed(
     [m] = await messages(engine)
     assert (m.status, m.reason) == ("review", "implausible_jump")
     assert m.meta is not None and m.meta["confirmed_by_customer"] is True
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    queue = await app.client.get("/api/v1/review?channel=voice", headers=auth)
+    [item] = (await queue.json())["items"]
+    assert item["id"] == m.id, item
 
 
 async def test_a_retried_step_gets_the_same_answer_and_stores_nothing_twice(
