@@ -100,7 +100,7 @@ def voice_settings(config: Config) -> VoiceSettings:
         _required(
             "voice.twilio.auth_token",
             token,
-            "voice.twilio.enabled is true (or sms.twilio.auth_token)",
+            "voice.twilio.enabled is true and sms.twilio.auth_token is empty",
         )
         if c.public_url:
             _http_url("voice.twilio.public_url", c.public_url)
