@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.service.uow import Conflict, StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
+from storage.contact_notices import NoticeRepository
 from storage.contacts import ContactRepository
 from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
@@ -97,6 +98,7 @@ class SqlUnitOfWork:
     imap_folders: ImapFolderRepository
     calls: CallRepository
     contacts: ContactRepository
+    notices: NoticeRepository
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
@@ -124,6 +126,7 @@ class SqlUnitOfWork:
         self.imap_folders = ImapFolderRepository(conn)
         self.calls = CallRepository(conn)
         self.contacts = ContactRepository(conn)
+        self.notices = NoticeRepository(conn)
         return self
 
     async def __aexit__(

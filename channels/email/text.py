@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.domain.contacts import bill_value, command_of
 from parsers import parse
 
 MAX_TEXT_LINES = 12  # a block of readings is a few lines; more is a letter, not a submission
@@ -35,13 +36,15 @@ def strip_reply_prefix(subject: str) -> str:
 def choose_text(subject: str, body: str) -> str:
     """The subject when it names an account, else the first body lines that do."""
     subject = strip_reply_prefix(" ".join(subject.split()))
+    lines = own_lines(body)
+    first = next((line for line in lines if line), "")
+    if command_of(subject) is not None and bill_value(first) is not None:
+        return first  # the bill's value in a reply to "LINK <UIN>" (docs/channels.md)
     if subject and parse(subject).uin is not None:
         return subject
-    lines = own_lines(body)
     block = _reading_block(lines)
     if block:
         return "\n".join(block)
-    first = next((line for line in lines if line), "")
     return first or subject
 
 

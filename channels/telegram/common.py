@@ -31,6 +31,7 @@ def chat_message(
         text=clean_text(text if text is not None else message.text or ""),
         photo=photo,
         extra=extra,
+        user_id=user.id if user is not None else None,
     )
 
 
@@ -41,6 +42,7 @@ def callback_message(update: Update, callback: CallbackQuery) -> ChatMessage | N
         update_id=update.update_id,
         chat_id=callback.message.chat.id,
         language=language_of(callback.from_user),
+        user_id=callback.from_user.id,
     )
 
 

@@ -56,6 +56,7 @@ from gateway.service.batch import BatchIntake
 from gateway.service.calls import CallUseCases
 from gateway.service.chats import ChatUseCases
 from gateway.service.contacts import ContactUseCases
+from gateway.service.decider import ReplyExtra
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
 from gateway.service.outbox import OutboxWorker, Sender
@@ -74,10 +75,15 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
     return Database.of(engine) if engine is not None else Database(config.database_url)
 
 
+def sms_notices(config: Config) -> str | None:
+    """The outbox transport that reaches a phone with a notice: the generic provider's send
+    API when it is configured (Twilio answers in its webhook only)."""
+    return Transport.SMS_GENERIC if config.sms.generic.send_url else None
+
+
 def intake(config: Config, db: Database, clock: Clock) -> Intake:
-    return Intake(
-        db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
-    )
+    extras: dict[str, ReplyExtra] = {Transport.TELEGRAM: review_keyboard}
+    return Intake(db.uow, config.rules, config.language, clock, extras, sms_notices(config))
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:
@@ -120,7 +126,9 @@ def init_app(
     app[RECEIVE] = group.receive
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
     app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock)
-    app[REMINDERS] = reminders.Reminders(db.uow, config.rules, config.telegram.reminder_day, clock)
+    app[REMINDERS] = reminders.Reminders(
+        db.uow, config.rules, config.telegram.reminder_day, clock, sms_notices(config)
+    )
     health.setup(app)
     pages.setup(app, config)
     staff.setup(app)
@@ -175,7 +183,19 @@ def init_app(
             lifecycle.add(Phase.CHANNELS, "SMTP listener", smtp_listener(config))
         if config.imap.host:
             lifecycle.add(Phase.CHANNELS, "IMAP poller", imap_poller(config, db))
+        lifecycle.add(Phase.CHANNELS, "reminders", reminder_work(db))
     return app
+
+
+def reminder_work(db: Database) -> Step:
+    """The contacts' reminders on every channel (one process sends them, an advisory lock)."""
+
+    async def step(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(app[REMINDERS].run_forever(db.lock(reminders.LOCK_NAME)))
+        yield
+        await stop_tasks([task])
+
+    return step
 
 
 def smtp_listener(config: Config) -> Step:

@@ -17,9 +17,8 @@ from channels.telegram.sender import TelegramSender
 from channels.telegram.webhook import TelegramWebhook
 from gateway.app.lifecycle import Lifecycle, Phase, Step
 from gateway.domain.model import Transport
-from gateway.http.keys import CHATS, REMINDERS, TELEGRAM_BOT
+from gateway.http.keys import CHATS, TELEGRAM_BOT
 from gateway.runtime.aio import stop_tasks
-from gateway.service import reminders
 from gateway.service.outbox import Sender
 from storage.db import Database
 
@@ -54,8 +53,8 @@ async def bot_session(app: web.Application) -> AsyncIterator[None]:
 
 
 def bot_work(settings: telegram.TelegramSettings, db: Database, dispatcher: Dispatcher) -> Step:
-    """Long polling (``telegram.mode = "polling"``, one process) and the reminders (one
-    process), both under advisory locks."""
+    """Long polling (``telegram.mode = "polling"``, one process, under an advisory lock);
+    the reminders run for every channel (``gateway.app.factory.reminder_work``)."""
 
     async def step(app: web.Application) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
@@ -65,7 +64,6 @@ def bot_work(settings: telegram.TelegramSettings, db: Database, dispatcher: Disp
             tasks.append(asyncio.create_task(poller.run_forever()))
         else:
             log.info("Telegram bot: webhook at POST %s", telegram.WEBHOOK_PATH)
-        tasks.append(asyncio.create_task(app[REMINDERS].run_forever(db.lock(reminders.LOCK_NAME))))
         yield
         await stop_tasks(tasks)
 

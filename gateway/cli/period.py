@@ -8,11 +8,12 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from gateway.app.factory import run_with_database
+from gateway.app.factory import run_with_database, sms_notices
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.domain.clock import local_day, utc_now
-from gateway.service.closing import PeriodError, close_period, export_period
+from gateway.service.closing import CloseSummary, PeriodError, close_period, export_period
+from gateway.service.reminders import Reminders
 from storage.db import Database, schema_is_current
 
 CLOSE_PROGRESS_FROM = 100_000  # registers: a close this large reports its progress
@@ -46,23 +47,29 @@ def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
         if total > CLOSE_PROGRESS_FROM or sys.stderr.isatty():
             print(f"closing {args.period}: {done}/{total} registers", file=sys.stderr, flush=True)
 
-    try:
-        summary = run_with_database(
-            config,
-            lambda db: close_period(
-                db.uow,
-                args.period,
-                rules,
-                config.normatives,
-                today=today,
-                now=utc_now(),
-                reopen=args.reopen,
-                progress=progress,
-            ),
+    async def close(db: Database) -> tuple[CloseSummary, int]:
+        summary = await close_period(
+            db.uow,
+            args.period,
+            rules,
+            config.normatives,
+            today=today,
+            now=utc_now(),
+            reopen=args.reopen,
+            progress=progress,
         )
+        # the verified contacts' notices, once per period (docs/channels.md)
+        notices = Reminders(db.uow, rules, config.telegram.reminder_day, utc_now,
+                            sms_notices(config))  # fmt: skip
+        return summary, await notices.send_close_notices(args.period)
+
+    try:
+        summary, sent = run_with_database(config, close)
     except PeriodError as e:
         raise CliError(str(e)) from None
     print("\n".join(summary.lines()))
+    if sent:
+        print(f"notices to verified contacts queued: {sent}")
     return 0
 
 

@@ -31,8 +31,8 @@ TEXTS: dict[str, str] = {
     ),
     "link_usage": N_("Please give the UIN: /link 1234567"),
     "link_ask": N_(
-        "To link the account %(uin)s, send the previous reading printed on its "
-        "bill (of any meter), the number only."
+        "To link the account %(uin)s, send one number from its last bill: a meter reading "
+        "it was billed from, or the billed consumption of a meter. The number only."
     ),
     "link_ok": N_("The account %(uin)s is linked. You may now send readings without the UIN."),
     "link_wrong": N_("That does not match the bill. Attempts left today: %(left)s."),
@@ -51,6 +51,17 @@ TEXTS: dict[str, str] = {
     "confirmed": N_("Thank you, a specialist will see that you confirmed the readings."),
     "fix_ask": N_("Please send the corrected readings."),
     "not_found": N_("Message not found."),
+    "link_already": N_("The account %(uin)s is already linked."),
+    "link_staff": N_(
+        "The account %(uin)s has no bill from us yet, so it cannot be checked here. Please "
+        "ask the utility's office to link it."
+    ),
+    "private_only": N_("Please write to me in a private chat for that."),
+    "contact_linked": N_("Your phone is confirmed; linked accounts: %(uins)s."),
+    "contact_unknown": N_(
+        "This phone is not confirmed for any account. Link an account: /link UIN"
+    ),
+    "contact_not_own": N_("Please share your own contact, not someone else's."),
     "reminder": N_(
         "Reminder: please send the readings of the account %(uins)s by day %(cutoff)s of the month."
     ),

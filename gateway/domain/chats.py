@@ -29,6 +29,7 @@ class ChatMessage:
     text: str = ""
     photo: Photo | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)  # user id, message id
+    user_id: int | None = None  # who wrote it: the contact (a group chat has many users)
 
 
 @dataclass(frozen=True)

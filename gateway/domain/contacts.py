@@ -161,6 +161,16 @@ class BilledLine:
     method: str
 
 
+@dataclass(frozen=True)
+class NoticeTarget:
+    """A contact to remind or notify, with the accounts it concerns."""
+
+    contact_id: int
+    contact: Contact
+    language: str | None
+    uins: tuple[str, ...]
+
+
 def pending_for(state: ContactState | None, now: datetime) -> str | None:
     """The UIN whose link waits for the bill's value, unless it waited too long."""
     if state is None or state.pending_uin is None or state.pending_since is None:

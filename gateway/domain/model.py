@@ -80,6 +80,9 @@ class Reason(StrEnum):
     PHOTO = "photo"  # a photo without readable text: staff read the meter from it
     # mail a machine wrote (a bounce, an auto-reply): stored, never read for readings
     AUTO_REPLY = "auto_reply"
+    # a contact's keyword (LINK, UNLINK, HISTORY, STOP, START) or its answer to LINK: answered,
+    # never read for readings (docs/messages.md, "Keywords")
+    COMMAND = "command"
 
 
 # The message meta key a channel sets on auto-generated mail (``Reason.AUTO_REPLY``).

@@ -89,6 +89,9 @@ REASONS = {
     Reason.PHOTO: N_(
         "Photo received: a specialist will read the meter from it, no need to resend."
     ),
+    Reason.COMMAND: N_(
+        "A command (link, unlink, history, stop, start): answered, no readings taken from it."
+    ),
 }
 
 # ``ambiguous`` about the message rather than one number: a label between two numbers,
@@ -132,9 +135,19 @@ def pending_reply(language: str | None) -> str:
     return i18n.translations(language).gettext("Message received; the answer will follow.")
 
 
-def render(outcome: Outcome, receipt: int, uin: str | None, language: str | None) -> str:
+def render(
+    outcome: Outcome, receipt: int, uin: str | None, language: str | None, full: bool = False
+) -> str:
+    """The reply to a decided message. ``full``: the sender is a verified contact of the
+    account in a reply only it reads (``gateway.service.contacts.discloses``), and is told
+    the readings and the consumption; anyone else learns that they were accepted and the
+    request number, nothing derived from the account's stored readings."""
     lang = lang_of(language)
     t = i18n.translations(lang)
+    if outcome.status is Status.ACCEPTED and not full:
+        # TRANSLATORS: the reply to a sender not linked to the account: no figures
+        text = t.gettext("Readings accepted, request No. %(receipt)s.")
+        return text % {"receipt": receipt}
     if outcome.status is Status.ACCEPTED:
         readings = "; ".join(_reading_line(r, lang) for r in outcome.readings)
         # TRANSLATORS: %(readings)s: "electricity T1 5123 (consumption 123 kWh); ..."

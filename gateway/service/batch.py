@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import partial
 
+from gateway.domain.contacts import command_of, sender_contact
 from gateway.domain.model import AUTO_META, InboundMessage, StoredMessage
 from gateway.runtime import metrics
 from gateway.service.decision import Decision, record_decisions
@@ -98,6 +99,7 @@ class BatchIntake:
             return {}
         parsed = {m.id: parse(m.text) for m in messages}
         calm = await self._calm_senders(uow, messages)
+        calm -= await self._contacts(uow, messages, parsed)
         # a message decided alone keeps every later message for its account behind it
         alone = [m for m in messages if not self._common(m, parsed[m.id], calm)]
         skip = {m.id for m in alone}
@@ -124,6 +126,22 @@ class BatchIntake:
         photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
         auto = bool((m.meta or {}).get(AUTO_META))  # decided alone: never read (auto_reply)
         return (str(m.channel), m.sender) in calm and not photo_only and not auto
+
+    async def _contacts(
+        self, uow: UnitOfWork, messages: Sequence[StoredMessage], parsed: dict[int, ParseResult]
+    ) -> set[tuple[str, str]]:
+        """Senders decided alone for what contacts add (docs/channels.md, "Contacts and
+        linking"): a known contact (verified, linking, opted out), a keyword, a reading for
+        an account with verified contacts (the note, the full reply)."""
+        who = {m.id: sender_contact(m.channel, m.sender, m.meta) for m in messages}
+        known = await uow.contacts.known([c for c in who.values() if c is not None])
+        uins = [u for m in messages if (u := parsed[m.id].uin) is not None]
+        watched = await uow.contacts.with_contacts(uins)
+        return {
+            (str(m.channel), m.sender)
+            for m in messages
+            if who[m.id] in known or parsed[m.id].uin in watched or command_of(m.text)
+        }
 
     async def _calm_senders(
         self, uow: UnitOfWork, messages: Sequence[StoredMessage]

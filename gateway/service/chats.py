@@ -9,23 +9,16 @@ so a repeated update changes nothing; readings are made idempotent by the intake
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
-from gateway.domain.chats import (
-    MAX_LINK_FAILURES,
-    ChatMessage,
-    Draft,
-    Photo,
-    inbound_of,
-    link_locked,
-    verification_matches,
-)
-from gateway.domain.clock import local_day
+from gateway.domain.chats import ChatMessage, Draft, Photo, inbound_of
 from gateway.domain.model import Channel, Reason, Status, StoredMessage, Transport
 from gateway.domain.rules import Rules
+from gateway.service.chat_links import ChatLinks
+from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import parse
@@ -36,12 +29,19 @@ class ChatUseCases:
     chats' state is kept through the unit of work's ``ChatStore`` (``uow.chats``)."""
 
     def __init__(
-        self, uow: UnitOfWorkFactory, receive: Receive, rules: Rules, clock: Clock
+        self,
+        uow: UnitOfWorkFactory,
+        receive: Receive,
+        rules: Rules,
+        clock: Clock,
+        contacts: ContactUseCases | None = None,
     ) -> None:
         self.uow = uow
         self.receive_message = receive
         self.rules = rules
         self.clock = clock
+        # linking, history, shared contacts: the user's contact (gateway.service.chat_links)
+        self.links = ChatLinks(uow, contacts or ContactUseCases(uow, rules, clock), clock)
 
     # --- commands -------------------------------------------------------------------------
 
@@ -52,55 +52,16 @@ class ChatUseCases:
         await self._answer(msg, "help")
 
     async def link(self, msg: ChatMessage, uin: str) -> None:
-        """Ask for the bill's reading; the account is linked once it matches. Whether the
-        UIN exists is not told: a stranger guessing UINs learns nothing."""
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
-                return
-            if not uin:
-                await self._reply(uow, msg, chat_replies.text(msg.language, "link_usage"), now)
-            elif link_locked(await uow.chats.failures(msg.chat_id, self._today(now))):
-                await uow.chats.set_awaiting(msg.chat_id, None)
-                await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
-            else:
-                await uow.chats.set_awaiting(msg.chat_id, f"link:{uin}")
-                reply = chat_replies.text(msg.language, "link_ask", uin=uin)
-                await self._reply(uow, msg, reply, now)
-            await uow.commit()
+        await self.links.link(msg, uin)
 
     async def unlink(self, msg: ChatMessage, uin: str | None) -> None:
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
-                return
-            removed = await uow.chats.unlink(msg.chat_id, uin)
-            if not removed:
-                key, fields = "unlink_none", dict[str, object]()
-            elif uin:
-                key, fields = "unlink_one", {"uin": uin}
-            else:
-                key, fields = "unlink_all", {"n": removed}
-            await self._reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
-            await uow.commit()
+        await self.links.unlink(msg, uin)
 
     async def history(self, msg: ChatMessage) -> None:
-        """The last readings of the linked accounts only."""
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
-                return
-            if not await uow.chats.linked(msg.chat_id):
-                reply = chat_replies.text(msg.language, "history_none")
-            else:
-                lines = await uow.chats.history(msg.chat_id)
-                reply = (
-                    chat_replies.history(msg.language, lines)
-                    if lines
-                    else chat_replies.text(msg.language, "history_empty")
-                )
-            await self._reply(uow, msg, reply, now)
-            await uow.commit()
+        await self.links.history(msg)
+
+    async def shared_contact(self, msg: ChatMessage, user_id: int | None, phone: str) -> None:
+        await self.links.shared_contact(msg, user_id, phone)
 
     # --- plain messages -----------------------------------------------------------------
 
@@ -112,12 +73,10 @@ class ChatUseCases:
             if await uow.chats.handled(msg.update_id):
                 return
             state = await uow.chats.touch(msg.chat_id, msg.language, now)
-            if state.awaiting and state.awaiting.startswith("link:"):
-                await uow.chats.claim_update(msg.update_id, now)
-                await self._verify(uow, msg, state.awaiting.removeprefix("link:"), now)
+            if await self.links.answer_pending(uow, msg, now):
                 await uow.commit()
                 return
-            linked = await uow.chats.linked(msg.chat_id)
+            linked = await self.links.accounts(uow, msg, now)
             text = msg.text.strip()
             # "05123 02010" parses as UIN 05123: a UIN no account has is no UIN here
             without_uin = bool(text) and not await self._names_account(uow, text)
@@ -126,7 +85,8 @@ class ChatUseCases:
                 await uow.commit()
                 return
             await uow.commit()
-        fixing = state.awaiting.removeprefix("fix:") if state.awaiting else None
+        fix = state.awaiting or ""
+        fixing = fix.removeprefix("fix:") if fix.startswith("fix:") else None
         if fixing:
             await self._correct(msg, int(fixing))
         elif without_uin and len(linked) == 1:
@@ -141,14 +101,20 @@ class ChatUseCases:
             if not await uow.chats.claim_update(msg.update_id, now):
                 return
             draft = await uow.chats.take_draft(draft_id, msg.chat_id)
-            if draft is None or uin not in await uow.chats.linked(msg.chat_id):
+            if draft is None or uin not in await self.links.accounts(uow, msg, now):
                 await self._reply(uow, msg, chat_replies.text(msg.language, "choice_gone"), now)
                 await uow.commit()
                 return
             await uow.commit()
         photo = Photo(str((draft.meta or {}).get("photo", {}).get("file_id", "")), draft.raw or b"")
         original = ChatMessage(
-            draft.update_id, draft.chat_id, draft.language, draft.text, photo if draft.raw else None
+            draft.update_id,
+            draft.chat_id,
+            draft.language,
+            draft.text,
+            photo if draft.raw else None,
+            {"user_id": msg.user_id},
+            msg.user_id,
         )
         await self.receive_message(inbound_of(original, f"{uin} {draft.text}"))
 
@@ -189,30 +155,6 @@ class ChatUseCases:
             await uow.commit()
 
     # --- helpers --------------------------------------------------------------------------
-
-    async def _verify(self, uow: UnitOfWork, msg: ChatMessage, uin: str, now: datetime) -> None:
-        today = self._today(now)
-        failures = await uow.chats.failures(msg.chat_id, today)
-        if link_locked(failures):
-            await uow.chats.set_awaiting(msg.chat_id, None)
-            await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
-            return
-        account_id = await uow.chats.account_id(uin)
-        ok = account_id is not None and verification_matches(
-            msg.text, await uow.chats.last_values(account_id)
-        )
-        await uow.chats.add_attempt(msg.chat_id, today, uin, ok, now)
-        if ok and account_id is not None:
-            await uow.chats.link(msg.chat_id, account_id, now)
-            await uow.chats.set_awaiting(msg.chat_id, None)
-            reply = chat_replies.text(msg.language, "link_ok", uin=uin)
-        elif link_locked(failures + 1):
-            await uow.chats.set_awaiting(msg.chat_id, None)
-            reply = chat_replies.text(msg.language, "link_locked")
-        else:
-            left = MAX_LINK_FAILURES - failures - 1
-            reply = chat_replies.text(msg.language, "link_wrong", left=left)
-        await self._reply(uow, msg, reply, now)
 
     async def _ask_account(
         self, uow: UnitOfWork, msg: ChatMessage, linked: list[str], now: datetime
@@ -287,6 +229,3 @@ class ChatUseCases:
         if buttons:
             meta["buttons"] = buttons
         await uow.outbox.add(Transport.TELEGRAM, str(msg.chat_id), body, meta, now)
-
-    def _today(self, now: datetime) -> date:
-        return local_day(now, self.rules.timezone)

@@ -10,6 +10,7 @@ bot and the intake answer in the same one); the other methods open their own.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from gateway.domain.clock import local_day
@@ -22,12 +23,15 @@ from gateway.domain.contacts import (
     LinkStep,
     link_locked,
     pending_for,
+    private_to,
+    sender_contact,
     verification_matches,
 )
+from gateway.domain.model import StoredMessage
 from gateway.domain.rules import Rules
-from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 
+Clock = Callable[[], datetime]  # as gateway.service.receive's (which imports this module)
 CONTACT = "contact"  # the actor of what a contact does itself, in the audit
 
 
@@ -231,3 +235,13 @@ class ContactUseCases:
             done = await self.on(uow, self.clock()).unlink_by_staff(actor, contact, uin)
             await uow.commit()
         return done
+
+
+async def discloses(uow: UnitOfWork, message: StoredMessage, uin: str | None) -> bool:
+    """The one rule of what a reply may show (docs/channels.md, "What a contact gets"):
+    figures from the account's readings only to a verified contact of the account, in a
+    reply only that contact reads (SMS, mail, the user's private chat with the bot)."""
+    who = sender_contact(message.channel, message.sender, message.meta)
+    if uin is None or who is None or not private_to(message.channel, message.sender, who):
+        return False
+    return bool(await uow.contacts.verified([(who, uin)]))

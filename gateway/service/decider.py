@@ -13,12 +13,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from gateway.domain.clock import local_day
-from gateway.domain.model import AUTO_META, AccountView, Reason, StoredMessage
+from gateway.domain.contacts import sender_contact
+from gateway.domain.model import AUTO_META, AccountView, Reason, Status, StoredMessage
 from gateway.domain.outcomes import NeedsReview, Outcome, Rejected
 from gateway.domain.periods import period_of
 from gateway.domain.replies import render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
+from gateway.service.contact_intake import ContactDesk
+from gateway.service.contacts import discloses
 from gateway.service.decision import Decision, record_decisions
 from gateway.service.uow import UnitOfWork
 from parsers import ParseResult, parse
@@ -43,17 +46,20 @@ def ambiguous_meta(outcome: Outcome) -> list[dict[str, object]]:
 
 class Decider:
     """Decides stored messages under ``rules``; replies in ``language`` unless the message
-    has its own; ``reply_extras``: what each transport adds to a reply (by ``reply_via``)."""
+    has its own; ``reply_extras``: what each transport adds to a reply (by ``reply_via``);
+    ``sms``: the outbox transport that reaches a phone with a note (none: no note by SMS)."""
 
     def __init__(
         self,
         rules: Rules,
         language: str,
         reply_extras: Mapping[str, ReplyExtra] | None = None,
+        sms: str | None = None,
     ) -> None:
         self.rules = rules
         self.language = language
         self.reply_extras = dict(reply_extras or {})
+        self.desk = ContactDesk(rules, sms)
 
     def day_of(self, message: StoredMessage) -> date:
         """The supplier's local day ``message`` was received on."""
@@ -66,7 +72,7 @@ class Decider:
     async def decide(self, uow: UnitOfWork, message: StoredMessage, now: datetime) -> StoredMessage:
         """Decide ``message`` (pending, and held by the caller's transaction) and record the
         decision in ``uow``; returns the message as decided."""
-        decision = await self._decision(uow, message)
+        decision = await self._decision(uow, message, now)
         await record_decisions(uow, [decision], now)
         return decision.message
 
@@ -76,17 +82,19 @@ class Decider:
         parsed: ParseResult,
         account: AccountView | None,
         day: date,
+        full: bool = False,
     ) -> Decision:
         """The decision on ``message`` (its text ``parsed``) against its account (None: not
-        found): the outcome, the meta with what staff need, the reply. Nothing is stored."""
+        found): the outcome, the meta with what staff need, the reply (``full``: with the
+        figures, for a verified contact). Nothing is stored."""
         outcome = validate(parsed, account, day, self.rules)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
-        reply = render(outcome, message.id, parsed.uin, self._language(message))
+        reply = render(outcome, message.id, parsed.uin, self._language(message), full)
         return self._with_outcome(message, outcome, parsed.uin, reply, meta, day)
 
-    async def _decision(self, uow: UnitOfWork, message: StoredMessage) -> Decision:
+    async def _decision(self, uow: UnitOfWork, message: StoredMessage, now: datetime) -> Decision:
         day = self.day_of(message)
         if (message.meta or {}).get(AUTO_META):
             # mail a machine wrote (a bounce, an auto-reply): never read for readings, and
@@ -95,16 +103,35 @@ class Decider:
         flood = await self._recent_from_sender(uow, message)
         if flood is not None:
             return self._rate_limited(message, flood, day)
+        who = sender_contact(message.channel, message.sender, message.meta)
+        answered = await self.desk.command(uow, message, who, now) if who else None
+        if answered is not None:  # a keyword, or the answer to LINK: never a reading
+            return self._said(message, Reason.COMMAND, answered[1], answered[0], day)
         parsed = parse(message.text)
         if parsed.uin is not None and await self._guessing_uins(uow, message):
             return self._unread(message, Rejected(reason=Reason.RATE_LIMITED), day)
+        if who is not None:
+            parsed, question = await self.desk.own_account(uow, message, who, parsed)
+            if question is not None:  # a verified contact of several accounts: which one?
+                return self._said(message, Reason.NO_UIN, None, question, day)
         if parsed.uin is None and (message.meta or {}).get("photo"):
             # no account in the text, a photo to read: staff read the meter from it
             return self._unread(message, NeedsReview(reason=Reason.PHOTO), day)
         found = None
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, self.period_of(day))
-        return self.judge(message, parsed, found[1] if found else None, day)
+        full = await discloses(uow, message, parsed.uin)
+        decision = self.judge(message, parsed, found[1] if found else None, day, full)
+        taken = decision.message.status in (Status.ACCEPTED, Status.REVIEW)
+        if found is not None and parsed.uin is not None and taken and not full:
+            await self.desk.note(uow, parsed.uin, who, message, now)
+        return decision
+
+    def _said(
+        self, message: StoredMessage, reason: Reason, uin: str | None, reply: str, day: date
+    ) -> Decision:
+        """Answered with ``reply``, no readings taken (a keyword, a question)."""
+        return self._with_outcome(message, Rejected(reason=reason), uin, reply, message.meta, day)
 
     def _unread(self, message: StoredMessage, outcome: Outcome, day: date) -> Decision:
         """Decided before (or without) looking up an account: no UIN, no readings."""

@@ -63,10 +63,11 @@ class Intake:
         language: str,
         clock: Clock,
         reply_extras: Mapping[str, ReplyExtra] | None = None,
+        sms: str | None = None,
     ) -> None:
         self.uow = uow
         self.clock = clock
-        self.decider = Decider(rules, language, reply_extras)
+        self.decider = Decider(rules, language, reply_extras, sms)
 
     async def receive(self, inbound: InboundMessage) -> Receipt:
         """Store and decide ``inbound``; returns only after the commit. Raises

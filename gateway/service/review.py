@@ -24,6 +24,7 @@ from gateway.domain.staff import ReviewItem
 from gateway.domain.validation import check_register, match_registers
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
+from gateway.service.contacts import discloses
 from gateway.service.decision import Decision, record_decisions
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
@@ -99,10 +100,12 @@ class Review:
             reassigned = target != (item.uin or parsed.uin)
             results = self._results(parsed, account, corrections, day, use_parse=not reassigned)
             lang = lang_of(stored.language or self.language)
+            full = await discloses(uow, stored, target)  # figures for a verified contact only
+            outcome = Accepted(results, account.registers)
             decided = stored.decided(
                 status=Status.ACCEPTED,
                 reason=None,
-                reply=render(Accepted(results, account.registers), message_id, target, lang),
+                reply=render(outcome, message_id, target, lang, full),
             )
             await uow.review.settle_readings(message_id, Status.SUPERSEDED)
             await record_decisions(

@@ -193,9 +193,15 @@ REPLIES = [
     ("outcome", "russian", "english"), [pytest.param(*r[1:], id=r[0]) for r in REPLIES]
 )
 def test_whole_replies(outcome: Accepted | Rejected, russian: str, english: str) -> None:
-    assert render(outcome, 42, "1234567", "ru") == russian
-    assert render(outcome, 42, "1234567", "en") == english
-    assert render(outcome, 42, "1234567", "de") == russian
+    """As a verified contact reads them (``full``)."""
+    assert render(outcome, 42, "1234567", "ru", full=True) == russian
+    assert render(outcome, 42, "1234567", "en", full=True) == english
+    assert render(outcome, 42, "1234567", "de", full=True) == russian
+
+
+def test_anyone_else_is_told_the_acceptance_and_its_number_only() -> None:
+    assert render(ACCEPTED, 42, "1234567", "ru") == "Показания приняты, номер обращения 42."
+    assert render(ACCEPTED, 42, "1234567", "en") == "Readings accepted, request No. 42."
 
 
 RECEIVED = "Сообщение получено, ответ придёт позже."

@@ -1,19 +1,35 @@
-"""Linking with verification, history, several accounts, the answer to a review, reminders."""
+"""Linking with verification against the last bill (October 2026 closed), history, several
+accounts, the answer to a review, reminders."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from gateway.app.factory import OUTBOX
+from gateway.domain.rules import Rules
 from gateway.http.keys import REMINDERS
+from gateway.service.closing import close_period
 from storage.db import make_sessionmaker
-from storage.models import Message, Reading, TelegramLink
+from storage.models import ContactLink, Message, Reading
 from tests.e2e.conftest import NOW
 from tests.e2e.fake_telegram import callback_update, message_update
-from tests.e2e.test_telegram import bot  # noqa: F401  (the fixture)
+from tests.e2e.test_telegram import Bot
+from tests.e2e.test_telegram import bot as unbilled_bot  # noqa: F401  (the fixture)
+from tests.helpers import uow_of
+from tests.period_cases import NORMATIVES
+
+
+@pytest.fixture
+async def bot(unbilled_bot: Bot) -> Bot:  # noqa: F811
+    """The bot, with October closed: its bill is what linking checks against."""
+    await close_period(
+        uow_of(unbilled_bot.engine), "2026-10", Rules(), NORMATIVES, today=date(2026, 11, 20),
+        now=NOW,
+    )  # fmt: skip
+    return unbilled_bot
 
 
 async def link(bot, first_update: int, uin: str, answer: str) -> str:  # noqa: F811
@@ -23,11 +39,11 @@ async def link(bot, first_update: int, uin: str, answer: str) -> str:  # noqa: F
 
 async def test_link_asks_for_the_bills_reading_and_links_when_it_matches(bot) -> None:  # noqa: F811
     ask = await bot.send(message_update(100, "/link 1234567"))
-    assert "предыдущее показание из квитанции" in ask
+    assert "одно число из последней квитанции" in ask
     assert "Осталось попыток сегодня: 2" in await bot.send(message_update(101, "4900"))
-    assert await bot.count(TelegramLink) == 0
+    assert await bot.count(ContactLink) == 0
     assert "Счёт 1234567 привязан" in await bot.send(message_update(102, "1975"))  # T2's last
-    assert await bot.count(TelegramLink) == 1
+    assert await bot.count(ContactLink) == 1
     # now without the UIN
     assert (await bot.send(message_update(103, "05123 02010"))).startswith("Показания приняты")
     stored = [m for m in await bot.rows(Message) if m.external_id == "103"]
@@ -36,12 +52,12 @@ async def test_link_asks_for_the_bills_reading_and_links_when_it_matches(bot) ->
     assert "1234567 E-1: 20.11.2026 5123, расход 123" in history
     assert "1234567 E-1: 20.10.2026 5000" in history
     assert "Счёт 1234567 отвязан" in await bot.send(message_update(105, "/unlink 1234567"))
-    assert await bot.count(TelegramLink) == 0
+    assert await bot.count(ContactLink) == 0
 
 
 async def test_an_unknown_uin_is_asked_for_like_a_known_one(bot) -> None:  # noqa: F811
     ask = await bot.send(message_update(110, "/link 9999999"))
-    assert "9999999" in ask and "предыдущее показание" in ask
+    assert "9999999" in ask and "из последней квитанции" in ask
     assert "Не совпадает" in await bot.send(message_update(111, "5000"))
 
 
@@ -51,7 +67,7 @@ async def test_three_failures_lock_linking_until_the_next_day(bot) -> None:  # n
     assert "попыток сегодня: 1" in await bot.send(message_update(122, "2"))
     assert "можно будет завтра" in await bot.send(message_update(123, "3"))
     assert "можно будет завтра" in await bot.send(message_update(124, "/link 1234567"))
-    assert await bot.count(TelegramLink) == 0
+    assert await bot.count(ContactLink) == 0
     bot.now[0] = NOW + timedelta(days=1)
     assert "Счёт 1234567 привязан" in await link(bot, 125, "1234567", "5000")
 

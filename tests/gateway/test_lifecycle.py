@@ -75,4 +75,5 @@ def test_init_app_has_one_cleanup_context_database_first_channels_last() -> None
         "Telegram bot",
         "SMTP listener",
         "IMAP poller",
+        "reminders",
     ]

@@ -8,7 +8,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from gateway.config import load_config
+from gateway.domain.contacts import contact
 from gateway.domain.model import Channel, InboundMessage
+from gateway.domain.rules import Rules
+from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Intake
 from storage.models import Message, Outbox, Reading
 from tests.helpers import meter, seed, uow_of
@@ -36,8 +39,8 @@ async def test_accepted_reading_is_stored_with_consumption(sessions) -> None:
     intake = await make_intake(sessions)
     receipt = await intake.receive(sms("1234567 05123 02010"))
     assert (receipt.status, receipt.reason, receipt.duplicate) == ("accepted", None, False)
-    assert "Показания приняты" in receipt.reply and f"№ {receipt.message_id}" in receipt.reply
-    assert "расход 123" in receipt.reply
+    # a stranger is told the acceptance and its number, nothing derived from the account
+    assert receipt.reply == f"Показания приняты, номер обращения {receipt.message_id}."
     async with sessions() as s:
         rows = (
             (
@@ -54,6 +57,18 @@ async def test_accepted_reading_is_stored_with_consumption(sessions) -> None:
         (1, 5123, 123, "2026-11", "accepted"),
         (2, 2010, 35, "2026-11", "accepted"),
     ]
+
+
+async def test_a_verified_contact_is_told_the_consumption(sessions) -> None:
+    intake = await make_intake(sessions)
+    contacts = ContactUseCases(uow_of(sessions), Rules(), lambda: NOW)
+    assert await contacts.link_by_staff("anna", contact("phone", "+79990000001"), "1234567")
+    receipt = await intake.receive(sms("1234567 05123 02010"))
+    assert "Показания приняты" in receipt.reply and f"№ {receipt.message_id}" in receipt.reply
+    assert "расход 123" in receipt.reply
+    # and may leave the UIN out
+    receipt = await intake.receive(sms("05124 02011", ext="m2"))
+    assert receipt.status == "accepted" and "расход 124" in receipt.reply
 
 
 async def test_repeat_of_the_same_provider_message_stores_nothing_new(sessions) -> None:

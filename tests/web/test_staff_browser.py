@@ -36,8 +36,9 @@ async def test_reviewer_corrects_a_reading_and_the_reply_is_queued(
         replies = (await s.execute(select(Outbox).order_by(Outbox.id))).scalars().all()
         audit = (await s.execute(select(AuditEntry))).scalar_one()
     assert [r.channel for r in replies] == ["sms_generic", "sms_generic"]
-    assert replies[1].recipient == "+7999j1" and "5100" in replies[1].body
-    assert replies[1].body.startswith("Показания приняты")
+    # the sender is not a verified contact: the corrected value is not told back
+    assert replies[1].recipient == "+7999j1" and "5100" not in replies[1].body
+    assert replies[1].body.startswith("Показания приняты, номер обращения")
     assert (audit.actor, audit.action) == ("rita", "correct")
 
 

@@ -91,7 +91,9 @@ async def test_intake_bills_a_reading_after_the_local_cutoff_to_the_next_period(
         answer = await sms(client, base, "kam-1", "1234567 05150 02020")
     # checked against November's reading (history of the period before December): 50 kWh
     assert answer["status"] == "accepted", answer
-    assert "(расход 50 кВт·ч)" in answer["reply"], answer["reply"]
+    async with engine.connect() as conn:
+        used = await conn.execute(text("SELECT consumption FROM readings WHERE period > '2026-11'"))
+        assert sorted(int(r[0]) for r in used) == [20, 50]  # over November's readings
     assert await stored(engine) == {("2026-12", "2026-11-26", "sms")}
 
 
