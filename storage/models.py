@@ -266,6 +266,9 @@ from storage.telegram_models import (  # noqa: E402
     TelegramUser,
 )
 
+# the phone line's calls (a module of their own, like the bot's)
+from storage.voice_models import VoiceCall, VoiceStep  # noqa: E402
+
 __all__ = [
     "Account",
     "AuditEntry",
@@ -295,4 +298,6 @@ __all__ = [
     "TelegramUpdate",
     "TelegramUser",
     "ThrottleEvent",
+    "VoiceCall",
+    "VoiceStep",
 ]

@@ -31,6 +31,7 @@ from storage.readings import ReadingRepository
 from storage.review import ReviewRepository
 from storage.sessions import SessionRepository, ThrottleRepository
 from storage.staff import AuditRepository, StaffRepository
+from storage.voice import CallRepository
 from storage.volumes import VolumeRepository
 
 # PostgreSQL refusing a new connection: too many clients (max_connections, a role's limit),
@@ -100,6 +101,7 @@ class SqlUnitOfWork:
     review: ReviewRepository
     chats: ChatRepository
     imap_folders: ImapFolderRepository
+    calls: CallRepository
     contacts: ContactRepository
     notices: NoticeRepository
 
@@ -130,6 +132,7 @@ class SqlUnitOfWork:
         self.review = ReviewRepository(conn)
         self.chats = ChatRepository(conn)
         self.imap_folders = ImapFolderRepository(conn)
+        self.calls = CallRepository(conn)
         self.contacts = ContactRepository(conn)
         self.notices = NoticeRepository(conn)
         return self

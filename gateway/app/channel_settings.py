@@ -12,6 +12,7 @@ from channels.email import smtp as email_smtp
 from channels.email.imap_session import ImapSettings
 from channels.sms import generic, twilio
 from channels.sms.provider import SmsProvider
+from channels.voice.twilio import VoiceSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
 from gateway.http.form import WebSettings
@@ -54,6 +55,7 @@ def check_channels(config: Config) -> None:
     if sms.twilio.public_url:
         _required("sms.twilio.auth_token", sms.twilio.auth_token, "sms.twilio.public_url is set")
         _http_url("sms.twilio.public_url", sms.twilio.public_url)
+    voice_settings(config)
     if sms.generic.send_url:
         # replies are signed with it, and without it no message comes in to reply to
         _required("sms.generic.secret", sms.generic.secret, "sms.generic.send_url is set")
@@ -88,6 +90,21 @@ def sms_providers(config: Config) -> tuple[SmsProvider, ...]:
 def twilio_settings(config: Config) -> twilio.TwilioSettings:
     c = config.sms.twilio
     return twilio.TwilioSettings(auth_token=c.auth_token, public_url=c.public_url)
+
+
+def voice_settings(config: Config) -> VoiceSettings:
+    """The phone line's: its own auth token, else the SMS webhook's (one Twilio account)."""
+    c = config.voice.twilio
+    token = c.auth_token or config.sms.twilio.auth_token
+    if c.enabled:
+        _required(
+            "voice.twilio.auth_token",
+            token,
+            "voice.twilio.enabled is true and sms.twilio.auth_token is empty",
+        )
+        if c.public_url:
+            _http_url("voice.twilio.public_url", c.public_url)
+    return VoiceSettings(enabled=c.enabled, auth_token=token, public_url=c.public_url)
 
 
 def generic_sms_settings(config: Config) -> generic.GenericSettings:

@@ -17,6 +17,8 @@ from channels.email import imap as email_imap
 from channels.email import out as email_out
 from channels.email import smtp as email_smtp
 from channels.sms.webhook import SmsWebhooks
+from channels.voice.twilio import TwilioVoice
+from channels.voice.webhook import VoiceWebhooks
 from gateway.app.channel_settings import (
     form_registers,
     imap_settings,
@@ -25,6 +27,7 @@ from gateway.app.channel_settings import (
     sms_providers,
     smtp_settings,
     telegram_settings,
+    voice_settings,
     web_settings,
 )
 from gateway.app.keys import LIFECYCLE, OUTBOX, SMTP_SERVER
@@ -51,6 +54,7 @@ from gateway.http.keys import (
 from gateway.runtime.aio import raise_if_cancelling, stop_tasks
 from gateway.service import reminders
 from gateway.service.batch import BatchIntake
+from gateway.service.calls import CallUseCases
 from gateway.service.chats import ChatUseCases
 from gateway.service.contacts import ContactUseCases
 from gateway.service.decider import ReplyExtra
@@ -132,6 +136,9 @@ def init_app(
     staff.setup(app)
     SmsWebhooks(app[RECEIVE], sms_providers(config)).setup(app)
     WebForm(app[RECEIVE], form_registers(db, config, clock), web_settings(config)).setup(app)
+    contacts = ContactUseCases(db.uow, config.rules, clock)
+    calls = CallUseCases(db.uow, app[RECEIVE], contacts, config.rules, clock)
+    VoiceWebhooks(calls, TwilioVoice(voice_settings(config))).setup(app)
     api.setup(app)
 
     lifecycle = Lifecycle()

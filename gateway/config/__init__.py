@@ -36,6 +36,7 @@ from gateway.config.sections import (
     SmtpOutConfig,
     StaffConfig,
     TelegramConfig,
+    VoiceConfig,
     WebConfig,
     _Section,
 )
@@ -54,6 +55,7 @@ class Config(_Section):
     imap: ImapConfig = ImapConfig()
     sms: SmsConfig = SmsConfig()
     telegram: TelegramConfig = TelegramConfig()
+    voice: VoiceConfig = VoiceConfig()
     api: ApiConfig = ApiConfig()
     staff: StaffConfig = StaffConfig()
     web: WebConfig = WebConfig()

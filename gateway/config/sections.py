@@ -174,6 +174,19 @@ class SmsConfig(_Section):
     generic: GenericSmsConfig = GenericSmsConfig()
 
 
+class VoiceTwilioConfig(_Section):
+    enabled: Flag = False  # off: POST /voice/twilio answers 503
+    public_url: str = ""  # the URL of /voice/twilio as Twilio reaches it (signed, and the base
+    # of the step URLs the answers name); empty: the request's
+    auth_token: str = ""  # empty: sms.twilio.auth_token (one Twilio account for both)
+
+
+class VoiceConfig(_Section):
+    """The phone line (``channels/voice/``), one section per provider."""
+
+    twilio: VoiceTwilioConfig = VoiceTwilioConfig()
+
+
 class TelegramConfig(_Section):
     token: str = ""
     mode: Literal["webhook", "polling"] = "webhook"

@@ -92,7 +92,7 @@ def sender_contact(
     """The contact a stored message came from: the SMS sender's phone, the mail's From,
     the Telegram user (``meta["user_id"]``); None for the web form or an odd sender."""
     try:
-        if channel == Channel.SMS:
+        if channel in (Channel.SMS, Channel.VOICE):  # a phone call's caller too
             return contact("phone", sender)
         if channel == Channel.EMAIL:
             return contact("email", sender)

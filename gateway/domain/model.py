@@ -15,6 +15,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     TELEGRAM = "telegram"
     WEB = "web"
+    VOICE = "voice"  # a phone call's readings (channels/voice/), answered on the call
 
 
 class Transport(StrEnum):

@@ -116,12 +116,13 @@ ALLOWED = {
     "gateway.service": ("gateway.service", "gateway.domain", "parsers", "gateway.runtime"),
     "storage": ("storage", "gateway.domain", "gateway.service.uow"),
     # a channel hands messages to the receive use case; the bot's routers also call the chat
-    # use cases (linking, history), its sender speaks the outbox's Sender contract, the IMAP
+    # use cases (linking, history), the phone line the call use cases, its sender speaks the
+    # outbox's Sender contract, the IMAP
     # poller keeps its place through the mail folders use case; of the storage contracts
     # (``gateway.service.uow``) only what ``CHANNEL_CONTRACTS`` names; a webhook reads its
     # body through the HTTP edge, as every route does, and answers as every route does
     "channels": ("channels", "gateway.domain", "gateway.service.receive", "gateway.service.uow",
-                 "gateway.service.chats", "gateway.service.outbox",
+                 "gateway.service.chats", "gateway.service.calls", "gateway.service.outbox",
                  "gateway.service.mail_folders", "gateway.http.edge", "gateway.http.responses",
                  "gateway.runtime", "parsers"),
     # the API, the staff UI and the customer form (CSRF, texts, templates shared in one place)

@@ -207,6 +207,10 @@ MISCONFIGURED = {  # what is wrong: (the key the line names, the settings)
         "sms.twilio.auth_token",
         {"METER_GATEWAY_SMS_TWILIO_PUBLIC_URL": TWILIO_URL},
     ),
+    "the phone line without a token": (
+        "voice.twilio.auth_token",
+        {"METER_GATEWAY_VOICE_TWILIO_ENABLED": "true"},
+    ),
     "send_url without a secret": (
         "sms.generic.secret",
         {"METER_GATEWAY_SMS_GENERIC_SEND_URL": "http://127.0.0.1:9/send"},

@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = {
         "webhook_secret": "",
         "reminder_day": 20,
     },
+    "voice": {"twilio": {"enabled": False, "public_url": "", "auth_token": ""}},
     "api": {"tokens": []},
     "staff": {
         "session_secret": "",

@@ -56,6 +56,10 @@ FUZZ_ENV = {
     "METER_GATEWAY_TELEGRAM_TOKEN": "123456789:AAHfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzz0",
     "METER_GATEWAY_TELEGRAM_WEBHOOK_SECRET": TELEGRAM_SECRET,
     "METER_GATEWAY_TELEGRAM_API_BASE": "http://127.0.0.1:9",
+    # the phone line on, its public URL the one the requests are signed for: a call coming
+    # in is fuzzed past its signature (its steps' URLs differ: refused at the signature)
+    "METER_GATEWAY_VOICE_TWILIO_ENABLED": "true",
+    "METER_GATEWAY_VOICE_TWILIO_PUBLIC_URL": TWILIO_PUBLIC_URL,
 }
 EXAMPLES = 50  # per route; about a minute for the whole table on a shared machine
 BUDGET_SECONDS = 5.0  # per request, with two cores shared by the whole test run

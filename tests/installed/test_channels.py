@@ -1,5 +1,6 @@
 """One message through each channel of the installed gateway to its reply, all channels
-switched on in one process: the generic SMS provider and Twilio, the SMTP listener, the
+switched on in one process: the generic SMS provider and Twilio, a phone call on Twilio
+Voice, the SMTP listener, the
 IMAP poller against Dovecot, the Telegram bot (webhook in one run, polling in the other),
 the web form."""
 
@@ -20,6 +21,7 @@ from tests.installed.world import (
     WEBHOOK_SECRET,
     World,
 )
+from tests.support.calls import Caller
 from tests.support.fakes import post_sms
 from tests.support.mail import TO, Received, customer_mail, send_mail
 from tests.support.signing import twilio_signature
@@ -56,6 +58,24 @@ async def test_twilio_sms_is_answered_with_twiml(world: World) -> None:
         text = await r.text()
         assert (r.status, r.content_type) == (200, "text/xml"), text
     assert f"<Response><Message>{ACCEPTED}" in text
+
+
+async def test_a_whole_phone_call_ends_with_the_spoken_reference_number(world: World) -> None:
+    async with aiohttp.ClientSession() as s:
+
+        async def post(path: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+            async with s.post(f"{world.gateway.url}{path}", data=body, headers=headers) as r:
+                return r.status, await r.text()
+
+        url = f"{world.gateway.url}/voice/twilio"
+        call = Caller(post, url, TWILIO_TOKEN, number="+79990000003", sid="CA-installed-1")
+        assert "Здравствуйте" in (await call.dial()).text
+        assert "Введите номер лицевого счёта" in (await call.silence()).text
+        assert "электроэнергия: введите показания" in (await call.press(UINS["voice"])).text
+        assert "вы ввели: ноль, ноль, один, пять, один" in (await call.press(READING)).text
+        end = await call.press("1")
+    assert end.hangup and end.said[0].startswith("Показания приняты. Номер обращения: "), end
+    assert "расход" not in end.text  # the caller is no verified contact
 
 
 async def test_mail_to_the_smtp_listener_is_answered_through_the_smarthost(world: World) -> None:

@@ -38,6 +38,7 @@ UINS = {
     "imap": "1000004",
     "telegram": "1000005",
     "web": "1000006",
+    "voice": "1000007",
 }
 READING = "00151"  # after 100 and 150 in the two months before: plausible on any day
 IMAP_MESSAGE_ID = "<imap-1@example.net>"
@@ -100,8 +101,8 @@ def config_text(
     db_url: str, http_port: int, smtp_port: int, provider: SmsProvider, sink: Sink,
     bot: FakeBotApi, telegram_mode: str, dovecot: Dovecot,
 ) -> str:  # fmt: skip
-    """Every channel on: both SMS providers, the SMTP listener and the smarthost, the IMAP
-    poller, the Telegram bot, the web form, the staff UI, the API."""
+    """Every channel on: both SMS providers, the phone line, the SMTP listener and the
+    smarthost, the IMAP poller, the Telegram bot, the web form, the staff UI, the API."""
     return toml({
         "database": {"url": db_url},
         "http": {"host": "127.0.0.1", "port": http_port},
@@ -112,6 +113,9 @@ def config_text(
         "sms.twilio": {"auth_token": TWILIO_TOKEN,
                        "public_url": f"http://127.0.0.1:{http_port}/sms/twilio"},
         "sms.generic": {"secret": GENERIC_SECRET, "send_url": provider.url},
+        # the phone line signs with the SMS webhook's token (one Twilio account)
+        "voice.twilio": {"enabled": True,
+                         "public_url": f"http://127.0.0.1:{http_port}/voice/twilio"},
         "telegram": {"token": TOKEN, "mode": telegram_mode, "api_base": bot.base,
                      "webhook_secret": WEBHOOK_SECRET if telegram_mode == "webhook" else ""},
         "api": {"tokens": [API_TOKEN]},

@@ -1,0 +1,2 @@
+"""The phone line: a voice provider's webhooks driving the dialogue of
+``gateway.service.calls`` (docs/channels.md, "Phone calls")."""
