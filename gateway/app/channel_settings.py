@@ -15,6 +15,7 @@ from channels.sms.provider import SmsProvider
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
 from gateway.http.form import WebSettings
+from gateway.service import ocr
 from gateway.service.forms import registers_of
 from gateway.service.receive import Clock
 from storage.db import Database
@@ -62,6 +63,8 @@ def check_channels(config: Config) -> None:
         smtp_settings(config)
     if config.imap.host:
         imap_settings(config)
+    if config.ocr.enabled and not ocr.available():
+        raise ConfigError("ocr.enabled needs the ocr extra: pip install 'meter-gateway[ocr]'")
 
 
 def _required(key: str, value: str, because: str) -> None:

@@ -63,6 +63,7 @@ DEFAULTS: dict[str, Any] = {
     "api": {"tokens": []},
     "staff": {"session_secret": "", "session_max_age": 28800, "secure_cookies": False},
     "web": {"rate_limit_per_hour": 10},
+    "ocr": {"enabled": False, "workers": 1, "max_size": 10485760, "max_pixels": 20000000},
     "replies": {"language": "ru"},
     "rules": {
         "timezone": "Europe/Moscow",
