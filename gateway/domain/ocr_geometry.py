@@ -20,7 +20,7 @@ from decimal import Decimal
 
 Point = tuple[float, float]
 DIGITS = re.compile(r"^[0-9]+(?:[.,][0-9]+)?$")
-ROW_HEIGHT = 0.6  # a box of the row is at least this part of the tallest digit box's height
+ROW_HEIGHT = 0.5  # a box of the row is at least this part of the tallest digit box's height
 SAME_LINE = 0.5  # its centre is within this many row heights of the row's line
 OVERLAP = 0.5  # two boxes sharing this part of the shorter one along the row: one is dropped
 GUESSED_SPLIT = 0.85  # confidence factor when only the register's digits placed the point
@@ -97,7 +97,9 @@ def reading_row(boxes: Sequence[TextBox]) -> list[TextBox]:
     digits = digit_boxes(boxes)
     if not digits:
         return []
-    anchor = max(digits, key=lambda b: (b.height, len(b.chars)))
+    tallest = max(b.height for b in digits)
+    # the row's anchor: the longest of the tallest boxes (heights within a tenth)
+    anchor = max((b for b in digits if b.height >= 0.9 * tallest), key=lambda b: len(b.chars))
     ux, uy = anchor.direction
     ax, ay = anchor.centre
     line = []
@@ -140,6 +142,21 @@ def cells(row: Sequence[TextBox]) -> list[Cell]:
             width = (_dist(a, p) + _dist(d, c)) / 2 / n
             out.append(Cell(ch, centre, width, b.height, b.score))
     return out
+
+
+def beside(row_cells: Sequence[Cell], right: bool) -> Cell | None:
+    """Where the next drum would be, one pitch past the row's last (``right``) or first
+    cell, for a drum the engine did not see to be read alone; None for fewer than two
+    cells (no pitch to go by)."""
+    if len(row_cells) < 2:
+        return None
+    first, last = row_cells[0], row_cells[-1]
+    n = len(row_cells) - 1
+    step = ((last.centre[0] - first.centre[0]) / n, (last.centre[1] - first.centre[1]) / n)
+    pitch = math.hypot(*step)
+    end, sign = (last, 1) if right else (first, -1)
+    centre = (end.centre[0] + sign * step[0], end.centre[1] + sign * step[1])
+    return Cell("", centre, pitch, max(c.height for c in row_cells), end.score)
 
 
 def split(row_cells: Sequence[Cell], red: Sequence[bool]) -> Split:

@@ -20,7 +20,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.domain.ocr_geometry import TextBox, cells, reading_row, split, suggest
+from gateway.domain.ocr_geometry import (
+    Cell,
+    TextBox,
+    beside,
+    cells,
+    reading_row,
+    split,
+    suggest,
+)
 from gateway.domain.photos import sniff
 
 log = logging.getLogger(__name__)
@@ -29,6 +37,7 @@ ENGINE_MODULE = "rapidocr_onnxruntime"
 LONGEST_SIDE = 1600  # a phone photo is scaled down to this before reading
 WAITING_PER_WORKER = 4  # photos that may wait for a worker; more are not read
 RED_SHARE = 0.25  # a cell is a red drum when this share of its pixels is red
+MIN_ALONE = 0.6  # the score a drum read alone needs
 
 
 def available() -> bool:
@@ -118,6 +127,8 @@ def read_photo(
     if not row:
         return None
     row_cells = cells(row)
+    if register is not None and not any(c.char in ".," for c in row_cells):
+        row_cells = _complete(pixels, row_cells, sum(register))
     red = [_red(pixels, c.centre, c.width, c.height) for c in row_cells]
     reading = suggest(split(row_cells, red), min(b.score for b in row), register)
     if reading is None:
@@ -131,6 +142,35 @@ def read_photo(
         "size": [width, height],
         "boxes": [[[round(x), round(y)] for x, y in b.corners] for b in row],
     }
+
+
+def _complete(pixels: Any, row_cells: list[Cell], drums: int) -> list[Cell]:
+    """The row with the drums the engine missed at either end, each read alone (the red
+    drums of a water meter often come out as a line of their own, or not at all)."""
+    row_cells = list(row_cells)
+    while len(row_cells) < drums:
+        for right in (True, False):
+            cell = beside(row_cells, right)
+            char = _read_one(pixels, cell) if cell is not None else None
+            if cell is not None and char is not None:
+                found = Cell(char, cell.centre, cell.width, cell.height, cell.score)
+                row_cells = [*row_cells, found] if right else [found, *row_cells]
+                break
+        else:
+            return row_cells
+    return row_cells
+
+
+def _read_one(pixels: Any, cell: Cell) -> str | None:
+    """One drum read alone (recognition without detection): its digit, or None."""
+    x, y = cell.centre
+    rx, ry = int(cell.width * 0.6), int(cell.height * 0.6)
+    crop = pixels[max(0, int(y) - ry) : int(y) + ry, max(0, int(x) - rx) : int(x) + rx]
+    if crop.shape[0] < 8 or crop.shape[1] < 8:
+        return None
+    [(text, score)], _ = engine().text_rec([crop[:, :, ::-1].copy()])
+    text = str(text).strip()
+    return text if len(text) == 1 and text.isdigit() and score >= MIN_ALONE else None
 
 
 def _decode(image: bytes, max_pixels: int) -> Any:
