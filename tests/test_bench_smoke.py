@@ -64,3 +64,17 @@ def test_intake_bench_prints_one_json_line_per_configuration() -> None:
         # the parent and each worker (one process with --workers 1)
         assert len(r["peak_rss_mb_by_process"]) == (1 if r["workers"] == 1 else 3)
         assert r["accepted_stored"] >= 50
+
+
+OCR = BENCH.with_name("ocr.py")
+
+
+def test_ocr_bench_prints_one_json_line() -> None:
+    done = subprocess.run(
+        [sys.executable, str(OCR), "--count", "3"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    result = json.loads(line)
+    assert (result["bench"], result["photos"]) == ("ocr", 3)
+    assert 0 <= result["exact"] <= result["integer_part"] <= 1 and result["seconds_per_photo"] > 0
