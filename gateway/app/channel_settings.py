@@ -111,6 +111,11 @@ def form_registers(
     return registers
 
 
+def ocr_settings(config: Config) -> ocr.OcrSettings:
+    c = config.ocr
+    return ocr.OcrSettings(workers=c.workers, max_size=c.max_size, max_pixels=c.max_pixels)
+
+
 def own_addresses(config: Config) -> tuple[str, ...]:
     return tuple(email_smtp.own_addresses(config.smtp.recipients, config.smtp_out.sender))
 

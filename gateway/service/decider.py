@@ -98,18 +98,22 @@ class Decider:
         parsed = parse(message.text)
         if parsed.uin is not None and await self._guessing_uins(uow, message):
             return self._unread(message, Rejected(reason=Reason.RATE_LIMITED), day)
-        if parsed.uin is None and (message.meta or {}).get("photo"):
-            # no account in the text, a photo to read: staff read the meter from it
-            return self._unread(message, NeedsReview(reason=Reason.PHOTO), day)
+        if (parsed.uin is None or not parsed.readings) and (message.meta or {}).get("photo"):
+            # no account or no reading in the text, a photo to read: staff read the meter
+            # from it (or confirm what OCR read: docs/channels.md, "Photos read by OCR")
+            return self._unread(message, NeedsReview(reason=Reason.PHOTO), day, parsed.uin)
         found = None
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, self.period_of(day))
         return self.judge(message, parsed, found[1] if found else None, day)
 
-    def _unread(self, message: StoredMessage, outcome: Outcome, day: date) -> Decision:
-        """Decided before (or without) looking up an account: no UIN, no readings."""
+    def _unread(
+        self, message: StoredMessage, outcome: Outcome, day: date, uin: str | None = None
+    ) -> Decision:
+        """Decided before (or without) looking up an account: no readings; the UIN the
+        text names, if any (a photo's caption), for staff."""
         reply = render(outcome, message.id, None, self._language(message))
-        return self._with_outcome(message, outcome, None, reply, message.meta, day)
+        return self._with_outcome(message, outcome, uin, reply, message.meta, day)
 
     def _rate_limited(self, message: StoredMessage, recent: int, day: date) -> Decision:
         """Rejected without parsing or locking anything. Only the first message over the

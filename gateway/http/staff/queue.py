@@ -51,6 +51,9 @@ def view(entry: QueueEntry, lang: str) -> dict[str, Any]:
             if not reading.candidates or reg.decimals:
                 prefill[(reg.meter, reg.zone)] = reading.value
     candidates = {(a.get("meter"), a.get("zone")): a.get("candidates") for a in item.ambiguous}
+    ocr = item.ocr if len(registers) == 1 and not prefill else None
+    if ocr is not None:  # the photo's reading, pre-filled: accepting it is one key (Enter)
+        prefill[(registers[0].meter, registers[0].zone)] = ocr.value
     return {
         "item": item,
         "parsed": parsed,
@@ -62,6 +65,7 @@ def view(entry: QueueEntry, lang: str) -> dict[str, Any]:
                 "last": f"{plain(reg.last.value)} ({reg.last.taken_on})" if reg.last else "—",
                 "value": prefill.get((reg.meter, reg.zone), ""),
                 "candidates": candidates.get((reg.meter, reg.zone)) or [],
+                "ocr": ocr,
             }
             for reg in registers
         ],
