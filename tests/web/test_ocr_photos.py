@@ -101,7 +101,17 @@ async def test_enter_accepts_the_pre_filled_reading(
 ) -> None:
     base, apps = gateway
     receipt = await receive(apps, inbound_of(chat(9003, WATER), UIN))
+    unnamed = await receive(apps, inbound_of(chat(9004, WATER), ""))  # no account: no register
     await browser_log_in(page, base)
+    # the card of the photo without an account: the account typed, its one register loads
+    # with the suggestion pre-filled and marked (static/photo.js)
+    card = page.locator(f"#m{unnamed.message_id}")
+    await card.get_by_label("УИН на фото").fill(UIN)
+    await card.get_by_label("УИН на фото").press("Enter")
+    loaded = card.locator(f"#photo-{unnamed.message_id}-p1")
+    await loaded.wait_for()
+    assert await loaded.input_value() == "47505.815"
+    assert "OCR" in await card.locator(".photo-values .tag.ocr").inner_text()
     field = page.locator(f"#value-{receipt.message_id}-1")
     assert await field.input_value() == "47505.815"
     await field.focus()
