@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import case, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,6 +46,8 @@ def _view(
             decimals=m.decimals,
             verified_until=m.verified_until,
             history=tuple(history.get((m.id, zone), ())),
+            installed_on=m.installed_on,
+            removed_on=m.removed_on,
         )
         for m in rows
         if m.id is not None
@@ -144,7 +146,13 @@ class AccountRepository:
             await self.conn.execute(
                 stmt.on_conflict_do_update(
                     index_elements=["account_id", "name"],
-                    set_={c: stmt.excluded[c] for c in updated},
+                    # a replaced meter stays removed (gateway/service/events.py)
+                    set_={c: stmt.excluded[c] for c in updated}
+                    | {
+                        "status": case(
+                            (Meter.status == "removed", Meter.status), else_=stmt.excluded.status
+                        )
+                    },
                 )
             )
         return len(accounts), len(rows)

@@ -1,5 +1,5 @@
-"""Telegram chats: state, links to accounts, verification attempts, drafts, reminders and
-the log of handled updates."""
+"""Telegram chats and users: state, links to accounts, verification attempts, drafts,
+reminders and the log of handled updates."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from storage.models import (
     TelegramLinkAttempt,
     TelegramReminder,
     TelegramUpdate,
+    TelegramUser,
 )
 
 HISTORY_PER_REGISTER = 3
@@ -46,7 +47,7 @@ class ChatRepository:
         )
         return found.first() is not None
 
-    async def touch(self, chat_id: int, language: str, now: datetime) -> ChatState:
+    async def touch(self, chat_id: int, language: str, now: datetime) -> None:
         """The chat (created on first contact), active again: it just wrote to us."""
         stmt = upsert_into(self.conn, TelegramChat).values(
             chat_id=chat_id, language=language, active=True, created_at=now
@@ -56,16 +57,18 @@ class ChatRepository:
                 index_elements=["chat_id"], set_={"language": language, "active": True}
             )
         )
-        row = (
-            await self.conn.execute(
-                select(TelegramChat.awaiting).where(TelegramChat.chat_id == chat_id)
-            )
-        ).one()
-        return ChatState(chat_id, language, True, row.awaiting)
 
-    async def set_awaiting(self, chat_id: int, awaiting: str | None) -> None:
+    async def awaiting(self, user_id: int) -> str | None:
+        """What the bot waits for from the user, in any chat."""
+        found = await self.conn.execute(
+            select(TelegramUser.awaiting).where(TelegramUser.user_id == user_id)
+        )
+        return found.scalar_one_or_none()
+
+    async def set_awaiting(self, user_id: int, awaiting: str | None) -> None:
+        stmt = upsert_into(self.conn, TelegramUser).values(user_id=user_id, awaiting=awaiting)
         await self.conn.execute(
-            update(TelegramChat).where(TelegramChat.chat_id == chat_id).values(awaiting=awaiting)
+            stmt.on_conflict_do_update(index_elements=["user_id"], set_={"awaiting": awaiting})
         )
 
     async def set_active(self, chat_id: int, active: bool) -> None:
@@ -76,15 +79,15 @@ class ChatRepository:
     async def state(self, chat_id: int) -> ChatState | None:
         row = (
             await self.conn.execute(
-                select(
-                    TelegramChat.chat_id,
-                    TelegramChat.language,
-                    TelegramChat.active,
-                    TelegramChat.awaiting,
-                ).where(TelegramChat.chat_id == chat_id)
+                select(TelegramChat.chat_id, TelegramChat.language, TelegramChat.active).where(
+                    TelegramChat.chat_id == chat_id
+                )
             )
         ).one_or_none()
-        return ChatState(*row) if row is not None else None
+        if row is None:
+            return None
+        # a private chat's id is its user's
+        return ChatState(row.chat_id, row.language, row.active, await self.awaiting(chat_id))
 
     async def failures(self, chat_id: int, day: date) -> int:
         found = await self.conn.execute(
@@ -136,6 +139,8 @@ class ChatRepository:
                 Reading.taken_on,
                 Reading.value,
                 Reading.consumption,
+                Meter.service,
+                Meter.zones,
             )
             .join(Meter, Meter.id == Reading.meter_id)
             .join(Account, Account.id == Meter.account_id)
@@ -149,7 +154,18 @@ class ChatRepository:
             key = (row.uin, row.name, row.zone)
             count[key] = count.get(key, 0) + 1
             if count[key] <= HISTORY_PER_REGISTER:
-                out.append(HistoryLine(*row))
+                out.append(
+                    HistoryLine(
+                        uin=row.uin,
+                        meter=row.name,
+                        zone=row.zone,
+                        taken_on=row.taken_on,
+                        value=row.value,
+                        consumption=row.consumption,
+                        service=str(row.service),
+                        zones=row.zones,
+                    )
+                )
         return out
 
     async def last_values(self, account_id: int) -> list[Decimal]:
@@ -174,6 +190,7 @@ class ChatRepository:
             insert(TelegramDraft)
             .values(
                 chat_id=draft.chat_id,
+                user_id=draft.user_id,
                 update_id=draft.update_id,
                 text=draft.text,
                 language=draft.language,
@@ -185,16 +202,21 @@ class ChatRepository:
         )
         return int(result.scalar_one())
 
-    async def take_draft(self, draft_id: int, chat_id: int) -> Draft | None:
-        """The draft, removed (a second answer finds nothing)."""
+    async def draft(self, draft_id: int) -> Draft | None:
+        """The draft, answered or not (None: no such draft, a forged button)."""
         row = (
-            await self.conn.execute(
-                delete(TelegramDraft)
-                .where(TelegramDraft.id == draft_id, TelegramDraft.chat_id == chat_id)
-                .returning(*DRAFT_COLUMNS)
-            )
+            await self.conn.execute(select(*DRAFT_COLUMNS).where(TelegramDraft.id == draft_id))
         ).one_or_none()
-        return Draft(*row) if row is not None else None
+        return _draft(row) if row is not None else None
+
+    async def answer_draft(self, draft_id: int, now: datetime) -> bool:
+        """Mark the draft answered; False when it already was (a second press)."""
+        result = await self.conn.execute(
+            update(TelegramDraft)
+            .where(TelegramDraft.id == draft_id, TelegramDraft.answered_at.is_(None))
+            .values(answered_at=now)
+        )
+        return result.rowcount == 1
 
     async def supersede(self, message_id: int) -> None:
         """A message's readings in review, replaced by the customer's correction."""
@@ -250,4 +272,20 @@ DRAFT_COLUMNS: Sequence[Any] = (
     TelegramDraft.language,
     TelegramDraft.meta,
     TelegramDraft.raw,
+    TelegramDraft.user_id,
+    TelegramDraft.answered_at,
 )
+
+
+def _draft(row: Any) -> Draft:
+    return Draft(
+        id=row.id,
+        chat_id=row.chat_id,
+        update_id=row.update_id,
+        text=row.text,
+        language=row.language,
+        meta=row.meta,
+        raw=row.raw,
+        user_id=row.user_id,
+        answered=row.answered_at is not None,
+    )

@@ -59,11 +59,17 @@ class Meter(Base):
     digits: Mapped[int] = mapped_column(Integer)
     decimals: Mapped[int] = mapped_column(Integer, default=0)
     verified_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    # active | failed; a failed meter is billed like a missing reading from failed_on
+    # active | failed | removed; a failed meter is billed like a missing reading from
+    # failed_on, a removed one (replaced: storage/billing_models.py) takes no readings
     status: Mapped[MeterStatus] = mapped_column(
         enum(MeterStatus, "meter_status"), default=MeterStatus.ACTIVE
     )
     failed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    installed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    removed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    replaces_meter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meters.id", ondelete="SET NULL"), nullable=True
+    )
 
 
 class Message(Base):
@@ -98,12 +104,14 @@ class Reading(Base):
     __table_args__ = (
         Index("ix_readings_register", "meter_id", "zone", "period"),
         Index("ix_readings_message", "message_id"),
-        # imported history: one reading per register and day, so a re-import changes nothing
+        # imported history and the readings of events (billing_models.py): one reading per
+        # register, day and source, so a re-import changes nothing
         Index(
             "uq_readings_imported",
             "meter_id",
             "zone",
             "taken_on",
+            "source",
             unique=True,
             sqlite_where=text("message_id IS NULL"),
             postgresql_where=text("message_id IS NULL"),
@@ -120,7 +128,8 @@ class Reading(Base):
     taken_on: Mapped[date] = mapped_column(Date)
     status: Mapped[Status] = mapped_column(enum(Status, "reading_status"))
     reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
-    source: Mapped[str] = mapped_column(String(16))  # sms | email | telegram | web | import
+    # sms | email | telegram | web | import, or an event's (gateway/domain/events.py)
+    source: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -220,6 +229,10 @@ class ImapFolder(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# billing v2's event tables and the Telegram bot's tables (modules of their own; imported
+# here so the metadata is whole)
+from storage.billing_models import MeterAct, MeterReplacement, ResidentsChange  # noqa: E402
+
 # the Telegram bot's tables (a module of their own; imported here so the metadata is whole)
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
@@ -228,6 +241,7 @@ from storage.telegram_models import (  # noqa: E402
     TelegramLinkAttempt,
     TelegramReminder,
     TelegramUpdate,
+    TelegramUser,
 )
 
 __all__ = [
@@ -237,10 +251,13 @@ __all__ = [
     "Base",
     "Message",
     "Meter",
+    "MeterAct",
+    "MeterReplacement",
     "Outbox",
     "Period",
     "PeriodVolume",
     "Reading",
+    "ResidentsChange",
     "StaffUser",
     "TelegramChat",
     "TelegramDraft",
@@ -248,4 +265,5 @@ __all__ = [
     "TelegramLinkAttempt",
     "TelegramReminder",
     "TelegramUpdate",
+    "TelegramUser",
 ]

@@ -76,7 +76,7 @@ class ReadingRepository:
             stmt = upsert_into(self.conn, Reading).values(list(chunk))
             await self.conn.execute(
                 stmt.on_conflict_do_update(
-                    index_elements=["meter_id", "zone", "taken_on"],
+                    index_elements=["meter_id", "zone", "taken_on", "source"],
                     index_where=text("message_id IS NULL"),
                     set_={"value": stmt.excluded.value, "period": stmt.excluded.period},
                 )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Select,
     Table,
     bindparam,
+    case,
     func,
     insert,
     or_,
@@ -31,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.domain.events import EVENT_SOURCES, EventSource
 from storage.models import Account, Message, Meter, Outbox, Reading
 
 messages = cast(Table, Message.__table__)
@@ -213,14 +215,20 @@ _RANKED = (
         func.row_number()
         .over(
             partition_by=(readings.c.meter_id, readings.c.zone),
-            order_by=(readings.c.taken_on.desc(), readings.c.id.desc()),
+            # docs/billing.md, "Events": the latest day wins; on one day, the inspector's reading
+            order_by=(
+                readings.c.taken_on.desc(),
+                case((readings.c.source == EventSource.INSPECTION, 0), else_=1),
+                readings.c.id.desc(),
+            ),
         )
         .label("rank"),
     )
     .where(
         readings.c.meter_id.in_(bindparam("meter_ids", expanding=True)),
         readings.c.status == "accepted",
-        readings.c.period < bindparam("period"),
+        # an event's reading (an inspection, an installation) counts in its own period too
+        or_(readings.c.period < bindparam("period"), readings.c.source.in_(EVENT_SOURCES)),
     )
     .subquery()
 )
@@ -251,6 +259,8 @@ SUPERSEDE_READINGS = (
             readings.c.message_id.is_(None),
             readings.c.message_id.not_in(bindparam("message_ids", expanding=True)),
         ),
+        # an event's reading stays: the close weighs it against the customer's
+        readings.c.source.not_in(EVENT_SOURCES),
     )
     .values(status="superseded")
 )

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from gateway.service.uow import Conflict, StorageUnavailable
 from storage.accounts import AccountRepository
 from storage.chats import ChatRepository
+from storage.events import EventRepository
 from storage.imap_folders import ImapFolderRepository
 from storage.messages import MessageRepository
 from storage.outbox import OutboxRepository
@@ -86,6 +87,7 @@ class SqlUnitOfWork:
     messages: MessageRepository
     accounts: AccountRepository
     readings: ReadingRepository
+    events: EventRepository
     outbox: OutboxRepository
     volumes: VolumeRepository
     staff: StaffRepository
@@ -111,6 +113,7 @@ class SqlUnitOfWork:
         self.messages = MessageRepository(conn)
         self.accounts = AccountRepository(conn)
         self.readings = ReadingRepository(conn)
+        self.events = EventRepository(conn)
         self.outbox = OutboxRepository(conn)
         self.volumes = VolumeRepository(conn)
         self.staff = StaffRepository(conn)

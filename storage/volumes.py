@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from gateway.domain.model import AccountStatus, PeriodStatus, Status
+from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.rules import Rules
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 from storage.close_sql import close_statement
@@ -181,7 +181,8 @@ class VolumeRepository:
             .outerjoin(
                 Reading, (Reading.meter_id == Meter.id) & (Reading.status == Status.ACCEPTED)
             )
-            .where(Account.status == AccountStatus.OPEN)
+            # a replaced meter is read no more (its successor is listed)
+            .where(Account.status == AccountStatus.OPEN, Meter.status != MeterStatus.REMOVED)
             .group_by(Account.id, Account.uin, Meter.id, Meter.name, Meter.service, Meter.position)
             .having(last.is_(None) | (last <= not_since))
         )

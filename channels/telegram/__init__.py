@@ -14,7 +14,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from channels.telegram import history, link, photos, readings, review, start
+from channels.telegram import groups, history, link, other, photos, readings, review, start
 from gateway.service.chats import ChatUseCases
 
 WEBHOOK_PATH = "/telegram/webhook"
@@ -39,11 +39,13 @@ def make_dispatcher(chats: ChatUseCases) -> Dispatcher:
     dp = Dispatcher()
     dp["chats"] = chats
     dp.include_routers(
+        groups.router(),
         start.router(),
         link.router(),
         history.router(),
         review.router(),
         photos.router(),
         readings.router(),
+        other.router(),
     )
     return dp

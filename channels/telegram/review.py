@@ -10,18 +10,19 @@ from gateway.domain.chat_replies import CONFIRM, FIX
 from gateway.service.chats import ChatUseCases
 
 
+def message_id(callback: CallbackQuery) -> int:
+    argument = callback_argument(callback)
+    return int(argument) if argument.isdigit() and len(argument) < 19 else 0
+
+
 async def confirm(callback: CallbackQuery, event_update: Update, chats: ChatUseCases) -> None:
-    msg, argument = callback_message(event_update, callback), callback_argument(callback)
-    if msg is not None and argument.isdigit():
-        await chats.confirm(msg, int(argument))
-    await answered(callback)
+    msg = callback_message(event_update, callback)
+    await answered(callback, chats.buttons.confirm(msg, message_id(callback)))
 
 
 async def fix(callback: CallbackQuery, event_update: Update, chats: ChatUseCases) -> None:
-    msg, argument = callback_message(event_update, callback), callback_argument(callback)
-    if msg is not None and argument.isdigit():
-        await chats.fix(msg, int(argument))
-    await answered(callback)
+    msg = callback_message(event_update, callback)
+    await answered(callback, chats.buttons.fix(msg, message_id(callback)))
 
 
 def router() -> Router:

@@ -44,13 +44,24 @@ class TelegramWebhook:
         if not hmac.compare_digest(given.encode(), self.secret.encode()):
             metrics.REJECTED_REQUESTS.labels("telegram", "secret").inc()
             return json_error(403, f"invalid {SECRET_HEADER}")
-        raw = await request.content.read(MAX_BODY + 1)
+        # the whole body (gateway/http/edge.py has read it, up to the app's client_max_size:
+        # 413 above); one read of the stream may return only its first chunks
+        raw = await request.read()
         if len(raw) > MAX_BODY:
             return json_error(413, f"body larger than {MAX_BODY} bytes")
         try:
-            update = Update.model_validate(json.loads(raw), context={"bot": self.bot})
-        except (ValueError, ValidationError):
+            body = json.loads(raw)
+        except ValueError:
             return json_error(400, "not a Telegram update")
+        if not isinstance(body, dict) or type(body.get("update_id")) is not int:
+            return json_error(400, "not a Telegram update")
+        try:
+            update = Update.model_validate(body, context={"bot": self.bot})
+        except ValidationError as e:
+            # an update of a shape this aiogram does not know (a newer Bot API): a 4xx would
+            # have Telegram deliver it again forever, holding up every later update
+            log.warning("Telegram update %s not understood, skipped: %s", body["update_id"], e)
+            return web.json_response({"ok": True})
         try:
             await self.dispatcher.feed_update(self.bot, update)
         except RETRYABLE as e:

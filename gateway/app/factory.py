@@ -31,7 +31,7 @@ from gateway.app.channel_settings import (
 from gateway.app.keys import LIFECYCLE, OUTBOX, SMTP_SERVER
 from gateway.app.lifecycle import Lifecycle, Phase, Step, listen_error
 from gateway.config import Config
-from gateway.domain.chat_replies import review_keyboard
+from gateway.domain.chat_replies import reply_extra
 from gateway.domain.clock import utc_now
 from gateway.domain.model import Transport
 from gateway.http import api, edge, health, pages, staff
@@ -73,9 +73,7 @@ def database(config: Config, engine: AsyncEngine | None = None) -> Database:
 
 
 def intake(config: Config, db: Database, clock: Clock) -> Intake:
-    return Intake(
-        db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: review_keyboard}
-    )
+    return Intake(db.uow, config.rules, config.language, clock, {Transport.TELEGRAM: reply_extra})
 
 
 def outbox_senders(config: Config, client: aiohttp.ClientSession) -> dict[str, Sender]:

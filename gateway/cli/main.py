@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.cli import data, parse, period, run, staff
+from gateway.cli import data, events, parse, period, run, staff
 from gateway.cli.errors import CliError
 from gateway.config import Config, ConfigError, load_config
 from gateway.service.csv_files import CsvImportError
@@ -21,6 +21,9 @@ COMMANDS: dict[str, Callable[[argparse.Namespace, Config], int]] = {
     "db upgrade": data.cmd_db_upgrade,
     "accounts import": data.cmd_accounts_import,
     "readings import": data.cmd_readings_import,
+    "replacements import": events.cmd_replacements_import,
+    "acts import": events.cmd_acts_import,
+    "residents import": events.cmd_residents_import,
     "parse": parse.cmd_parse,
     "period close": period.cmd_period_close,
     "period export": period.cmd_period_export,
@@ -37,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="meter-gateway", parents=[config_opt], description="Meter readings gateway"
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (run, data, period, parse, staff):
+    for module in (run, data, events, period, parse, staff):
         module.add_commands(sub, config_opt)
     return parser
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from gateway.domain.chats import HistoryLine
+from gateway.domain.chats import SHARED_CHATS, HistoryLine, photo_missing
 from gateway.domain.model import Reason, Status, StoredMessage, plain
+from gateway.domain.replies import SERVICE_NAMES, UNITS
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
 
@@ -45,12 +46,44 @@ TEXTS: dict[str, str] = {
     "history_title": N_("Last readings:"),
     "consumption": N_("consumption"),
     "choose": N_("Which account are these readings for?"),
-    "choice_gone": N_("This message has already been handled."),
+    "choice_unlinked": N_(
+        "The account %(uin)s is not linked to you. Choose another one or send the "
+        "readings again with the UIN."
+    ),
+    "button_gone": N_("This button no longer works. Please send the readings again."),
+    "button_not_yours": N_("This button is not yours: it was sent to someone else."),
+    "button_answered": N_("This question has already been answered."),
     "confirm_yes": N_("Yes, correct"),
     "confirm_fix": N_("Correct it"),
     "confirmed": N_("Thank you, a specialist will see that you confirmed the readings."),
     "fix_ask": N_("Please send the corrected readings."),
-    "not_found": N_("Message not found."),
+    "group": N_(
+        "In a group I only take readings addressed to me (mention me or reply to my "
+        "message), and I answer without figures. To link an account, see the history or "
+        "get full replies, write to me in a private chat."
+    ),
+    "unsupported": N_(
+        "I can only read text and photos: send the UIN and the readings as text, or a "
+        "photo of the meter with them in the caption."
+    ),
+    "edited": N_(
+        "Edited messages are not taken: please send the corrected readings as a new message."
+    ),
+    # the replies to readings in Telegram, where they differ from the other channels'
+    "jump": N_(
+        "Readings received, but the consumption is far above usual. If the readings are "
+        'right, press "Yes, correct" and a specialist will check them; if there is a '
+        'mistake, press "Correct it". Request No. %(receipt)s.'
+    ),
+    "group_accepted": N_(
+        "Readings accepted. Request No. %(receipt)s. The consumption is shown in a "
+        "private chat with me only."
+    ),
+    "photo_missing": N_(
+        "Message received and passed to a specialist, but the photo could not be "
+        "downloaded (it may be too big). Please send it again as a photo. Request No. "
+        "%(receipt)s."
+    ),
     "reminder": N_(
         "Reminder: please send the readings of the account %(uins)s by day %(cutoff)s of the month."
     ),
@@ -62,28 +95,50 @@ def text(language: str, key: str, **fields: object) -> str:
 
 
 def history(language: str, lines: list[HistoryLine]) -> str:
-    """One line per reading: account, meter and zone, date, value and consumption."""
-    out = [text(language, "history_title")]
-    consumption = text(language, "consumption")
-    for line in lines:
-        zone = f" T{line.zone}" if line.zone > 1 else ""
-        used = f", {consumption} {plain(line.consumption)}" if line.consumption else ""
-        day = line.taken_on.strftime("%d.%m.%Y")
-        out.append(f"{line.uin} {line.meter}{zone}: {day} {plain(line.value)}{used}")
-    return "\n".join(out)
+    """The title and one line per reading (``history_line``)."""
+    return "\n".join([text(language, "history_title"), *(history_line(language, line)
+                                                          for line in lines)])  # fmt: skip
+
+
+def history_line(language: str, line: HistoryLine) -> str:
+    """``1234567 электроэнергия T1: 20.11.2026 5123, расход 123 кВт·ч``: the account, the
+    service as on the bill (not the meter's internal name), the zone on multi-zone meters
+    (T1 and T2 alike, none on a single-zone one), the date, the value, the consumption with
+    its unit."""
+    t = i18n.translations(language)
+    name = t.gettext(SERVICE_NAMES[line.service]) if line.service in SERVICE_NAMES else line.meter
+    zone = f" T{line.zone}" if line.zones > 1 else ""
+    used = ""
+    if line.consumption is not None:
+        unit = t.gettext(UNITS[line.service]) if line.service in UNITS else ""
+        used = f", {text(language, 'consumption')} {plain(line.consumption)} {unit}".rstrip()
+    day = line.taken_on.strftime("%d.%m.%Y")
+    return f"{line.uin} {name}{zone}: {day} {plain(line.value)}{used}"
 
 
 def button(language: str, key: str, action: str, argument: object) -> dict[str, str]:
     return {"text": text(language, key), "data": f"{action}:{argument}"}
 
 
-def review_keyboard(message: StoredMessage) -> Mapping[str, Any]:
-    """What the Telegram transport adds to a reply: "yes, correct" / "correct it" on a
-    reading that went to review for an implausible jump."""
-    if message.status != Status.REVIEW or message.reason != Reason.IMPLAUSIBLE_JUMP:
+def reply_extra(message: StoredMessage) -> Mapping[str, Any]:
+    """What the Telegram transport makes of the reply to a reading (the intake's
+    ``ReplyExtra``): ``reply`` replaces the text where Telegram's differs, ``buttons`` adds a
+    keyboard. In a group: no figures. A jump in review: "yes, correct" / "correct it" with
+    a text asking for that answer. A photo that could not be downloaded: say so."""
+    if message.reply is None:
         return {}
+    meta = message.meta or {}
     lang = message.language or "ru"
+    if message.status == Status.ACCEPTED and meta.get("chat_type") in SHARED_CHATS:
+        return {"reply": text(lang, "group_accepted", receipt=message.id)}
+    if message.status != Status.REVIEW:
+        return {}
+    if message.reason == Reason.PHOTO and photo_missing(meta):
+        return {"reply": text(lang, "photo_missing", receipt=message.id)}
+    if message.reason != Reason.IMPLAUSIBLE_JUMP:
+        return {}
     return {
+        "reply": text(lang, "jump", receipt=message.id),
         "buttons": [[button(lang, "confirm_yes", CONFIRM, message.id),
-                     button(lang, "confirm_fix", FIX, message.id)]]
+                     button(lang, "confirm_fix", FIX, message.id)]],
     }  # fmt: skip

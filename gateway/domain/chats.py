@@ -11,12 +11,19 @@ from typing import Any
 from gateway.domain.model import Channel, InboundMessage, Transport
 
 MAX_LINK_FAILURES = 3  # failed verifications per chat and day before linking locks
+# chats other people read: the bot answers there only what is addressed to it, never with
+# figures (docs/channels.md, "Telegram bot")
+SHARED_CHATS = frozenset({"group", "supergroup"})
 
 
 @dataclass(frozen=True)
 class Photo:
+    """The photo of a message (a photo, or an image sent as a file); ``missing`` says why
+    its bytes could not be fetched (too big, Telegram refused), ``content`` is then empty."""
+
     file_id: str
     content: bytes
+    missing: str = ""
 
 
 @dataclass(frozen=True)
@@ -28,7 +35,13 @@ class ChatMessage:
     language: str  # "ru" or "en"
     text: str = ""
     photo: Photo | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)  # user id, message id
+    extra: Mapping[str, Any] = field(default_factory=dict)  # message id
+    user_id: int = 0  # who wrote or pressed (``from.id``): commands, drafts, buttons are theirs
+    chat_type: str = "private"  # "group", "supergroup": a chat other people read
+
+    @property
+    def shared(self) -> bool:
+        return self.chat_type in SHARED_CHATS
 
 
 @dataclass(frozen=True)
@@ -36,12 +49,12 @@ class ChatState:
     chat_id: int
     language: str
     active: bool
-    awaiting: str | None  # "link:<UIN>" or "fix:<message id>"
+    awaiting: str | None  # the user's: "link:<UIN>" or "fix:<message id>"
 
 
 @dataclass(frozen=True)
 class Draft:
-    """A message waiting for the customer to pick one of the chat's accounts."""
+    """A message waiting for its user to pick one of their accounts."""
 
     id: int
     chat_id: int
@@ -50,6 +63,8 @@ class Draft:
     language: str
     meta: dict[str, Any] | None
     raw: bytes | None
+    user_id: int | None = None
+    answered: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,8 @@ class HistoryLine:
     taken_on: date
     value: Decimal
     consumption: Decimal | None
+    service: str = ""  # "electricity", "cold_water", ...: what the customer calls the meter
+    zones: int = 1  # the meter's tariff zones: T1/T2 are labelled on multi-zone meters only
 
 
 @dataclass(frozen=True)
@@ -88,13 +105,25 @@ def reminder_window(day: date, reminder_day: int, cutoff_day: int) -> bool:
     return reminder_day <= day.day <= cutoff_day
 
 
+def photo_missing(meta: Mapping[str, Any] | None) -> bool:
+    """The message came with a photo whose file could not be fetched (``inbound_of``)."""
+    photo = (meta or {}).get("photo")
+    return isinstance(photo, Mapping) and bool(photo.get("missing"))
+
+
 def inbound_of(msg: ChatMessage, text: str, corrects: int | None = None) -> InboundMessage:
     """What the intake receives for a chat message: ``text`` (the typed text, or it with
     the UIN added), the photo kept in ``raw``, the message it corrects."""
     meta: dict[str, Any] = {"chat_id": msg.chat_id, **msg.extra}
+    if msg.user_id:
+        meta["user_id"] = msg.user_id
+    if msg.shared:
+        meta["chat_type"] = msg.chat_type
     if msg.text.strip() != text:
         meta["typed"] = msg.text
-    if msg.photo is not None:
+    if msg.photo is not None and msg.photo.missing:
+        meta["photo"] = {"file_id": msg.photo.file_id, "missing": msg.photo.missing}
+    elif msg.photo is not None:
         meta["photo"] = {"file_id": msg.photo.file_id, "size": len(msg.photo.content),
                          "stored_in": "raw"}  # fmt: skip
     if corrects is not None:
@@ -107,5 +136,5 @@ def inbound_of(msg: ChatMessage, text: str, corrects: int | None = None) -> Inbo
         language=msg.language,
         reply_via=Transport.TELEGRAM,
         meta=meta,
-        raw=msg.photo.content if msg.photo is not None else None,
+        raw=msg.photo.content if msg.photo is not None and msg.photo.content else None,
     )

@@ -45,6 +45,7 @@ class AccountStatus(StrEnum):
 class MeterStatus(StrEnum):
     ACTIVE = "active"
     FAILED = "failed"  # billed like a missing reading from ``failed_on``
+    REMOVED = "removed"  # replaced (meter_replacements): takes no reading after removed_on
 
 
 class OutboxStatus(StrEnum):
@@ -79,6 +80,8 @@ class Reason(StrEnum):
     PHOTO = "photo"  # a photo without readable text: staff read the meter from it
     # mail a machine wrote (a bounce, an auto-reply): stored, never read for readings
     AUTO_REPLY = "auto_reply"
+    # a reading for a meter dated on or after its removal (a replacement, docs/billing.md)
+    METER_REPLACED = "meter_replaced"
 
 
 # The message meta key a channel sets on auto-generated mail (``Reason.AUTO_REPLY``).
@@ -135,6 +138,13 @@ class Register:
     verified_until: date | None = None
     # accepted readings before the current period, oldest first (recent ones are enough)
     history: tuple[HistoryPoint, ...] = ()
+    # a replaced meter (docs/billing.md, "Events"): in place from installed_on, gone from
+    # removed_on
+    installed_on: date | None = None
+    removed_on: date | None = None
+
+    def removed_by(self, day: date) -> bool:
+        return self.removed_on is not None and self.removed_on <= day
 
     @property
     def capacity(self) -> Decimal:
@@ -151,6 +161,30 @@ class AccountView:
     status: str
     residents: int
     registers: tuple[Register, ...]  # in bill order: meter position, then zone
+
+    def on(self, day: date) -> AccountView:
+        """The account as it stands on ``day``: the meters in place then. A position whose
+        meter was removed and not yet replaced keeps the removed meter (the customer still
+        counts it; its reading is refused as ``meter_replaced``)."""
+        if all(r.installed_on is None and r.removed_on is None for r in self.registers):
+            return self
+        current = [
+            r for r in self.registers
+            if not r.removed_by(day) and (r.installed_on is None or r.installed_on <= day)
+        ]  # fmt: skip
+        taken = {r.position for r in current}
+        last_removed: dict[int, date] = {}
+        for r in self.registers:
+            if r.removed_on is not None and r.removed_by(day) and r.position not in taken:
+                last_removed[r.position] = max(
+                    r.removed_on, last_removed.get(r.position, r.removed_on)
+                )
+        kept = [
+            r for r in self.registers
+            if r in current
+            or (r.removed_on is not None and last_removed.get(r.position) == r.removed_on)
+        ]  # fmt: skip
+        return replace(self, registers=tuple(kept))
 
 
 @dataclass(frozen=True)

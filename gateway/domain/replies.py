@@ -67,10 +67,8 @@ REASONS = {
         "The reading %(value)s (%(meter)s) is lower than the last accepted one. "
         "Please check the digits and the order of the readings."
     ),
-    Reason.IMPLAUSIBLE_JUMP: N_(
-        "The consumption is far above usual: a specialist will check the readings, no need to "
-        "resend."
-    ),
+    # said after "Readings received and sent for review.": no need to say that again
+    Reason.IMPLAUSIBLE_JUMP: N_("The consumption is far above usual; no need to resend."),
     Reason.METER_VERIFICATION_EXPIRED: N_(
         "The meter's verification has expired (%(meter)s): the reading is stored but not used "
         "for billing. Please replace or verify the meter."
@@ -85,6 +83,10 @@ REASONS = {
     Reason.AUTO_REPLY: N_(
         "This is an automatic message (a delivery report or an auto-reply): it is stored, "
         "and no readings are taken from it."
+    ),
+    Reason.METER_REPLACED: N_(
+        "The meter (%(meter)s) has been replaced: the reading %(value)s is not accepted for "
+        "it. Please send the readings of the new meter."
     ),
     Reason.PHOTO: N_(
         "Photo received: a specialist will read the meter from it, no need to resend."
@@ -138,12 +140,12 @@ def render(outcome: Outcome, receipt: int, uin: str | None, language: str | None
     if outcome.status is Status.ACCEPTED:
         readings = "; ".join(_reading_line(r, lang) for r in outcome.readings)
         # TRANSLATORS: %(readings)s: "electricity T1 5123 (consumption 123 kWh); ..."
-        text = t.gettext("Readings accepted: %(readings)s. Receipt No. %(receipt)s.")
+        text = t.gettext("Readings accepted: %(readings)s. Request No. %(receipt)s.")
         return text % {"readings": readings, "receipt": receipt}
     reason = explain_reason(outcome, lang)
     if outcome.status is Status.REVIEW:
         text = t.gettext(
-            "Readings received and sent for review. %(reason)s Receipt No. %(receipt)s."
+            "Readings received and sent for review. %(reason)s Request No. %(receipt)s."
         )
         return text % {"reason": reason, "receipt": receipt}
     if outcome.reason in FORMAT_REASONS:

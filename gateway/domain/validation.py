@@ -45,6 +45,7 @@ def validate(
         return _fail(Reason(parsed.error), detail=parsed.token)
     if account is None:
         return _fail(Reason.UNKNOWN_UIN, detail=parsed.uin)
+    account = account.on(today)
     expected = account.registers
     if account.status != "open":
         return _fail(Reason.ACCOUNT_CLOSED, expected)
@@ -173,6 +174,8 @@ def check_register(
         return result(Decimal(0), Reason.NOT_A_NUMBER)
     if not value.is_finite() or value < 0:
         return result(Decimal(0), Reason.NOT_A_NUMBER)
+    if reg.removed_by(today):
+        return result(value, Reason.METER_REPLACED)
     whole, _, fraction = reading.value.partition(".")
     if len(whole.lstrip("0")) > reg.digits:
         return result(value, Reason.TOO_MANY_DIGITS)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from gateway.domain.events import Act, EventSource
 from gateway.domain.model import Channel, Reason, plain
 from gateway.domain.replies import UNITS
 from gateway.runtime.i18n import N_, translations
@@ -30,10 +31,22 @@ STATUS_NAMES = {"accepted": N_("accepted"), "review": N_("in review"),
                 "superseded": N_("superseded"), "open": N_("open"),
                 "closed": N_("closed")}  # fmt: skip
 
-# Where a message (or a reading: ``import``) came from; the codes stay in URLs and the API.
+# Where a message (or a reading: ``import``, an event's) came from; the codes stay in URLs
+# and the API.
 CHANNEL_NAMES: dict[str, str] = {Channel.SMS: N_("SMS"), Channel.EMAIL: N_("email"),
                  Channel.TELEGRAM: N_("Telegram"), Channel.WEB: N_("web form"),
-                 "import": N_("import")}  # fmt: skip
+                 "import": N_("import"),
+                 EventSource.REMOVAL: N_("meter removed"),
+                 EventSource.INSTALLATION: N_("meter installed"),
+                 EventSource.INSPECTION: N_("inspection"),
+                 EventSource.FAILURE: N_("meter failed"),
+                 EventSource.RECOMMISSIONING: N_("recommissioned")}  # fmt: skip
+
+# Every ``Act`` of billing events (gateway/domain/events.py)
+ACT_NAMES: dict[str, str] = {Act.INSPECTION: N_("inspection"),
+                             Act.ACCESS_REFUSED: N_("access refused"),
+                             Act.FAILED: N_("meter failed"),
+                             Act.RECOMMISSIONED: N_("recommissioned")}  # fmt: skip
 
 # Every ``Reason`` (gateway/domain/model.py) as staff read it, short.
 REASON_NAMES: dict[str, str] = {
@@ -53,6 +66,7 @@ REASON_NAMES: dict[str, str] = {
     Reason.PROCESSING: N_("being processed"),
     Reason.PHOTO: N_("photo only"),
     Reason.AUTO_REPLY: N_("automatic mail"),
+    Reason.METER_REPLACED: N_("meter replaced"),
 }
 
 # The parser's labels of a reading (parsers/words.py), as a customer would write them.
@@ -105,4 +119,5 @@ def names(lang: str) -> dict[str, Callable[[Any], str]]:
         "reason_name": lookup(REASON_NAMES),
         "status_name": lookup(STATUS_NAMES),
         "label_name": lookup(LABEL_NAMES),
+        "act_name": lookup(ACT_NAMES),
     }

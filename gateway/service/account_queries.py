@@ -10,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from gateway.domain.clock import period_at
+from gateway.domain.events import AccountEvents
 from gateway.domain.model import AccountView, ReadingRecord, Register, Status
 from gateway.domain.rules import Rules
 from gateway.domain.staff import MonthlyVolume, ReviewItem
@@ -53,6 +54,7 @@ class AccountHistory:
     readings: list[ShownReading]  # newest first
     volumes: list[ServiceVolumes]  # in bill order of the services
     messages: list[ReviewItem]  # newest first
+    events: AccountEvents | None = None  # replacements, acts, residents (docs/billing.md)
 
 
 async def registers(
@@ -76,6 +78,7 @@ async def account_history(
         readings = await work.accounts.readings(uin, None, READINGS, newest_first=True) or []
         volumes = await work.review.volumes(uin)
         messages = await work.review.of_account(uin, MESSAGES)
+        events = await work.events.of_account(uin)
         known = {m.record.id for m in messages}
         in_review = {r.message_id for r in readings if r.status == Status.REVIEW}
         for message_id in sorted(i for i in in_review - known if i is not None):
@@ -94,7 +97,7 @@ async def account_history(
         for r in readings
     ]
     ordered = sorted(messages, key=lambda m: m.record.id, reverse=True)[:MESSAGES]
-    return AccountHistory(account, shown, _per_service(volumes, account.registers), ordered)
+    return AccountHistory(account, shown, _per_service(volumes, account.registers), ordered, events)
 
 
 def _typed(

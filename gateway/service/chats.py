@@ -1,5 +1,10 @@
-"""Chat-bot use cases (Telegram): commands, verified linking of a chat to accounts,
-readings with or without the UIN, the customer's answer to a review, reminders.
+"""Chat-bot use cases (Telegram): commands, verified linking of a user to accounts,
+readings with or without the UIN, what the bot says to what it does not take; the buttons
+are ``gateway.service.chat_buttons``.
+
+Commands, drafts and buttons belong to the user (``from.id``), not the chat: in a group every
+member has their own. In a group (``ChatMessage.shared``) the bot takes readings addressed to
+it as typed and sends everything else to a private chat (docs/channels.md, "Telegram bot").
 
 Every reply goes through the outbox (transport ``telegram``) in the transaction that
 decides it. Commands and button presses record their ``update_id`` in that transaction too,
@@ -10,7 +15,6 @@ so a repeated update changes nothing; readings are made idempotent by the intake
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
@@ -18,22 +22,23 @@ from gateway.domain.chats import (
     MAX_LINK_FAILURES,
     ChatMessage,
     Draft,
-    Photo,
     inbound_of,
     link_locked,
     verification_matches,
 )
 from gateway.domain.clock import local_day
-from gateway.domain.model import Channel, Reason, Status, StoredMessage, Transport
+from gateway.domain.model import Status
 from gateway.domain.rules import Rules
+from gateway.service.chat_buttons import ChatButtons, claim, reply
 from gateway.service.receive import Clock, Receive
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
 from parsers import parse
 
 
 class ChatUseCases:
-    """What the bot does for a chat: one method per command, button or message kind. The
-    chats' state is kept through the unit of work's ``ChatStore`` (``uow.chats``)."""
+    """What the bot does for a user in a chat: one method per command or message kind; the
+    buttons are ``buttons``. The chats' state is kept through the unit of work's
+    ``ChatStore`` (``uow.chats``)."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, receive: Receive, rules: Rules, clock: Clock
@@ -42,6 +47,7 @@ class ChatUseCases:
         self.receive_message = receive
         self.rules = rules
         self.clock = clock
+        self.buttons = ChatButtons(uow, receive, clock)
 
     # --- commands -------------------------------------------------------------------------
 
@@ -50,6 +56,28 @@ class ChatUseCases:
 
     async def help(self, msg: ChatMessage) -> None:
         await self._answer(msg, "help")
+
+    async def private_only(self, msg: ChatMessage) -> None:
+        """A command in a group: linking, history and full replies are for a private chat."""
+        await self._answer(msg, "group")
+
+    async def unsupported(self, msg: ChatMessage) -> None:
+        """A sticker, a voice message, a location...: one line saying what the bot takes."""
+        await self._answer(msg, "unsupported")
+
+    async def edited(self, msg: ChatMessage) -> None:
+        """An edited message: not taken (its first version was), said in one line."""
+        await self._answer(msg, "edited")
+
+    async def membership(self, chat_id: int, language: str, active: bool) -> None:
+        """The bot was blocked or removed (inactive: nothing more is sent), or unblocked
+        and added again (active)."""
+        async with self.uow() as uow:
+            if active:
+                await uow.chats.touch(chat_id, language, self.clock())
+            else:
+                await uow.chats.set_active(chat_id, False)
+            await uow.commit()
 
     async def link(self, msg: ChatMessage, uin: str) -> None:
         """Ask for the bill's reading; the account is linked once it matches. Whether the
@@ -61,10 +89,10 @@ class ChatUseCases:
             if not uin:
                 await self._reply(uow, msg, chat_replies.text(msg.language, "link_usage"), now)
             elif link_locked(await uow.chats.failures(msg.chat_id, self._today(now))):
-                await uow.chats.set_awaiting(msg.chat_id, None)
+                await uow.chats.set_awaiting(msg.user_id, None)
                 await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
             else:
-                await uow.chats.set_awaiting(msg.chat_id, f"link:{uin}")
+                await uow.chats.set_awaiting(msg.user_id, f"link:{uin}")
                 reply = chat_replies.text(msg.language, "link_ask", uin=uin)
                 await self._reply(uow, msg, reply, now)
             await uow.commit()
@@ -105,82 +133,35 @@ class ChatUseCases:
     # --- plain messages -----------------------------------------------------------------
 
     async def message(self, msg: ChatMessage) -> None:
-        """A message that is not a command: the answer the bot waits for (the bill's
-        reading, a correction), else readings, with the linked account where no UIN is."""
+        """A message that is not a command: the answer the bot waits for from the user (the
+        bill's reading, a correction), else readings, with the user's linked account where
+        no UIN is. In a group: readings as typed (or a correction the user was asked for)."""
         now = self.clock()
         async with self.uow() as uow:
             if await uow.chats.handled(msg.update_id):
                 return
-            state = await uow.chats.touch(msg.chat_id, msg.language, now)
-            if state.awaiting and state.awaiting.startswith("link:"):
+            await uow.chats.touch(msg.chat_id, msg.language, now)
+            awaiting = await uow.chats.awaiting(msg.user_id) or ""
+            if awaiting.startswith("link:") and not msg.shared:
                 await uow.chats.claim_update(msg.update_id, now)
-                await self._verify(uow, msg, state.awaiting.removeprefix("link:"), now)
+                await self._verify(uow, msg, awaiting.removeprefix("link:"), now)
                 await uow.commit()
                 return
-            linked = await uow.chats.linked(msg.chat_id)
+            linked = [] if msg.shared else await uow.chats.linked(msg.user_id)
             text = msg.text.strip()
             # "05123 02010" parses as UIN 05123: a UIN no account has is no UIN here
             without_uin = bool(text) and not await self._names_account(uow, text)
-            if without_uin and len(linked) > 1:
+            if without_uin and len(linked) > 1 and not awaiting.startswith("fix:"):
                 await self._ask_account(uow, msg, linked, now)
                 await uow.commit()
                 return
             await uow.commit()
-        fixing = state.awaiting.removeprefix("fix:") if state.awaiting else None
-        if fixing:
-            await self._correct(msg, int(fixing))
+        if awaiting.startswith("fix:"):
+            await self._correct(msg, int(awaiting.removeprefix("fix:")))
         elif without_uin and len(linked) == 1:
             await self.receive_message(inbound_of(msg, f"{linked[0]} {text}"))
         else:
             await self.receive_message(inbound_of(msg, text))
-
-    async def choose(self, msg: ChatMessage, draft_id: int, uin: str) -> None:
-        """The answer to "which account?": the waiting message, completed with the UIN."""
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await uow.chats.claim_update(msg.update_id, now):
-                return
-            draft = await uow.chats.take_draft(draft_id, msg.chat_id)
-            if draft is None or uin not in await uow.chats.linked(msg.chat_id):
-                await self._reply(uow, msg, chat_replies.text(msg.language, "choice_gone"), now)
-                await uow.commit()
-                return
-            await uow.commit()
-        photo = Photo(str((draft.meta or {}).get("photo", {}).get("file_id", "")), draft.raw or b"")
-        original = ChatMessage(
-            draft.update_id, draft.chat_id, draft.language, draft.text, photo if draft.raw else None
-        )
-        await self.receive_message(inbound_of(original, f"{uin} {draft.text}"))
-
-    # --- the answer to a review ---------------------------------------------------------
-
-    async def confirm(self, msg: ChatMessage, message_id: int) -> None:
-        """ "Yes, correct": the review item is marked confirmed by the customer."""
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
-                return
-            message = await self._reviewed(uow, msg, message_id)
-            if message is None:
-                await self._reply(uow, msg, chat_replies.text(msg.language, "not_found"), now)
-            else:
-                meta = {**(message.meta or {}), "confirmed_by_customer": True}
-                await uow.messages.set_meta(message.id, meta)
-                await self._reply(uow, msg, chat_replies.text(msg.language, "confirmed"), now)
-            await uow.commit()
-
-    async def fix(self, msg: ChatMessage, message_id: int) -> None:
-        """ "Correct it": the chat's next message is the correction of ``message_id``."""
-        now = self.clock()
-        async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
-                return
-            if await self._reviewed(uow, msg, message_id) is None:
-                await self._reply(uow, msg, chat_replies.text(msg.language, "not_found"), now)
-            else:
-                await uow.chats.set_awaiting(msg.chat_id, f"fix:{message_id}")
-                await self._reply(uow, msg, chat_replies.text(msg.language, "fix_ask"), now)
-            await uow.commit()
 
     async def blocked(self, chat_id: int) -> None:
         """The customer blocked the bot: nothing more is sent until they write again."""
@@ -194,7 +175,7 @@ class ChatUseCases:
         today = self._today(now)
         failures = await uow.chats.failures(msg.chat_id, today)
         if link_locked(failures):
-            await uow.chats.set_awaiting(msg.chat_id, None)
+            await uow.chats.set_awaiting(msg.user_id, None)
             await self._reply(uow, msg, chat_replies.text(msg.language, "link_locked"), now)
             return
         account_id = await uow.chats.account_id(uin)
@@ -204,10 +185,10 @@ class ChatUseCases:
         await uow.chats.add_attempt(msg.chat_id, today, uin, ok, now)
         if ok and account_id is not None:
             await uow.chats.link(msg.chat_id, account_id, now)
-            await uow.chats.set_awaiting(msg.chat_id, None)
+            await uow.chats.set_awaiting(msg.user_id, None)
             reply = chat_replies.text(msg.language, "link_ok", uin=uin)
         elif link_locked(failures + 1):
-            await uow.chats.set_awaiting(msg.chat_id, None)
+            await uow.chats.set_awaiting(msg.user_id, None)
             reply = chat_replies.text(msg.language, "link_locked")
         else:
             left = MAX_LINK_FAILURES - failures - 1
@@ -218,13 +199,14 @@ class ChatUseCases:
         self, uow: UnitOfWork, msg: ChatMessage, linked: list[str], now: datetime
     ) -> None:
         await uow.chats.claim_update(msg.update_id, now)
-        meta = {"photo": {"file_id": msg.photo.file_id}} if msg.photo else None
+        photo = msg.photo
+        meta = {"photo": {"file_id": photo.file_id, "missing": photo.missing}} if photo else None
         draft = Draft(0, msg.chat_id, msg.update_id, msg.text.strip(), msg.language, meta,
-                      msg.photo.content if msg.photo else None)  # fmt: skip
+                      photo.content if photo else None, user_id=msg.user_id)  # fmt: skip
         draft_id = await uow.chats.add_draft(draft, now)
         buttons = [[{"text": uin, "data": f"{CHOOSE}:{draft_id}:{uin}"}] for uin in linked]
         question = chat_replies.text(msg.language, "choose")
-        await self._reply(uow, msg, question, now, buttons=buttons)
+        await reply(uow, msg, question, now, buttons=buttons)
 
     async def _correct(self, msg: ChatMessage, first_id: int) -> None:
         """The correction is a new message; the first one's readings are superseded."""
@@ -241,39 +223,22 @@ class ChatUseCases:
                 if first is not None:
                     meta = {**(first.meta or {}), "superseded_by": receipt.message_id}
                     await uow.messages.set_meta(first_id, meta)
-            await uow.chats.set_awaiting(msg.chat_id, None)
+            await uow.chats.set_awaiting(msg.user_id, None)
             await uow.commit()
-
-    async def _reviewed(
-        self, uow: UnitOfWork, msg: ChatMessage, message_id: int
-    ) -> StoredMessage | None:
-        """The chat's own message in review for an implausible jump, else None."""
-        message = await uow.messages.get(message_id)
-        if (
-            message is None
-            or message.channel != Channel.TELEGRAM
-            or message.sender != str(msg.chat_id)
-            or message.reason != Reason.IMPLAUSIBLE_JUMP
-        ):
-            return None
-        return message
 
     async def _names_account(self, uow: UnitOfWork, text: str) -> bool:
         uin = parse(text).uin
         return uin is not None and await uow.chats.account_id(uin) is not None
 
-    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
-        if not await uow.chats.claim_update(msg.update_id, now):
-            return False
-        await uow.chats.touch(msg.chat_id, msg.language, now)
-        return True
-
     async def _answer(self, msg: ChatMessage, key: str) -> None:
         now = self.clock()
         async with self.uow() as uow:
-            if await self._claim(uow, msg, now):
-                await self._reply(uow, msg, chat_replies.text(msg.language, key), now)
+            if await claim(uow, msg, now):
+                await reply(uow, msg, chat_replies.text(msg.language, key), now)
                 await uow.commit()
+
+    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
+        return await claim(uow, msg, now)
 
     async def _reply(
         self,
@@ -283,10 +248,7 @@ class ChatUseCases:
         now: datetime,
         buttons: list[list[dict[str, str]]] | None = None,
     ) -> None:
-        meta: dict[str, Any] = {"chat_id": msg.chat_id}
-        if buttons:
-            meta["buttons"] = buttons
-        await uow.outbox.add(Transport.TELEGRAM, str(msg.chat_id), body, meta, now)
+        await reply(uow, msg, body, now, buttons)
 
     def _today(self, now: datetime) -> date:
         return local_day(now, self.rules.timezone)

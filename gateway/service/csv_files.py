@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -34,7 +35,7 @@ class CsvImportError(Exception):
     """A file that cannot be imported; the message is one line naming the row."""
 
 
-def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+def read_rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -66,7 +67,7 @@ def _rows(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
     return out
 
 
-def _int(rec: dict[str, str], key: str, low: int, high: int) -> int:
+def int_field(rec: Mapping[str, str], key: str, low: int, high: int) -> int:
     try:
         value = int(rec[key])
     except ValueError:
@@ -76,7 +77,7 @@ def _int(rec: dict[str, str], key: str, low: int, high: int) -> int:
     return value
 
 
-def _date(text: str, key: str) -> date:
+def date_field(text: str, key: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -87,7 +88,7 @@ def read_accounts(path: Path) -> list[MeterRow]:
     rows: list[MeterRow] = []
     seen: dict[tuple[str, str], int] = {}
     account_of: dict[str, MeterRow] = {}
-    for line, rec in _rows(path, ACCOUNT_COLUMNS):
+    for line, rec in read_rows(path, ACCOUNT_COLUMNS):
         try:
             if not rec["uin"].isdigit():
                 raise ValueError(f"uin must be digits, got {rec['uin']!r}")
@@ -103,17 +104,19 @@ def read_accounts(path: Path) -> list[MeterRow]:
                 row=line,
                 uin=rec["uin"],
                 meter=rec["meter"],
-                position=_int(rec, "position", 1, 99),
+                position=int_field(rec, "position", 1, 99),
                 service=rec["service"],
-                zones=_int(rec, "zones", 1, 3),
-                digits=_int(rec, "digits", 1, 12),
-                decimals=_int(rec, "decimals", 0, 4),
-                verified_until=_date(rec["verified_until"], "verified_until")
+                zones=int_field(rec, "zones", 1, 3),
+                digits=int_field(rec, "digits", 1, 12),
+                decimals=int_field(rec, "decimals", 0, 4),
+                verified_until=date_field(rec["verified_until"], "verified_until")
                 if rec["verified_until"]
                 else None,
-                residents=_int(rec, "residents", 0, 1000),
+                residents=int_field(rec, "residents", 0, 1000),
                 status=rec["status"],
-                failed_on=_date(rec["failed_on"], "failed_on") if rec.get("failed_on") else None,
+                failed_on=date_field(rec["failed_on"], "failed_on")
+                if rec.get("failed_on")
+                else None,
             )
             key = (row.uin, row.meter)
             if key in seen:
@@ -130,7 +133,7 @@ def read_accounts(path: Path) -> list[MeterRow]:
 
 def read_readings(path: Path) -> list[ReadingRow]:
     rows: list[ReadingRow] = []
-    for line, rec in _rows(path, READING_COLUMNS):
+    for line, rec in read_rows(path, READING_COLUMNS):
         try:
             try:
                 value = Decimal(rec["value"])
@@ -143,8 +146,8 @@ def read_readings(path: Path) -> list[ReadingRow]:
                     row=line,
                     uin=rec["uin"],
                     meter=rec["meter"],
-                    zone=_int(rec, "zone", 1, 3),
-                    taken_on=_date(rec["date"], "date"),
+                    zone=int_field(rec, "zone", 1, 3),
+                    taken_on=date_field(rec["date"], "date"),
                     value=value,
                 )
             )

@@ -12,8 +12,9 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gateway.domain.chats import photo_missing
 from gateway.domain.clock import local_day
-from gateway.domain.model import AUTO_META, AccountView, Reason, StoredMessage
+from gateway.domain.model import AUTO_META, AccountView, Reason, Status, StoredMessage
 from gateway.domain.outcomes import NeedsReview, Outcome, Rejected
 from gateway.domain.periods import period_of
 from gateway.domain.replies import render
@@ -23,7 +24,8 @@ from gateway.service.decision import Decision, record_decisions
 from gateway.service.uow import UnitOfWork
 from parsers import ParseResult, parse
 
-# what a transport adds to the meta of a reply it carries (a Telegram keyboard)
+# what a transport adds to the meta of a reply it carries (a Telegram keyboard); a "reply"
+# in it replaces the reply's text (gateway/domain/chat_replies.py, ``reply_extra``)
 ReplyExtra = Callable[[StoredMessage], Mapping[str, Any]]
 
 
@@ -80,6 +82,10 @@ class Decider:
         """The decision on ``message`` (its text ``parsed``) against its account (None: not
         found): the outcome, the meta with what staff need, the reply. Nothing is stored."""
         outcome = validate(parsed, account, day, self.rules)
+        if outcome.status is Status.ACCEPTED and photo_missing(message.meta):
+            # the photo sent with the readings could not be fetched: staff decide without
+            # it (docs/channels.md, "Telegram bot")
+            outcome = NeedsReview(reason=Reason.PHOTO, readings=outcome.readings)
         meta = message.meta
         if outcome.reason is Reason.AMBIGUOUS:
             meta = {**(meta or {}), "ambiguous": ambiguous_meta(outcome)}
@@ -141,7 +147,10 @@ class Decider:
             meta=meta,
         )
         extra = self.reply_extras.get(str((meta or {}).get("reply_via") or ""))
-        return Decision(message, outcome.readings, uin, day, extra(message) if extra else None)
+        added = dict(extra(message)) if extra else {}
+        if "reply" in added:  # the transport words this reply its own way (a Telegram group)
+            message = message.decided(reply=added.pop("reply"))
+        return Decision(message, outcome.readings, uin, day, added or None)
 
     def _language(self, message: StoredMessage) -> str:
         return message.language or self.language

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from gateway.domain.clock import period_at
+from gateway.domain.clock import local_day, period_at
 from gateway.domain.model import Register
 from gateway.domain.rules import Rules
 from gateway.service.uow import UnitOfWorkFactory
@@ -17,6 +17,7 @@ async def registers_of(
     """The registers of an open account; None when there is no such open account."""
     async with uow() as work:
         found = await work.accounts.load(uin, period_at(now, rules))
-    if found is None or found[1].status != "open" or not found[1].registers:
+    if found is None or found[1].status != "open":
         return None
-    return found[1].registers
+    registers = found[1].on(local_day(now, rules.timezone)).registers
+    return registers or None

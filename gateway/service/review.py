@@ -165,7 +165,7 @@ class Review:
         unresolved: set[tuple[str, int]] = set()
         pairs = None
         if use_parse and parsed.error is None:
-            pairs = match_registers(parsed.readings, account.registers, allow_partial=True)
+            pairs = match_registers(parsed.readings, account.on(day).registers, allow_partial=True)
         for reg, reading in pairs or ():
             if reading.candidates and reg.decimals == 0:
                 unresolved.add((reg.meter, reg.zone))
@@ -206,7 +206,7 @@ class Review:
 def _reject_reply(reason: str, receipt: int, lang: str) -> str:
     t = i18n.translations(lang)
     # TRANSLATORS: reason is the reviewer's own sentence, receipt the message number
-    text = t.gettext("Readings not accepted: %(reason)s Receipt No. %(receipt)s.")
+    text = t.gettext("Readings not accepted: %(reason)s Request No. %(receipt)s.")
     return text % {"reason": reason, "receipt": receipt}
 
 

@@ -14,7 +14,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 from gateway.domain.model import Reason
-from gateway.domain.outcomes import Accepted, RegisterResult, Rejected
+from gateway.domain.outcomes import Accepted, NeedsReview, RegisterResult, Rejected
 from gateway.domain.replies import expected_format, pending_reply, render
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
@@ -163,8 +163,8 @@ REPLIES = [
     (
         "accepted",
         ACCEPTED,
-        "Показания приняты: ХВС 105 (расход 5 м³); ГВС 41. Квитанция № 42.",
-        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Receipt No. 42.",
+        "Показания приняты: ХВС 105 (расход 5 м³); ГВС 41. Номер обращения 42.",
+        "Readings accepted: cold water 105 (consumption 5 m³); hot water 41. Request No. 42.",
     ),
     (
         "count",
@@ -186,13 +186,23 @@ REPLIES = [
         "The message is empty. Please resend. Format: the UIN and readings separated by "
         "spaces, e.g.: 1234567 05123 02010.",
     ),
+    (  # said once (Telegram words it its own way, with buttons: chat_replies "jump")
+        "jump",
+        NeedsReview(reason=Reason.IMPLAUSIBLE_JUMP),
+        "Показания получены и переданы на проверку. Расход намного больше обычного, "
+        "присылать показания заново не нужно. Номер обращения 42.",
+        "Readings received and sent for review. The consumption is far above usual; no need "
+        "to resend. Request No. 42.",
+    ),
 ]
 
 
 @pytest.mark.parametrize(
     ("outcome", "russian", "english"), [pytest.param(*r[1:], id=r[0]) for r in REPLIES]
 )
-def test_whole_replies(outcome: Accepted | Rejected, russian: str, english: str) -> None:
+def test_whole_replies(
+    outcome: Accepted | NeedsReview | Rejected, russian: str, english: str
+) -> None:
     assert render(outcome, 42, "1234567", "ru") == russian
     assert render(outcome, 42, "1234567", "en") == english
     assert render(outcome, 42, "1234567", "de") == russian

@@ -202,6 +202,23 @@ async def test_every_route_answers_every_status_as_documented(
     status, rejected = await api.call("POST", reject, id=doubt, body={"reason": "unreadable"})
     assert status == 200 and rejected["status"] == "rejected"
 
+    # billing events: the imports' rows as JSON lists, and an account's events
+    rows = {
+        "/replacements": {"uin": "7654321", "meter": "CW-1", "zone": 1,
+                          "removed_on": "2026-11-05", "removal_value": "105", "new_meter": "CW-2",
+                          "installed_on": "2026-11-05", "installation_value": "0"},
+        "/acts": {"uin": "1234567", "meter": "E-1", "zone": 2, "date": "2026-11-15",
+                  "act": "inspection", "value": "2000"},
+        "/residents": {"uin": "1234567", "date": "2026-11-16", "residents": 3},
+    }  # fmt: skip
+    for path, row in rows.items():
+        assert (await api.call("POST", path, body=[{**row, "uin": "9999999"}]))[0] == 422
+        assert (await api.call("POST", path, body=[{**row, "uin": ["x"]}]))[0] == 400
+        assert (await api.call("POST", path, body=[row]))[0] == 200
+    _, events = await api.call("GET", "/accounts/{uin}/events", uin="7654321")
+    assert [r["source"] for r in events["readings"]] == ["removal", "installation"]
+    assert (await api.call("GET", "/accounts/{uin}/events", uin="0000000"))[0] == 404
+
     assert api.documented() - api.seen == set(), "documented answers never checked"
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.e2e.conftest import API_TOKEN, GENERIC_SECRET, TWILIO_TOKEN, TWILIO_URL
+from gateway.domain.events import ReplacementRow
+from gateway.service.events import record_replacements
+from tests.e2e.conftest import API_TOKEN, GENERIC_SECRET, NOW, TWILIO_TOKEN, TWILIO_URL
+from tests.helpers import meter, seed, uow_of
 from tests.support.signing import signed_headers, twilio_signature
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
@@ -105,6 +111,17 @@ async def test_generic_malformed_bodies_get_4xx_with_a_message(client, raw, stat
     assert await messages(client) == []
 
 
+async def replaced_meter(engine: AsyncEngine) -> None:
+    """Account 4444444 whose only meter was removed on 2026-11-10, nothing installed yet."""
+    await seed(
+        engine, [meter("4444444", "E-1")], [("4444444", "E-1", 1, date(2026, 10, 20), "5000")]
+    )
+    removed = ReplacementRow(
+        0, "4444444", "E-1", 1, date(2026, 11, 10), Decimal(5050), *(None,) * 6
+    )
+    await record_replacements(uow_of(engine), [removed], NOW)
+
+
 # reason, text, status, and what the reply must say: the fault named with what was typed
 REASON_CASES = [
     ("empty", "", "rejected", "Сообщение пустое."),
@@ -124,13 +141,17 @@ REASON_CASES = [
      "Истёк срок поверки счётчика (электроэнергия)"),
     # 5123.201? or 5123 and 201 without a space?
     ("ambiguous", "1234567 5123,201", "review", "Показание «5123,201» можно прочитать по-разному"),
+    # the meter was removed on 2026-11-10 (replaced_meter), the message is of 11-20
+    ("meter_replaced", "4444444 5100", "rejected", "Счётчик (электроэнергия) заменён"),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
     ("reason", "text", "status", "says"), REASON_CASES, ids=[c[0] for c in REASON_CASES]
 )
-async def test_every_reason_code_is_reachable(client, reason, text, status, says) -> None:
+async def test_every_reason_code_is_reachable(client, engine, reason, text, status, says) -> None:
+    if reason == "meter_replaced":
+        await replaced_meter(engine)
     body = await (await post_generic(client, {"id": reason, "from": "+7999", "text": text})).json()
     assert (body["status"], body["reason"]) == (status, reason)
     assert says in body["reply"], body["reply"]

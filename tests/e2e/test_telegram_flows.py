@@ -33,8 +33,11 @@ async def test_link_asks_for_the_bills_reading_and_links_when_it_matches(bot) ->
     stored = [m for m in await bot.rows(Message) if m.external_id == "103"]
     assert stored[0].uin == "1234567" and stored[0].meta["typed"] == "05123 02010"
     history = await bot.send(message_update(104, "/history"))
-    assert "1234567 E-1: 20.11.2026 5123, расход 123" in history
-    assert "1234567 E-1: 20.10.2026 5000" in history
+    # the service as on the bill, both zones labelled, consumption with its unit
+    assert "1234567 электроэнергия T1: 20.11.2026 5123, расход 123 кВт·ч" in history
+    assert "1234567 электроэнергия T1: 20.10.2026 5000\n" in history
+    assert "1234567 электроэнергия T2: 20.11.2026 2010, расход 35 кВт·ч" in history
+    assert "E-1" not in history
     assert "Счёт 1234567 отвязан" in await bot.send(message_update(105, "/unlink 1234567"))
     assert await bot.count(TelegramLink) == 0
 
@@ -77,7 +80,8 @@ async def test_several_accounts_ask_which_one(bot) -> None:  # noqa: F811
 async def test_history_shows_linked_accounts_only(bot) -> None:  # noqa: F811
     await link(bot, 140, "7654321", "40")
     history = await bot.send(message_update(142, "/history"))
-    assert "7654321 CW-1" in history and "1234567" not in history
+    assert "7654321 ХВС: 20.10.2026 100\n" in history  # single-zone: no T1
+    assert "7654321 ГВС: 20.10.2026 40" in history and "1234567" not in history
 
 
 JUMP = "1234567 09000 02010"  # T1 went 4800, 4900, 5000: +4000 is far above usual
@@ -85,8 +89,14 @@ JUMP = "1234567 09000 02010"  # T1 went 4800, 4900, 5000: +4000 is far above usu
 
 async def test_review_confirmation_by_the_customer(bot) -> None:  # noqa: F811
     reply = await bot.send(message_update(150, JUMP))
-    assert reply.startswith("Показания получены и переданы на проверку")
     [message] = await bot.rows(Message)
+    # said once, and asking for the answer the buttons give
+    assert reply == (
+        "Показания получены, но расход намного выше обычного. Если показания верны, нажмите "
+        "«Да, верно» — их проверит специалист; если есть ошибка, нажмите «Исправить». "
+        f"Номер обращения {message.id}."
+    )
+    assert message.reply == reply  # what staff see is what was sent
     assert (message.status, message.reason) == ("review", "implausible_jump")
     buttons = bot.api.sent()[-1]["reply_markup"]["inline_keyboard"][0]
     assert [b["text"] for b in buttons] == ["Да, верно", "Исправить"]
@@ -117,9 +127,11 @@ async def test_review_correction_supersedes_the_first_reading(bot) -> None:  # n
 async def test_someone_elses_message_cannot_be_confirmed(bot) -> None:  # noqa: F811
     await bot.send(message_update(170, JUMP))
     [message] = await bot.rows(Message)
-    reply = await bot.send(callback_update(171, f"confirm:{message.id}", chat_id=777))
-    assert reply == "Сообщение не найдено."
+    assert await bot.post(callback_update(171, f"confirm:{message.id}", chat_id=777)) == 200
+    [answer] = bot.api.sent("answerCallbackQuery")
+    assert answer["text"].startswith("Эта кнопка не ваша") and answer["show_alert"] == "true"
     assert "confirmed_by_customer" not in ((await bot.rows(Message))[0].meta or {})
+    assert await bot.app[OUTBOX].run_once() == 0  # nothing said to the chat
 
 
 @pytest.mark.parametrize("day_offset", [0, 5], ids=["20th", "25th"])

@@ -36,7 +36,10 @@ async def test_accepted_reading_is_stored_with_consumption(sessions) -> None:
     intake = await make_intake(sessions)
     receipt = await intake.receive(sms("1234567 05123 02010"))
     assert (receipt.status, receipt.reason, receipt.duplicate) == ("accepted", None, False)
-    assert "Показания приняты" in receipt.reply and f"№ {receipt.message_id}" in receipt.reply
+    assert (
+        "Показания приняты" in receipt.reply
+        and f"Номер обращения {receipt.message_id}" in receipt.reply
+    )
     assert "расход 123" in receipt.reply
     async with sessions() as s:
         rows = (

@@ -65,3 +65,37 @@ async def readings_refused(engine: AsyncEngine, value: int) -> AsyncIterator[Non
         async with engine.begin() as conn:
             for stmt in drop:
                 await conn.execute(text(stmt))
+
+
+@contextlib.asynccontextmanager
+async def inserts_refused(engine: AsyncEngine, table: str) -> AsyncIterator[None]:
+    """While inside, the database refuses every row inserted into ``table`` (a trigger that
+    raises an error that is not "unavailable"). The trigger is dropped on the way out."""
+    if engine.dialect.name == "postgresql":
+        create = [
+            """CREATE FUNCTION mg_refuse_insert() RETURNS trigger AS $$
+            BEGIN
+              RAISE EXCEPTION 'insert refused by the test' USING ERRCODE = 'check_violation';
+            END $$ LANGUAGE plpgsql""",
+            f"""CREATE TRIGGER mg_refuse_insert BEFORE INSERT ON {table}
+            FOR EACH ROW EXECUTE FUNCTION mg_refuse_insert()""",
+        ]
+        drop = [
+            f"DROP TRIGGER IF EXISTS mg_refuse_insert ON {table}",
+            "DROP FUNCTION IF EXISTS mg_refuse_insert()",
+        ]
+    else:
+        create = [
+            f"""CREATE TRIGGER mg_refuse_insert BEFORE INSERT ON {table}
+            BEGIN SELECT RAISE(ABORT, 'insert refused by the test'); END"""
+        ]
+        drop = ["DROP TRIGGER IF EXISTS mg_refuse_insert"]
+    async with engine.begin() as conn:
+        for stmt in create:
+            await conn.execute(text(stmt))
+    try:
+        yield
+    finally:
+        async with engine.begin() as conn:
+            for stmt in drop:
+                await conn.execute(text(stmt))

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.http.api import accounts, messages, periods, review
+from gateway.http.api import accounts, events, messages, periods, review
 from gateway.http.api.auth import bearer_auth
 from gateway.http.api.openapi import document
 from gateway.http.errors import json_response
@@ -24,3 +24,4 @@ def setup(app: web.Application) -> None:
     accounts.setup(app)
     periods.setup(app)
     review.setup(app)
+    events.setup(app)

@@ -29,6 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from gateway.domain.model import Channel
+from gateway.http.api.event_schemas import (
+    AccountEvents,
+    Imported,
+    MeterActs,
+    Replacements,
+    ResidentsChanges,
+)
 from gateway.http.api.paging import PAGE_DEFAULT, PAGE_MAX
 from gateway.http.api.schemas import (
     Error,
@@ -139,6 +146,21 @@ ROUTES: tuple[Route, ...] = (
           body=ReviewReject, params=(Param("id", int, "path"),),
           errors={400: "the body is not a rejection", 404: "no such message",
                   409: "no longer in review (already handled)", 422: "no reason given"}),
+    Route("GET", "/accounts/{uin}/events",
+          "An account's replacements, acts and residents changes, with their readings",
+          AccountEvents, errors={404: "no account with this UIN"}),
+    *(
+        Route("POST", path, f"Record {what}, all or nothing", Imported, body=body,
+              errors={400: "the body is not a list of such rows",
+                      422: "a row the rules refuse (`row N: why`), or no rows"},
+              description="The fields and rules of the CSV import of the same name "
+              "(docs/billing.md, \"Events\"); a repeat changes nothing.")
+        for path, what, body in (
+            ("/replacements", "meter replacements", Replacements),
+            ("/acts", "inspection, access refused, failure and recommissioning acts", MeterActs),
+            ("/residents", "changes in the number of residents", ResidentsChanges),
+        )
+    ),
 )  # fmt: skip
 
 

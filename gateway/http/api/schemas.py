@@ -115,7 +115,10 @@ class Reading(Schema):
     )
     status: Status
     reason: str | None = Field(description=REASON)
-    source: str = Field(description="where it came from: a channel, or an import")
+    source: str = Field(
+        description="where it came from: a channel, an import, or an event (removal, "
+        "installation, inspection, failure, recommissioning: docs/billing.md)"
+    )
     message_id: int | None = Field(description="the message it came in, if any")
 
 

@@ -87,6 +87,7 @@ async def account(request: web.Request) -> web.Response:
             for s in found.readings
         ],
         "messages": found.messages,
+        "events": found.events,
         "card_url": CARD_URL,
         "charts": [_chart(v, lang) for v in found.volumes],
         "flash": None,
