@@ -17,13 +17,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 Point = tuple[float, float]
 DIGITS = re.compile(r"^[0-9]+(?:[.,][0-9]+)?$")
 ROW_HEIGHT = 0.5  # a box of the row is at least this part of the tallest digit box's height
 SAME_LINE = 0.5  # its centre is within this many row heights of the row's line
 OVERLAP = 0.5  # two boxes sharing this part of the shorter one along the row: one is dropped
+GAP_LOW, GAP_HIGH = 1.6, 2.5  # a step this many pitches long has one drum missing in it
+MIN_FOR_GAP = 5  # cells a row needs before a long step counts as a missing drum
 GUESSED_SPLIT = 0.85  # confidence factor when only the register's digits placed the point
+SHORT = 0.6  # confidence factor when the row has fewer drums than the register
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,13 @@ def cells(row: Sequence[TextBox]) -> list[Cell]:
     return out
 
 
+def pitch(row_cells: Sequence[Cell]) -> float:
+    """The distance from one drum to the next: the median step along the row (a drum
+    missing in between makes one step twice as long, not the median)."""
+    steps = sorted(_dist(a.centre, b.centre) for a, b in pairwise(row_cells))
+    return steps[len(steps) // 2] if steps else 0.0
+
+
 def beside(row_cells: Sequence[Cell], right: bool) -> Cell | None:
     """Where the next drum would be, one pitch past the row's last (``right``) or first
     cell, for a drum the engine did not see to be read alone; None for fewer than two
@@ -152,11 +163,25 @@ def beside(row_cells: Sequence[Cell], right: bool) -> Cell | None:
         return None
     first, last = row_cells[0], row_cells[-1]
     n = len(row_cells) - 1
+    # the mean step: the engine's boxes are tight, so steps between the cells of one box
+    # and the next vary; across the whole row they even out (call ``gap`` first)
     step = ((last.centre[0] - first.centre[0]) / n, (last.centre[1] - first.centre[1]) / n)
-    pitch = math.hypot(*step)
     end, sign = (last, 1) if right else (first, -1)
     centre = (end.centre[0] + sign * step[0], end.centre[1] + sign * step[1])
-    return Cell("", centre, pitch, max(c.height for c in row_cells), end.score)
+    return Cell("", centre, math.hypot(*step), max(c.height for c in row_cells), end.score)
+
+
+def gap(row_cells: Sequence[Cell]) -> tuple[int, Cell] | None:
+    """The first place inside the row where one drum is missing (two cells two pitches
+    apart): the index it goes at and where it is; None when the row has no such gap."""
+    if len(row_cells) < MIN_FOR_GAP:
+        return None  # too few steps for a median to go by
+    step = pitch(row_cells)
+    for i, (a, b) in enumerate(pairwise(row_cells)):
+        if step and GAP_LOW * step < _dist(a.centre, b.centre) < GAP_HIGH * step:
+            centre = ((a.centre[0] + b.centre[0]) / 2, (a.centre[1] + b.centre[1]) / 2)
+            return i + 1, Cell("", centre, step, max(a.height, b.height), min(a.score, b.score))
+    return None
 
 
 def split(row_cells: Sequence[Cell], red: Sequence[bool]) -> Split:
@@ -191,6 +216,8 @@ def suggest(found: Split, score: float, register: tuple[int, int] | None) -> Sug
         if len(whole) > digits:
             return None
         frac = frac[:decimals]  # drums past the register's decimals are not billed
+        if len(whole) < digits or len(frac) < decimals:
+            confidence *= SHORT  # a drum not read: the reading may be off by it
     text = f"{whole}.{frac}" if frac else whole
     return Suggestion(text, round(confidence, 3), by)
 

@@ -25,6 +25,7 @@ from gateway.domain.ocr_geometry import (
     TextBox,
     beside,
     cells,
+    gap,
     reading_row,
     split,
     suggest,
@@ -145,15 +146,22 @@ def read_photo(
 
 
 def _complete(pixels: Any, row_cells: list[Cell], drums: int) -> list[Cell]:
-    """The row with the drums the engine missed at either end, each read alone (the red
-    drums of a water meter often come out as a line of their own, or not at all)."""
+    """The row with the drums the engine missed, each read alone: one missing inside the
+    row (two drums twice as far apart), then at either end (the red drums of a water meter
+    often come out as a line of their own, or not at all)."""
     row_cells = list(row_cells)
+    while len(row_cells) < drums and (inside := gap(row_cells)) is not None:
+        at, cell = inside
+        char = _read_one(pixels, cell)
+        if char is None:
+            break
+        row_cells.insert(at, Cell(char, cell.centre, cell.width, cell.height, cell.score))
     while len(row_cells) < drums:
         for right in (True, False):
-            cell = beside(row_cells, right)
-            char = _read_one(pixels, cell) if cell is not None else None
-            if cell is not None and char is not None:
-                found = Cell(char, cell.centre, cell.width, cell.height, cell.score)
+            probe = beside(row_cells, right)
+            char = _read_one(pixels, probe) if probe is not None else None
+            if probe is not None and char is not None:
+                found = Cell(char, probe.centre, probe.width, probe.height, probe.score)
                 row_cells = [*row_cells, found] if right else [found, *row_cells]
                 break
         else:

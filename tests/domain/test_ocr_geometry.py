@@ -13,6 +13,8 @@ from gateway.domain.ocr_geometry import (
     TextBox,
     beside,
     cells,
+    gap,
+    pitch,
     reading_row,
     split,
     suggest,
@@ -108,6 +110,7 @@ def test_the_integer_drums_and_the_decimals(text: str, red: list[bool], expected
         (Split("03127", "", "none"), (5, 0), "03127", "none"),
         (Split("03127", "4567", "colour"), (5, 3), "03127.456", "colour"),  # past the register
         (Split("0312", "4", "separator"), (5, 1), "0312.4", "separator"),
+        (Split("80122", "39", "colour"), (5, 3), "80122.39", "colour"),
     ],
 )
 def test_the_suggestion_on_the_register(
@@ -116,7 +119,9 @@ def test_the_suggestion_on_the_register(
     got = suggest(found, 0.9, register)
     assert got is not None and (got.text, got.split_by) == (value, by)
     assert got.value == Decimal(value)
-    assert got.confidence == (0.765 if by == "register" else 0.9)  # a guessed split costs
+    short = register is not None and len(value.replace(".", "")) < sum(register)
+    # a guessed split costs, and a drum not read costs more
+    assert got.confidence == (0.765 if by == "register" else 0.54 if short else 0.9)
 
 
 @pytest.mark.parametrize(
@@ -129,3 +134,18 @@ def test_the_suggestion_on_the_register(
 )
 def test_no_suggestion_the_register_cannot_hold(found: Split, register: tuple[int, int]) -> None:
     assert suggest(found, 0.9, register) is None
+
+
+def test_a_drum_missing_inside_the_row_is_found_between_its_neighbours() -> None:
+    row = cells([box("80122", 0, 0, 250, 60), box("39", 300, 0, 100, 60)])  # "1" not seen
+    assert pitch(row) == 50.0
+    at, probe = gap(row)  # type: ignore[misc]
+    assert (at, probe.centre, probe.width) == (5, (275.0, 30.0), 50.0)
+    assert gap(cells([box("80122139", 0, 0, 400, 60)])) is None
+    assert gap(cells([box("8012", 0, 0, 200, 60), box("9", 400, 0, 50, 60)])) is None  # far
+    assert gap(cells([box("80", 0, 0, 100, 60), box("39", 150, 0, 100, 60)])) is None  # few
+
+
+def test_the_next_drum_is_one_mean_step_past_tight_boxes() -> None:
+    row = cells([box("28", 350, 0, 64, 60), box("8", 453, 0, 30, 60)])  # the engine's boxes
+    assert beside(row, right=False).centre == (315.0, 30.0)  # type: ignore[union-attr]
