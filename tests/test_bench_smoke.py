@@ -85,3 +85,17 @@ def test_review_queue_bench_prints_one_json_line() -> None:
     assert result["bench"] == "review_queue" and result["items_in_review"] == 150
     assert result["target_ms"] == 150
     assert result["page"]["median_ms"] > 0 and result["decision"]["median_ms"] > 0
+
+
+OCR = BENCH.with_name("ocr.py")
+
+
+def test_ocr_bench_prints_one_json_line() -> None:
+    done = subprocess.run(
+        [sys.executable, str(OCR), "--count", "3"], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    [line] = done.stdout.splitlines()
+    result = json.loads(line)
+    assert (result["bench"], result["photos"]) == ("ocr", 3)
+    assert 0 <= result["exact"] <= result["integer_part"] <= 1 and result["seconds_per_photo"] > 0

@@ -16,7 +16,8 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 RUNTIME = [Requirement(r) for r in PROJECT["dependencies"]]
-TEST = [*RUNTIME, *(Requirement(r) for r in PROJECT["optional-dependencies"]["test"])]
+EXTRAS = PROJECT["optional-dependencies"]
+TEST = [*RUNTIME, *(Requirement(r) for extra in ("test", "ocr") for r in EXTRAS[extra])]
 LOCKS = {"runtime": (RUNTIME, ROOT / "requirements.txt"),
          "test": (TEST, ROOT / "requirements-test.txt")}  # fmt: skip
 SELF = "meter-gateway (pyproject.toml)"  # pip-compile's "# via" for our own requirements

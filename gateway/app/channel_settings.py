@@ -16,6 +16,7 @@ from channels.voice.twilio import VoiceSettings
 from gateway.config import Config, ConfigError
 from gateway.domain.model import Register
 from gateway.http.form import WebSettings
+from gateway.service import ocr
 from gateway.service.forms import registers_of
 from gateway.service.receive import Clock
 from storage.db import Database
@@ -64,6 +65,8 @@ def check_channels(config: Config) -> None:
         smtp_settings(config)
     if config.imap.host:
         imap_settings(config)
+    if config.ocr.enabled and not ocr.available():
+        raise ConfigError("ocr.enabled needs the ocr extra: pip install 'meter-gateway[ocr]'")
 
 
 def _required(key: str, value: str, because: str) -> None:
@@ -123,6 +126,11 @@ def form_registers(
         return await registers_of(db.uow, uin, clock(), config.rules)
 
     return registers
+
+
+def ocr_settings(config: Config) -> ocr.OcrSettings:
+    c = config.ocr
+    return ocr.OcrSettings(workers=c.workers, max_size=c.max_size, max_pixels=c.max_pixels)
 
 
 def own_addresses(config: Config) -> tuple[str, ...]:

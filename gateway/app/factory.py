@@ -22,6 +22,7 @@ from channels.voice.webhook import VoiceWebhooks
 from gateway.app.channel_settings import (
     form_registers,
     imap_settings,
+    ocr_settings,
     own_addresses,
     smarthost,
     sms_providers,
@@ -60,6 +61,8 @@ from gateway.service.contacts import ContactUseCases
 from gateway.service.decider import ReplyExtra
 from gateway.service.group_commit import GroupCommit
 from gateway.service.mail_folders import MailFolders
+from gateway.service.ocr import PhotoReader
+from gateway.service.ocr_intake import reading_photos
 from gateway.service.outbox import OutboxWorker, Sender
 from gateway.service.receive import Clock, Intake
 from gateway.service.review import Review
@@ -124,7 +127,11 @@ def init_app(
     app[PING] = db.ping
     app[INTAKE] = one = intake(config, db, clock)
     group = GroupCommit(BatchIntake(one), config.intake.batch_size, config.intake.queue_limit)
+    # [ocr] enabled: a photo without readings is read before intake (a suggestion only)
+    reader = PhotoReader(ocr_settings(config)) if config.ocr.enabled else None
     app[RECEIVE] = group.receive
+    if reader is not None:
+        app[RECEIVE] = reading_photos(reader, db.uow, config.rules, clock, group.receive)
     app[REVIEW] = Review(db.uow, config.rules, config.language, clock)
     app[CONTACTS] = ContactUseCases(db.uow, config.rules, clock)
     app[CHATS] = ChatUseCases(db.uow, app[RECEIVE], config.rules, clock, app[CONTACTS])
@@ -153,6 +160,8 @@ def init_app(
     async def drain_intake(app: web.Application) -> AsyncIterator[None]:
         yield
         await group.close()  # every message taken is answered before the database closes
+        if reader is not None:
+            await asyncio.to_thread(reader.close)
 
     lifecycle.add(Phase.DATABASE, "database", open_database)
     lifecycle.add(Phase.INTAKE, "group commit", drain_intake)

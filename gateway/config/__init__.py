@@ -28,6 +28,7 @@ from gateway.config.sections import (
     ImapConfig,
     IntakeConfig,
     NormativesConfig,
+    OcrConfig,
     OutboxConfig,
     RepliesConfig,
     RulesConfig,
@@ -59,6 +60,7 @@ class Config(_Section):
     api: ApiConfig = ApiConfig()
     staff: StaffConfig = StaffConfig()
     web: WebConfig = WebConfig()
+    ocr: OcrConfig = OcrConfig()
     replies: RepliesConfig = RepliesConfig()
     # ``rules`` and ``normatives`` are the domain views below; these are the TOML sections
     rules_section: RulesConfig = Field(default=RulesConfig(), alias="rules")

@@ -212,6 +212,15 @@ class WebConfig(_Section):
     rate_limit_per_hour: Count = 10  # form posts per client address and per UIN; 0: none
 
 
+class OcrConfig(_Section):
+    """Photos read by OCR (docs/channels.md, "Photos read by OCR"); needs the ``ocr`` extra."""
+
+    enabled: Flag = False
+    workers: Annotated[int, _within(1, 8)] = 1  # photos read at once (threads off the loop)
+    max_size: Positive = 10485760  # bytes; a larger photo is not read
+    max_pixels: Positive = 20_000_000  # width x height; a larger photo is not read
+
+
 class RepliesConfig(_Section):
     language: Literal["ru", "en"] = "ru"
 

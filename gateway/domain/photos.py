@@ -9,6 +9,7 @@ one a sender declared.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -85,3 +86,44 @@ def external_media(meta: Mapping[str, Any]) -> list[ExternalMedia]:
         if url.startswith(("https://", "http://")):
             out.append(ExternalMedia(url, str(m.get("content_type", ""))))
     return out
+
+
+_READING = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")  # as the face shows it: 03127.456
+
+
+@dataclass(frozen=True)
+class OcrMark:
+    """What OCR read on a message's first photo (meta ``ocr``; docs/channels.md, "Photos
+    read by OCR"), as the staff card shows it: the suggestion pre-filled with an "OCR"
+    mark, the boxes drawn over the photo (SVG points in the photo's ``size``)."""
+
+    value: str
+    percent: int  # the confidence
+    size: tuple[int, int]
+    polygons: tuple[str, ...]
+
+
+def ocr_mark(meta: Mapping[str, Any]) -> OcrMark | None:
+    """The OCR suggestion stored with a message; None when there is none or it is not
+    one (meta is data: every part is checked before a page shows it)."""
+    found = meta.get("ocr")
+    if not isinstance(found, Mapping):
+        return None
+    value, confidence, size = found.get("value"), found.get("confidence"), found.get("size")
+    if not isinstance(value, str) or not _READING.fullmatch(value):
+        return None
+    if not isinstance(confidence, int | float) or not 0 <= confidence <= 1:
+        return None
+    if not (isinstance(size, list) and len(size) == 2 and all(_number(n) for n in size)):
+        return None
+    polygons = []
+    for corners in found.get("boxes") or []:
+        if isinstance(corners, list) and all(
+            isinstance(p, list) and len(p) == 2 and all(_number(n) for n in p) for p in corners
+        ):
+            polygons.append(" ".join(f"{int(x)},{int(y)}" for x, y in corners))
+    return OcrMark(value, round(confidence * 100), (int(size[0]), int(size[1])), tuple(polygons))
+
+
+def _number(n: object) -> bool:
+    return isinstance(n, int | float) and not isinstance(n, bool) and abs(n) < 100_000

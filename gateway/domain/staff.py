@@ -11,8 +11,10 @@ from typing import Any
 from gateway.domain.model import MessageRecord
 from gateway.domain.photos import (
     ExternalMedia,
+    OcrMark,
     PhotoRef,
     external_media,
+    ocr_mark,
     other_attachments,
     stored_photos,
 )
@@ -86,6 +88,11 @@ class ReviewItem:
     @property
     def other_attachments(self) -> list[str]:
         return other_attachments(self.meta)
+
+    @property
+    def ocr(self) -> OcrMark | None:
+        """What OCR read on the first photo: a suggestion for the clerk to accept or fix."""
+        return ocr_mark(self.meta) if self.photos else None
 
 
 @dataclass(frozen=True)

@@ -122,8 +122,9 @@ class BatchIntake:
 
     def _common(self, m: StoredMessage, parsed: ParseResult, calm: set[tuple[str, str]]) -> bool:
         """``m`` can be decided set-based: its sender is far from the limits, and its text
-        is to be read (not a machine's mail, not a photo without a UIN)."""
-        photo_only = parsed.uin is None and bool((m.meta or {}).get("photo"))
+        is to be read (not a machine's mail, not a photo without a UIN or readings)."""
+        no_reading = parsed.uin is None or not parsed.readings
+        photo_only = no_reading and bool((m.meta or {}).get("photo"))
         auto = bool((m.meta or {}).get(AUTO_META))  # decided alone: never read (auto_reply)
         return (str(m.channel), m.sender) in calm and not photo_only and not auto
 

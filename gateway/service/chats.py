@@ -118,8 +118,10 @@ class ChatUseCases:
             await uow.commit()
         if awaiting.startswith("fix:"):
             await self._correct(msg, int(awaiting.removeprefix("fix:")))
-        elif without_uin and len(linked) == 1:
-            await self.receive_message(inbound_of(msg, f"{linked[0]} {text}"))
+        elif (without_uin or (not text and msg.photo is not None)) and len(linked) == 1:
+            # a photo alone from a chat linked to one account is about that account (its
+            # register is what OCR matches: docs/channels.md, "Photos read by OCR")
+            await self.receive_message(inbound_of(msg, f"{linked[0]} {text}".strip()))
         else:
             await self.receive_message(inbound_of(msg, text))
 

@@ -120,9 +120,10 @@ class Decider:
             parsed, question = await self.desk.own_account(uow, message, who, parsed)
             if question is not None:  # a verified contact of several accounts: which one?
                 return self._said(message, Reason.NO_UIN, None, question, day)
-        if parsed.uin is None and (message.meta or {}).get("photo"):
-            # no account in the text, a photo to read: staff read the meter from it
-            return self._unread(message, NeedsReview(reason=Reason.PHOTO), day)
+        if (parsed.uin is None or not parsed.readings) and (message.meta or {}).get("photo"):
+            # no account or no reading in the text, a photo to read: staff read the meter
+            # from it (or confirm what OCR read: docs/channels.md, "Photos read by OCR")
+            return self._unread(message, NeedsReview(reason=Reason.PHOTO), day, parsed.uin)
         found = None
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, self.period_of(day))
@@ -139,10 +140,13 @@ class Decider:
         """Answered with ``reply``, no readings taken (a keyword, a question)."""
         return self._with_outcome(message, Rejected(reason=reason), uin, reply, message.meta, day)
 
-    def _unread(self, message: StoredMessage, outcome: Outcome, day: date) -> Decision:
-        """Decided before (or without) looking up an account: no UIN, no readings."""
+    def _unread(
+        self, message: StoredMessage, outcome: Outcome, day: date, uin: str | None = None
+    ) -> Decision:
+        """Decided before (or without) looking up an account: no readings; the UIN the
+        text names, if any (a photo's caption), for staff."""
         reply = render(outcome, message.id, None, self._language(message))
-        return self._with_outcome(message, outcome, None, reply, message.meta, day)
+        return self._with_outcome(message, outcome, uin, reply, message.meta, day)
 
     def _rate_limited(self, message: StoredMessage, recent: int, day: date) -> Decision:
         """Rejected without parsing or locking anything. Only the first message over the

@@ -34,13 +34,13 @@ async def photo(uow: UnitOfWorkFactory, message_id: int, index: int) -> Photo | 
     if isinstance(meta.get("photo"), dict):
         content: bytes | None = raw
     else:
-        content = _mail_image(raw, index)
+        content = mail_image(raw, index)
     if content is None:
         return None
     return Photo(content, sniff(content))
 
 
-def _mail_image(raw: bytes, index: int) -> bytes | None:
+def mail_image(raw: bytes, index: int) -> bytes | None:
     """The ``index``-th image part of a mail (the attachments the email channel listed)."""
     images: list[Any] = [
         part

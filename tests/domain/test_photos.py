@@ -6,7 +6,15 @@ from typing import Any
 
 import pytest
 
-from gateway.domain.photos import PhotoRef, external_media, other_attachments, sniff, stored_photos
+from gateway.domain.photos import (
+    OcrMark,
+    PhotoRef,
+    external_media,
+    ocr_mark,
+    other_attachments,
+    sniff,
+    stored_photos,
+)
 
 
 @pytest.mark.parametrize(
@@ -70,3 +78,38 @@ def test_other_attachments_and_provider_media_are_names_and_safe_links() -> None
     }
     assert other_attachments(meta) == ["— (text/plain, 2 B)"]
     assert [m.url for m in external_media(meta)] == ["https://x.example/m"]
+
+
+GOOD_OCR = {"value": "03127.456", "confidence": 0.934, "size": [640, 360],
+            "boxes": [[[10, 20], [200, 22], [200, 80], [10, 78]]]}  # fmt: skip
+
+
+def test_what_ocr_read_is_shown_as_stored() -> None:
+    mark = ocr_mark({"ocr": GOOD_OCR})
+    assert mark == OcrMark("03127.456", 93, (640, 360), ("10,20 200,22 200,80 10,78",))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"value": "1e999999"},
+        {"value": "NaN"},
+        {"value": "<script>"},
+        {"value": 3127},
+        {"value": "1" * 40},
+        {"confidence": 1.5},
+        {"confidence": "0.9"},
+        {"size": [640]},
+        {"size": ["640", 360]},
+        {"size": [True, 360]},
+    ],
+    ids=lambda d: repr(d)[:30],
+)
+def test_meta_that_is_not_an_ocr_suggestion_shows_nothing(bad: dict[str, Any]) -> None:
+    assert ocr_mark({"ocr": {**GOOD_OCR, **bad}}) is None
+    assert ocr_mark({"ocr": "03127"}) is None and ocr_mark({}) is None
+
+
+def test_boxes_that_are_not_points_are_left_out() -> None:
+    boxes = [[[1, 2], [3, 4]], [["x", 1]], '1,2 3,4" onload="x', [[1e9, 0]]]
+    assert ocr_mark({"ocr": {**GOOD_OCR, "boxes": boxes}}).polygons == ("1,2 3,4",)  # type: ignore[union-attr]

@@ -31,6 +31,7 @@ class FakeBotApi:
         self.errors: dict[str, list[tuple[int, str, int | None]]] = {}
         self.new_update = asyncio.Event()
         self.next_message_id = 1
+        self.file_body = PHOTO  # what every file download gets (a test may put a real photo)
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self.method)
         app.router.add_get("/file/bot{token}/{path:.+}", self.file)
@@ -89,7 +90,7 @@ class FakeBotApi:
 
     async def file(self, request: web.Request) -> web.Response:
         self.calls.append(("file", {"path": request.match_info["path"]}))
-        return web.Response(body=PHOTO, content_type="image/jpeg")
+        return web.Response(body=self.file_body, content_type="image/jpeg")
 
     async def on_getMe(self, params: dict[str, Any]) -> Any:
         return {"id": BOT_ID, "is_bot": True, "first_name": "Meter", "username": "meter_bot"}
@@ -121,7 +122,8 @@ class FakeBotApi:
 
     async def on_getFile(self, params: dict[str, Any]) -> Any:
         file_id = params["file_id"]
-        return {"file_id": file_id, "file_unique_id": f"u-{file_id}", "file_size": len(PHOTO),
+        return {"file_id": file_id, "file_unique_id": f"u-{file_id}",
+                "file_size": len(self.file_body),
                 "file_path": f"photos/{file_id}.jpg"}  # fmt: skip
 
     async def on_setWebhook(self, params: dict[str, Any]) -> Any:

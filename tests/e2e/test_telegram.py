@@ -71,12 +71,13 @@ class Bot:
 
 
 @pytest.fixture
-async def bot(engine: AsyncEngine) -> AsyncIterator[Bot]:
+async def bot(engine: AsyncEngine, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """The gateway with its bot; ``indirect`` parameters add METER_GATEWAY_* settings."""
     await seed(make_sessionmaker(engine), ACCOUNTS, HISTORY)
     now = [NOW]
     async with FakeBotApi() as api:
         app = init_app(
-            load_config(environ=telegram_env(api)),
+            load_config(environ=telegram_env(api, **getattr(request, "param", {}))),
             engine=engine,
             clock=lambda: now[0],
             background=False,

@@ -75,6 +75,7 @@ DEFAULTS: dict[str, Any] = {
         "secure_cookies": False,
     },
     "web": {"rate_limit_per_hour": 10},
+    "ocr": {"enabled": False, "workers": 1, "max_size": 10485760, "max_pixels": 20000000},
     "replies": {"language": "ru"},
     "rules": {
         "timezone": "Europe/Moscow",

@@ -9,7 +9,11 @@ from gateway.config import ConfigError, load_config
 
 @pytest.mark.parametrize(
     "variable",
-    ["METER_GATEWAY_STAFF_SECURE_COOKIES", "METER_GATEWAY_RULES_ALLOW_PARTIAL"],
+    [
+        "METER_GATEWAY_STAFF_SECURE_COOKIES",
+        "METER_GATEWAY_RULES_ALLOW_PARTIAL",
+        "METER_GATEWAY_OCR_ENABLED",
+    ],
 )
 def test_switches_are_parsed_alike(variable: str) -> None:
     def value(text: str) -> object:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Page, async_playwright
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -46,14 +47,19 @@ async def browser() -> AsyncIterator[Browser]:
 
 @contextlib.asynccontextmanager
 async def serve(
-    engine: AsyncEngine, clock: Callable[[], datetime] = lambda: NOW, **settings: str
+    engine: AsyncEngine,
+    clock: Callable[[], datetime] = lambda: NOW,
+    apps: list[web.Application] | None = None,
+    **settings: str,
 ) -> AsyncIterator[str]:
     """The seeded gateway with staff member rita on a real socket; yields its base URL.
-    ``settings``: more METER_GATEWAY_* variables."""
+    ``settings``: more METER_GATEWAY_* variables; ``apps``, if given, gets the app."""
     await seed(engine, ACCOUNTS, HISTORY)
     await add_staff(uow_of(engine), "rita", PASSWORD, Role.REVIEWER, NOW)
     env = {**ENV, "METER_GATEWAY_STAFF_SESSION_SECRET": "test-secret", **settings}
     app = init_app(load_config(environ=env), engine=engine, clock=clock, background=False)
+    if apps is not None:
+        apps.append(app)
     server = TestServer(app)
     await server.start_server()
     try:

@@ -71,6 +71,9 @@ def card_view(
     item = entry.item
     parsed = parse(item.text)
     prefill = typed or ({} if reassigning else _prefill(parsed, entry.registers))
+    ocr = item.ocr if len(entry.registers) == 1 and not prefill else None
+    if ocr is not None:  # the photo's reading, pre-filled: accepting it is one key (Enter)
+        prefill = {(entry.registers[0].meter, entry.registers[0].zone): ocr.value}
     candidates = {(a.get("meter"), a.get("zone")): a.get("candidates") for a in item.ambiguous}
     period = period_of(entry.day, rules.cutoff_day)
     rows = []
@@ -86,6 +89,7 @@ def card_view(
                 "decimals": reg.decimals,
                 "candidates": candidates.get((reg.meter, reg.zone)) or [],
                 "average": None if average is None else plain(average),
+                "ocr": ocr,
                 **_figures(reg, value, average, period, rules),
             }
         )

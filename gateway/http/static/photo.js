@@ -32,6 +32,14 @@
       }));
       box.appendChild(row);
     });
+    // what OCR read on the photo, pre-filled on a one-register account (docs/staff.md)
+    var ocr = card.getAttribute("data-ocr");
+    var fields = box.querySelectorAll("input.value");
+    if (ocr && fields.length === 1) {
+      fields[0].value = ocr;
+      var mark = el("span", { "class": "tag ocr" }, "OCR " + card.getAttribute("data-ocr-percent") + "%");
+      fields[0].parentNode.appendChild(mark);
+    }
   }
 
   function load(card, focus) {
