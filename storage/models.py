@@ -265,39 +265,13 @@ from storage.telegram_models import (  # noqa: E402
     TelegramUpdate,
     TelegramUser,
 )
-
-# the phone line's calls (a module of their own, like the bot's)
-from storage.voice_models import VoiceCall, VoiceStep  # noqa: E402
+from storage.voice_models import VoiceCall, VoiceStep  # noqa: E402  (the phone line's calls)
 
 __all__ = [
-    "Account",
-    "AuditEntry",
-    "ImapFolder",
-    "Base",
-    "ContactAudit",
-    "ContactLink",
-    "ContactLinkAttempt",
-    "ContactNotice",
-    "ContactRow",
-    "Message",
-    "Meter",
-    "MeterAct",
-    "MeterReplacement",
-    "Outbox",
-    "Period",
-    "PeriodVolume",
-    "Reading",
-    "ResidentsChange",
-    "StaffSession",
-    "StaffUser",
-    "TelegramChat",
-    "TelegramDraft",
-    "TelegramLink",
-    "TelegramLinkAttempt",
-    "TelegramReminder",
-    "TelegramUpdate",
-    "TelegramUser",
-    "ThrottleEvent",
-    "VoiceCall",
-    "VoiceStep",
-]
+    "Account", "AuditEntry", "ImapFolder", "Base", "ContactAudit", "ContactLink",
+    "ContactLinkAttempt", "ContactNotice", "ContactRow", "Message", "Meter", "MeterAct",
+    "MeterReplacement", "Outbox", "Period", "PeriodVolume", "Reading", "ResidentsChange",
+    "StaffSession", "StaffUser", "TelegramChat", "TelegramDraft", "TelegramLink",
+    "TelegramLinkAttempt", "TelegramReminder", "TelegramUpdate", "TelegramUser",
+    "ThrottleEvent", "VoiceCall", "VoiceStep",
+]  # fmt: skip
