@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from gateway.domain.billed_notes import billed_how
 from gateway.domain.chats import HistoryLine
 from gateway.domain.contacts import BilledLine, LinkResult, LinkStep
 from gateway.domain.model import plain
@@ -53,9 +54,6 @@ TEXTS: dict[str, str] = {
         "the month. STOP: no more reminders."
     ),
     "close_title": N_("Billed for %(period)s, account %(uin)s:"),
-    "by_actual": N_("by reading"),
-    "by_average": N_("by average"),
-    "by_normative": N_("by normative"),
 }
 
 STEP_TEXTS = {
@@ -87,7 +85,8 @@ def history(language: str | None, lines: Sequence[HistoryLine]) -> str:
 
 
 def close_notice(language: str | None, period: str, lines: Sequence[BilledLine]) -> str:
-    """Per account: each register's billed volume, its unit and how it was billed."""
+    """Per account: each register's billed volume, its unit and how it was billed (in
+    words: ``gateway.domain.billed_notes``)."""
     t = i18n.translations(language)
     out: list[str] = []
     for uin in sorted({line.uin for line in lines}):
@@ -96,6 +95,6 @@ def close_notice(language: str | None, period: str, lines: Sequence[BilledLine])
             name = t.gettext(SERVICE_NAMES[line.service])
             zone = f" T{line.zone}" if line.zones > 1 else ""
             unit = t.gettext(UNITS[line.service])
-            how = text(language, f"by_{line.method}")
+            how = billed_how(language, period, line.method, line.basis, line.factor, line.event)
             out.append(f"{name}{zone}: {plain(Decimal(line.volume))} {unit}, {how}")
     return "\n".join(out)

@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Literal
 
+from gateway.domain.billed_notes import Event
 from gateway.domain.model import Channel, Transport
 
 ContactKind = Literal["phone", "email", "telegram"]
@@ -159,6 +160,9 @@ class BilledLine:
     zone: int
     volume: Decimal
     method: str
+    basis: str | None = None  # why (docs/billing.md, "Export"); None: closed before v2
+    factor: Decimal | None = None
+    event: Event | None = None  # the event the row is dated by (``billed_notes.event_of``)
 
 
 @dataclass(frozen=True)
