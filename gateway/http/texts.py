@@ -35,6 +35,7 @@ STATUS_NAMES = {"accepted": N_("accepted"), "review": N_("in review"),
 # and the API.
 CHANNEL_NAMES: dict[str, str] = {Channel.SMS: N_("SMS"), Channel.EMAIL: N_("email"),
                  Channel.TELEGRAM: N_("Telegram"), Channel.WEB: N_("web form"),
+                 Channel.VOICE: N_("phone call"),
                  "import": N_("import"),
                  EventSource.REMOVAL: N_("meter removed"),
                  EventSource.INSTALLATION: N_("meter installed"),
