@@ -180,10 +180,12 @@ async def asked(
     uow: UnitOfWork, msg: ChatMessage, message_id: int
 ) -> tuple[StoredMessage | None, str | None]:
     """The user's own photo in review whose OCR suggestion she was asked to confirm and has
-    not answered yet; else None and the notice for the presser."""
+    not answered yet; else None and the notice for the presser. The message is locked:
+    of two quick presses, the second sees the first's answer."""
     message = await uow.messages.get(message_id)
     if message is None or not own(message, msg) or message.reason != Reason.PHOTO:
         return None, chat_replies.text(msg.language, "button_not_yours")
+    message = await uow.messages.lock(message_id)
     meta = message.meta or {}
     if OCR_ASKED not in meta or ocr_question(meta) is None:
         return None, chat_replies.text(msg.language, "button_gone")
