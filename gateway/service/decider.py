@@ -140,10 +140,11 @@ class Decider:
         self, uow: UnitOfWork, message: StoredMessage, uin: str | None, day: date
     ) -> Decision:
         """A photo without readings goes to review; when OCR read it for the account's one
-        register and the sender is a verified contact of the account, the meta says that
-        she may confirm the suggestion (the bot asks her: ``chat_replies.reply_extra``)."""
+        register, the sender is a verified contact of the account and her transport can ask
+        (Telegram), the meta says she is asked to confirm it (``chat_replies.reply_extra``)."""
         meta = message.meta
-        if ocr_question(meta) is not None and await discloses(uow, message, uin):
+        asks = str((meta or {}).get("reply_via")) in self.reply_extras  # the bot, not mail
+        if asks and ocr_question(meta) is not None and await discloses(uow, message, uin):
             message = message.decided(meta={**(meta or {}), OCR_ASKED: True})
         return self._unread(message, NeedsReview(reason=Reason.PHOTO), day, uin)
 
