@@ -8,12 +8,16 @@ from typing import Any
 
 from gateway.domain.chats import SHARED_CHATS, HistoryLine, photo_missing
 from gateway.domain.model import Reason, Status, StoredMessage, plain
+from gateway.domain.photos import ocr_question
 from gateway.domain.replies import SERVICE_NAMES, UNITS
 from gateway.runtime import i18n
 from gateway.runtime.i18n import N_
 
 # button actions (the channel turns them into callback data "<action>:<argument>")
 CONFIRM, FIX, CHOOSE = "confirm", "fix", "choose"
+OCR_YES, OCR_FIX = "ocr_yes", "ocr_fix"  # the answer to what OCR read on a photo
+# meta of a photo message whose sender may confirm what OCR read (a verified contact)
+OCR_ASKED = "ocr_asked"
 
 TEXTS: dict[str, str] = {
     "start": N_(
@@ -57,6 +61,10 @@ TEXTS: dict[str, str] = {
     "confirm_fix": N_("Correct it"),
     "confirmed": N_("Thank you, a specialist will see that you confirmed the readings."),
     "fix_ask": N_("Please send the corrected readings."),
+    # TRANSLATORS: value is the reading OCR found on the photo, e.g. 03127,456
+    "ocr_ask": N_("The photo reads %(value)s. Is that right?"),
+    "ocr_yes": N_("Yes"),
+    "ocr_fix_ask": N_("Please send the meter's reading, the number only."),
     "group": N_(
         "In a group I only take readings addressed to me (mention me or reply to my "
         "message), and I answer without figures. To link an account, see the history or "
@@ -135,7 +143,9 @@ def reply_extra(message: StoredMessage) -> Mapping[str, Any]:
     """What the Telegram transport makes of the reply to a reading (the intake's
     ``ReplyExtra``): ``reply`` replaces the text where Telegram's differs, ``buttons`` adds a
     keyboard. In a group: no figures. A jump in review: "yes, correct" / "correct it" with
-    a text asking for that answer. A photo that could not be downloaded: say so."""
+    a text asking for that answer. A photo that could not be downloaded: say so. A photo
+    whose verified sender may confirm what OCR read: "the photo reads N. Is that right?"
+    with "yes" / "correct it"."""
     if message.reply is None:
         return {}
     meta = message.meta or {}
@@ -146,6 +156,14 @@ def reply_extra(message: StoredMessage) -> Mapping[str, Any]:
         return {}
     if message.reason == Reason.PHOTO and photo_missing(meta):
         return {"reply": text(lang, "photo_missing", receipt=message.id)}
+    value = ocr_question(meta) if meta.get(OCR_ASKED) else None
+    if message.reason == Reason.PHOTO and value is not None:
+        shown = value.replace(".", ",") if lang == "ru" else value
+        return {
+            "reply": text(lang, "ocr_ask", value=shown),
+            "buttons": [[button(lang, "ocr_yes", OCR_YES, message.id),
+                         button(lang, "confirm_fix", OCR_FIX, message.id)]],
+        }  # fmt: skip
     if message.reason != Reason.IMPLAUSIBLE_JUMP:
         return {}
     return {

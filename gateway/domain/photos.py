@@ -89,6 +89,9 @@ def external_media(meta: Mapping[str, Any]) -> list[ExternalMedia]:
 
 
 _READING = re.compile(r"[0-9]{1,12}(?:\.[0-9]{1,6})?")  # as the face shows it: 03127.456
+# the confidence from which a suggestion is put to the customer as a question (docs/channels.md,
+# "Photos read by OCR"): a row short of a drum (x0.6) never reaches it
+ASK_FROM = 0.7
 
 
 @dataclass(frozen=True)
@@ -127,3 +130,14 @@ def ocr_mark(meta: Mapping[str, Any]) -> OcrMark | None:
 
 def _number(n: object) -> bool:
     return isinstance(n, int | float) and not isinstance(n, bool) and abs(n) < 100_000
+
+
+def ocr_question(meta: Mapping[str, Any] | None) -> str | None:
+    """The suggestion a customer may be asked to confirm (as on the face: ``03127.456``):
+    read for the account's one register, with at least ``ASK_FROM`` confidence; else None
+    (the photo goes to review as it is)."""
+    mark = ocr_mark(meta or {})
+    found = (meta or {}).get("ocr")
+    if mark is None or not isinstance(found, Mapping) or not found.get("register"):
+        return None
+    return mark.value if float(found["confidence"]) >= ASK_FROM else None

@@ -19,9 +19,8 @@ from datetime import datetime
 from gateway.domain import chat_replies
 from gateway.domain.chat_replies import CHOOSE
 from gateway.domain.chats import ChatMessage, Draft, inbound_of
-from gateway.domain.model import Status
 from gateway.domain.rules import Rules
-from gateway.service.chat_buttons import ChatButtons, claim, reply
+from gateway.service.chat_buttons import ChatButtons, claim, correct, reply
 from gateway.service.chat_links import ChatLinks
 from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock, Receive
@@ -148,21 +147,7 @@ class ChatUseCases:
 
     async def _correct(self, msg: ChatMessage, first_id: int) -> None:
         """The correction is a new message; the first one's readings are superseded."""
-        text = msg.text.strip()
-        async with self.uow() as uow:
-            first = await uow.messages.get(first_id)
-            uin = parse(first.text).uin if first is not None else None
-            if uin and text and not await self._names_account(uow, text):
-                text = f"{uin} {text}"
-        receipt = await self.receive_message(inbound_of(msg, text, corrects=first_id))
-        async with self.uow() as uow:
-            if receipt.status != Status.REJECTED:
-                await uow.chats.supersede(first_id)
-                if first is not None:
-                    meta = {**(first.meta or {}), "superseded_by": receipt.message_id}
-                    await uow.messages.set_meta(first_id, meta)
-            await uow.chats.set_awaiting(msg.user_id, None)
-            await uow.commit()
+        await correct(self.uow, self.receive_message, msg, first_id)
 
     async def _names_account(self, uow: UnitOfWork, text: str) -> bool:
         uin = parse(text).uin

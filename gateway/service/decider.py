@@ -12,12 +12,14 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from gateway.domain.chat_replies import OCR_ASKED
 from gateway.domain.chats import photo_missing
 from gateway.domain.clock import local_day
 from gateway.domain.contacts import sender_contact
 from gateway.domain.model import AUTO_META, AccountView, Reason, Status, StoredMessage
 from gateway.domain.outcomes import NeedsReview, Outcome, Rejected
 from gateway.domain.periods import period_of
+from gateway.domain.photos import ocr_question
 from gateway.domain.replies import render
 from gateway.domain.rules import Rules
 from gateway.domain.validation import validate
@@ -123,7 +125,7 @@ class Decider:
         if (parsed.uin is None or not parsed.readings) and (message.meta or {}).get("photo"):
             # no account or no reading in the text, a photo to read: staff read the meter
             # from it (or confirm what OCR read: docs/channels.md, "Photos read by OCR")
-            return self._unread(message, NeedsReview(reason=Reason.PHOTO), day, parsed.uin)
+            return await self._photo(uow, message, parsed.uin, day)
         found = None
         if parsed.uin is not None:
             found = await uow.accounts.load(parsed.uin, self.period_of(day))
@@ -133,6 +135,18 @@ class Decider:
         if found is not None and parsed.uin is not None and taken and not full:
             await self.desk.note(uow, parsed.uin, who, message, now)
         return decision
+
+    async def _photo(
+        self, uow: UnitOfWork, message: StoredMessage, uin: str | None, day: date
+    ) -> Decision:
+        """A photo without readings goes to review; when OCR read it for the account's one
+        register, the sender is a verified contact of the account and her transport can ask
+        (Telegram), the meta says she is asked to confirm it (``chat_replies.reply_extra``)."""
+        meta = message.meta
+        asks = str((meta or {}).get("reply_via")) in self.reply_extras  # the bot, not mail
+        if asks and ocr_question(meta) is not None and await discloses(uow, message, uin):
+            message = message.decided(meta={**(meta or {}), OCR_ASKED: True})
+        return self._unread(message, NeedsReview(reason=Reason.PHOTO), day, uin)
 
     def _said(
         self, message: StoredMessage, reason: Reason, uin: str | None, reply: str, day: date

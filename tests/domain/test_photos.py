@@ -11,6 +11,7 @@ from gateway.domain.photos import (
     PhotoRef,
     external_media,
     ocr_mark,
+    ocr_question,
     other_attachments,
     sniff,
     stored_photos,
@@ -113,3 +114,22 @@ def test_meta_that_is_not_an_ocr_suggestion_shows_nothing(bad: dict[str, Any]) -
 def test_boxes_that_are_not_points_are_left_out() -> None:
     boxes = [[[1, 2], [3, 4]], [["x", 1]], '1,2 3,4" onload="x', [[1e9, 0]]]
     assert ocr_mark({"ocr": {**GOOD_OCR, "boxes": boxes}}).polygons == ("1,2 3,4",)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "asked"),
+    [
+        ({}, "03127.456"),
+        ({"confidence": 0.7}, "03127.456"),
+        ({"confidence": 0.69}, None),  # below ASK_FROM: to review as it is
+        ({"confidence": 0.93 * 0.6}, None),  # a row short of a drum never asks
+        ({"register": None}, None),  # several registers, or no account named
+        ({"value": "<b>1</b>"}, None),
+    ],
+    ids=["read", "at-threshold", "below", "short-row", "no-register", "not-a-value"],
+)
+def test_the_customer_is_asked_only_about_a_confident_one_register_reading(
+    changes: dict[str, Any], asked: str | None
+) -> None:
+    assert ocr_question({"ocr": {**GOOD_OCR, "register": [5, 3], **changes}}) == asked
+    assert ocr_question({}) is None and ocr_question(None) is None
