@@ -10,12 +10,11 @@ claimed in it too, like the other chat use cases (``gateway.service.chats``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from gateway.domain import chat_replies
 from gateway.domain.chats import ChatMessage
 from gateway.domain.contacts import Contact, LinkResult, LinkStep, bill_value, contact
-from gateway.domain.model import Transport
+from gateway.service import chat_buttons
 from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
@@ -50,7 +49,7 @@ class ChatLinks:
         """Ask for a value from the last bill; the account is linked once it matches."""
         now = self.clock()
         async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
+            if not await chat_buttons.claim(uow, msg, now):
                 return
             user = user_of(msg)
             if not private(msg) or user is None:
@@ -60,7 +59,7 @@ class ChatLinks:
             else:
                 step = await self.contacts.on(uow, now).start_link(user, uin, msg.language)
                 reply = self.step_text(msg.language, step)
-            await self._reply(uow, msg, reply, now)
+            await chat_buttons.reply(uow, msg, reply, now)
             await uow.commit()
 
     async def answer_pending(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
@@ -77,7 +76,7 @@ class ChatLinks:
             return False
         await uow.chats.claim_update(msg.update_id, now)
         step = await ops.verify(user, uin, msg.text)
-        await self._reply(uow, msg, self.step_text(msg.language, step), now)
+        await chat_buttons.reply(uow, msg, self.step_text(msg.language, step), now)
         return True
 
     async def accounts(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> list[str]:
@@ -88,7 +87,7 @@ class ChatLinks:
     async def unlink(self, msg: ChatMessage, uin: str | None) -> None:
         now = self.clock()
         async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
+            if not await chat_buttons.claim(uow, msg, now):
                 return
             user = user_of(msg)
             removed = await self.contacts.on(uow, now).unlink(user, uin) if user else []
@@ -98,14 +97,14 @@ class ChatLinks:
                 key, fields = "unlink_one", {"uin": uin}
             else:
                 key, fields = "unlink_all", {"n": len(removed)}
-            await self._reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
+            await chat_buttons.reply(uow, msg, chat_replies.text(msg.language, key, **fields), now)
             await uow.commit()
 
     async def history(self, msg: ChatMessage) -> None:
         """The last readings of the user's accounts, in her private chat only."""
         now = self.clock()
         async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
+            if not await chat_buttons.claim(uow, msg, now):
                 return
             user = user_of(msg)
             if not private(msg) or user is None:
@@ -119,7 +118,7 @@ class ChatLinks:
                     if lines
                     else chat_replies.text(msg.language, "history_empty")
                 )
-            await self._reply(uow, msg, reply, now)
+            await chat_buttons.reply(uow, msg, reply, now)
             await uow.commit()
 
     async def shared_contact(self, msg: ChatMessage, user_id: int | None, phone: str) -> None:
@@ -127,7 +126,7 @@ class ChatLinks:
         without a question; someone else's contact is refused politely."""
         now = self.clock()
         async with self.uow() as uow:
-            if not await self._claim(uow, msg, now):
+            if not await chat_buttons.claim(uow, msg, now):
                 return
             user = user_of(msg)
             if user is None or user_id != msg.user_id or not private(msg):
@@ -143,19 +142,9 @@ class ChatLinks:
                     if linked
                     else chat_replies.text(msg.language, "contact_unknown")
                 )
-            await self._reply(uow, msg, reply, now)
+            await chat_buttons.reply(uow, msg, reply, now)
             await uow.commit()
 
     @staticmethod
     def step_text(language: str, step: LinkResult) -> str:
         return chat_replies.text(language, STEP_TEXTS[step.step], uin=step.uin, left=step.left)
-
-    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
-        if not await uow.chats.claim_update(msg.update_id, now):
-            return False
-        await uow.chats.touch(msg.chat_id, msg.language, now)
-        return True
-
-    async def _reply(self, uow: UnitOfWork, msg: ChatMessage, body: str, now: datetime) -> None:
-        meta: dict[str, Any] = {"chat_id": msg.chat_id}
-        await uow.outbox.add(Transport.TELEGRAM, str(msg.chat_id), body, meta, now)
