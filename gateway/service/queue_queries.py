@@ -35,6 +35,9 @@ class QueueEntry:
     registers: tuple[Register, ...] = ()
     averages: tuple[Decimal | None, ...] = ()
     verified: bool = False  # from a verified contact of the account it names (docs/staff.md)
+    # a photo without a UIN from a contact verified for one account: that account, for the
+    # photo card to load at once
+    suggested: str | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,13 @@ async def _entries(
     who = {i.record.id: sender_contact(i.record.channel, i.record.sender, i.meta) for i in items}
     pairs = [(c, uin) for i in items if (c := who[i.record.id]) and (uin := wanted[i.record.id][1])]
     verified = await work.contacts.verified(pairs)
+    suggested: dict[int, str] = {}
+    for i in items:
+        c = who[i.record.id]
+        if c is not None and not wanted[i.record.id][1] and (i.photos or i.media):
+            accounts = await work.contacts.accounts_of(c)
+            if len(accounts) == 1:
+                suggested[i.record.id] = accounts[0]
     out = []
     for item in items:
         day, uin = wanted[item.record.id]
@@ -133,5 +143,7 @@ async def _entries(
         registers = view.registers if view else ()
         averages = tuple(usual.get((period, reg.meter_id, reg.zone)) for reg in registers)
         mark = (who[item.record.id], uin) in verified
-        out.append(QueueEntry(item, day, uin, registers, averages, mark))
+        out.append(
+            QueueEntry(item, day, uin, registers, averages, mark, suggested.get(item.record.id))
+        )
     return out

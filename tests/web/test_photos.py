@@ -9,6 +9,11 @@ import aiohttp
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.domain.contacts import contact
+from gateway.domain.rules import Rules
+from gateway.service.contacts import ContactUseCases
+from tests.e2e.conftest import NOW
+from tests.helpers import uow_of
 from tests.web.conftest import serve
 from tests.web.photo_messages import JPEG, PNG, receive_photos
 from tests.web.test_supplier_day import log_in
@@ -118,3 +123,19 @@ async def test_an_expired_form_is_refused_in_russian(base: str) -> None:
     ):
         assert resp.status == 403
         assert "Форма устарела" in await resp.text()
+
+
+async def test_a_photo_from_a_verified_contact_comes_with_its_account(
+    base: str, engine: AsyncEngine
+) -> None:
+    """The photo card loads the one account its sender is verified for (docs/staff.md)."""
+    _, email = await receive_photos(engine)
+    contacts = ContactUseCases(uow_of(engine), Rules(), lambda: NOW)
+    assert await contacts.link_by_staff(
+        "anna", contact("email", "pavel@mail.example.ru"), "1234567"
+    )
+    async with aiohttp.ClientSession(cookie_jar=jar()) as client:
+        await log_in(client, base)
+        async with client.get(f"{base}/staff/review") as resp:
+            page = await resp.text()
+    assert f'id="photo-uin-{email}" name="uin" value="1234567"' in page

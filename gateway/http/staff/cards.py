@@ -102,7 +102,7 @@ def card_view(
         # the account the photo partial loads at once (a verified contact's, once known); not
         # when the card lists the message's own account's registers already, but the UIN
         # typed before when the card comes back from a refused decision (it must be sent)
-        "suggested_uin": entry.uin if reassigning or not rows else None,
+        "suggested_uin": (entry.uin if reassigning or not rows else None) or entry.suggested,
         "reassigning": reassigning,
         "photo": has_photo(item),
         "registers": rows,
