@@ -25,15 +25,8 @@ from storage.contact_models import (
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
 HISTORY_PER_REGISTER = 3
-STATE = (
-    ContactRow.id,
-    ContactRow.kind,
-    ContactRow.address,
-    ContactRow.language,
-    ContactRow.opted_out_at,
-    ContactRow.pending_uin,
-    ContactRow.pending_since,
-)
+STATE = (ContactRow.id, ContactRow.kind, ContactRow.address, ContactRow.language,
+         ContactRow.opted_out_at, ContactRow.pending_uin, ContactRow.pending_since)  # fmt: skip
 
 
 def _state(row: Any) -> ContactState:
