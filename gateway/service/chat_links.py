@@ -13,20 +13,12 @@ from datetime import datetime
 
 from gateway.domain import chat_replies
 from gateway.domain.chats import ChatMessage
-from gateway.domain.contacts import Contact, LinkResult, LinkStep, bill_value, contact
+from gateway.domain.contact_replies import STEP_TEXTS
+from gateway.domain.contacts import Contact, LinkResult, bill_value, contact
 from gateway.service import chat_buttons
 from gateway.service.contacts import ContactUseCases
 from gateway.service.receive import Clock
 from gateway.service.uow import UnitOfWork, UnitOfWorkFactory
-
-STEP_TEXTS = {
-    LinkStep.ASK: "link_ask",
-    LinkStep.LINKED: "link_ok",
-    LinkStep.ALREADY: "link_already",
-    LinkStep.WRONG: "link_wrong",
-    LinkStep.LOCKED: "link_locked",
-    LinkStep.STAFF: "link_staff",
-}
 
 
 def user_of(msg: ChatMessage) -> Contact | None:

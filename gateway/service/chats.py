@@ -159,16 +159,3 @@ class ChatUseCases:
             if await claim(uow, msg, now):
                 await reply(uow, msg, chat_replies.text(msg.language, key), now)
                 await uow.commit()
-
-    async def _claim(self, uow: UnitOfWork, msg: ChatMessage, now: datetime) -> bool:
-        return await claim(uow, msg, now)
-
-    async def _reply(
-        self,
-        uow: UnitOfWork,
-        msg: ChatMessage,
-        body: str,
-        now: datetime,
-        buttons: list[list[dict[str, str]]] | None = None,
-    ) -> None:
-        await reply(uow, msg, body, now, buttons)

@@ -56,15 +56,8 @@ async def readings_refused(engine: AsyncEngine, value: int) -> AsyncIterator[Non
             BEGIN SELECT RAISE(ABORT, 'reading refused by the test'); END"""
         ]
         drop = ["DROP TRIGGER IF EXISTS mg_refuse_reading"]
-    async with engine.begin() as conn:
-        for stmt in create:
-            await conn.execute(text(stmt))
-    try:
+    async with _triggers(engine, create, drop):
         yield
-    finally:
-        async with engine.begin() as conn:
-            for stmt in drop:
-                await conn.execute(text(stmt))
 
 
 @contextlib.asynccontextmanager
@@ -90,6 +83,13 @@ async def inserts_refused(engine: AsyncEngine, table: str) -> AsyncIterator[None
             BEGIN SELECT RAISE(ABORT, 'insert refused by the test'); END"""
         ]
         drop = ["DROP TRIGGER IF EXISTS mg_refuse_insert"]
+    async with _triggers(engine, create, drop):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def _triggers(engine: AsyncEngine, create: list[str], drop: list[str]) -> AsyncIterator[None]:
+    """Run ``create`` before and ``drop`` after the block, each in a transaction of its own."""
     async with engine.begin() as conn:
         for stmt in create:
             await conn.execute(text(stmt))
