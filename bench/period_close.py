@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
+import resource
 import sys
 import time
 import uuid
@@ -30,11 +32,13 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from gateway.app.close_pool import ClosePool  # noqa: E402
 from gateway.domain.rules import Rules  # noqa: E402
 from gateway.service.closing import close_period  # noqa: E402
 from storage.db import Database, make_engine, upgrade  # noqa: E402
 
 TARGET_SECONDS = 20
+BATCH_METERS = 100_000  # meters whose rows are built and copied at once
 PERIODS = ["2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
 NORMATIVES = {
     "electricity": Decimal(75),
@@ -74,16 +78,16 @@ class Load:
     """Every row to COPY: readings monthly on the 20th (90% of registers every month, 5%
     skip May, 7% miss June, 3% stop after February) and the events."""
 
-    def __init__(self, meters: list[Meter], seed: int) -> None:
+    def __init__(self, meters: list[Meter], seed: int, next_meter: int, next_reading: int) -> None:
         self.rng = random.Random(seed)
         self.now = datetime.now(UTC)
         self.meters = meters
         self.new_meters: list[tuple[Any, ...]] = []
         self.removed: dict[int, int] = {}  # old meter id -> new meter id
         self.readings: list[tuple[Any, ...]] = []
+        self.first_reading = next_reading
         self.replacements: list[tuple[Any, ...]] = []
         self.acts: list[tuple[Any, ...]] = []
-        next_meter = max(m for _, m, _, _ in meters) + 1
         for account, meter_id, service, zones in meters:
             if self.rng.random() < 0.01:
                 self.removed[meter_id] = next_meter
@@ -91,6 +95,7 @@ class Load:
                 next_meter += 1
             for zone in range(1, zones + 1):
                 self.register(meter_id, zone)
+        self.next_meter = next_meter
         self.residents = [
             (a, MOVED_IN, (a + 1) % 5, 2 if (a + 1) % 5 == 0 else None)
             for a in sorted({a for a, *_ in meters})
@@ -99,8 +104,9 @@ class Load:
 
     def reading(self, meter_id: int, zone: int, day: date, value: int, source: str) -> None:
         period = f"{day.year:04d}-{day.month:02d}"
-        self.readings.append((len(self.readings) + 1, meter_id, zone, None, Decimal(value), None,
-                              period, day, "accepted", None, source, self.now))  # fmt: skip
+        self.readings.append((self.first_reading + len(self.readings), meter_id, zone, None,
+                              Decimal(value), None, period, day, "accepted", None, source,
+                              self.now))  # fmt: skip
 
     def register(self, meter_id: int, zone: int) -> None:
         rng = self.rng
@@ -140,8 +146,29 @@ class Load:
 
 
 async def load(conn: asyncpg.Connection, registers: int) -> int:
+    """COPY the rows batch after batch of meters (5,000,000 registers are 30 million
+    readings: too many to build in memory at once)."""
     meters = list(layout(registers))
-    data = Load(meters, seed=4)
+    next_meter, next_reading = meters[-1][1] + 1, 1
+    at = 0
+    while at < len(meters):
+        end = min(at + BATCH_METERS, len(meters))
+        while end < len(meters) and meters[end][0] == meters[end - 1][0]:
+            end += 1  # an account's meters stay in one batch
+        data = Load(meters[at:end], 4 + at, next_meter, next_reading)
+        await copy(conn, data)
+        at = end
+        next_meter, next_reading = data.next_meter, next_reading + len(data.readings)
+    for table in ("accounts", "meters", "readings"):
+        await conn.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+    await conn.execute("VACUUM ANALYZE")
+    return sum(z for *_, z in meters)
+
+
+async def copy(conn: asyncpg.Connection, data: Load) -> None:
+    meters = data.meters
     accounts = sorted({a for a, *_ in meters})
     await conn.copy_records_to_table(
         "accounts",
@@ -178,15 +205,9 @@ async def load(conn: asyncpg.Connection, registers: int) -> int:
         records=data.residents,
         columns=["account_id", "since", "residents", "owners"],
     )
-    for table in ("accounts", "meters", "readings"):
-        await conn.execute(
-            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
-        )
-    await conn.execute("VACUUM ANALYZE")
-    return sum(z for *_, z in meters)
 
 
-async def bench(admin_url: str, registers: int) -> dict[str, Any]:
+async def bench(admin_url: str, registers: int, workers: int) -> dict[str, Any]:
     admin = make_url(admin_url)
     name = f"mg_bench_{uuid.uuid4().hex[:10]}"
     connect = {
@@ -209,11 +230,14 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
         finally:
             await conn.close()
         db = Database.of(engine)
-        timings, cpu = [], []
+        # worker processes as `meter-gateway period close` runs them (close.workers = 0)
+        pool = ClosePool(db.url, Rules(), NORMATIVES, workers or os.cpu_count() or 1)
+        timings, cpu, workers_cpu = [], [], []
         # the month before first (untimed in the figure), as every month's close follows the
         # previous one: the timed close then settles real estimates with its corrections
         for period in PERIODS[-2:]:
             started, cpu_started = time.perf_counter(), time.process_time()
+            children = resource.getrusage(resource.RUSAGE_CHILDREN)
             summary = await close_period(
                 db.uow,
                 period,
@@ -221,9 +245,13 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
                 NORMATIVES,
                 today=date(2026, 7, 1),
                 now=datetime.now(UTC),
+                pool=pool,
             )
             timings.append(time.perf_counter() - started)
             cpu.append(time.process_time() - cpu_started)
+            ended = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's, once it ended
+            workers_cpu.append(ended.ru_utime + ended.ru_stime - children.ru_utime
+                               - children.ru_stime)  # fmt: skip
         await engine.dispose()
         conn = await asyncpg.connect(database=name, **connect)
         try:
@@ -244,7 +272,9 @@ async def bench(admin_url: str, registers: int) -> dict[str, Any]:
         "registers": count,
         "seconds": round(timings[-1], 2),
         "target_seconds": TARGET_SECONDS,
+        "workers": pool.workers,
         "gateway_cpu_seconds": round(cpu[-1], 2),
+        "workers_cpu_seconds": round(workers_cpu[-1], 2),
         "rows": summary.registers,
         "by_method": summary.by_method(),
         "by_basis": by_basis,
@@ -259,8 +289,11 @@ def main() -> None:
     parser.add_argument(
         "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL"
     )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="close worker processes (0: one per CPU core)"
+    )
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(bench(args.pg, args.registers))), flush=True)
+    print(json.dumps(asyncio.run(bench(args.pg, args.registers, args.workers))), flush=True)
 
 
 if __name__ == "__main__":

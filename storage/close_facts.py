@@ -12,12 +12,12 @@ are several million rows, and SQLAlchemy's result rows would double the time.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.domain.billing_facts import (
@@ -27,13 +27,12 @@ from gateway.domain.billing_facts import (
     Register,
     ResidentsChange,
     Stored,
-    Volume,
 )
 from gateway.domain.events import Act
 from gateway.domain.volumes import Method
-from storage.models import PeriodVolume
 
 Key = tuple[int, int]  # meter id, zone
+Bounds = tuple[int, int]  # meter ids lo <= id < hi
 
 _REGISTERS = """
 WITH zs(zone) AS (VALUES (1), (2), (3))
@@ -73,11 +72,6 @@ WHERE h.account_id IN (SELECT account_id FROM meters WHERE id >= :lo AND id < :h
 ORDER BY h.account_id, h.since
 """
 _PARAM = re.compile(r":(\w+)")
-
-COLUMNS = (
-    "period", "meter_id", "zone", "method", "volume", "correction", "reading_start",
-    "reading_end", "estimate", "factor", "basis",
-)  # fmt: skip
 
 
 def _day(value: Any) -> date | None:
@@ -149,13 +143,16 @@ async def older_readings(
 class KeyedStream:
     """The rows of one query in meter id order (its first column), handed out chunk after
     chunk of meter ids. On PostgreSQL one statement runs once through a cursor (a range per
-    chunk would scan or hash a whole table once per chunk); SQLite reads each chunk's range
-    by the index."""
+    chunk would scan or hash a whole table once per chunk), over the meters of ``bounds``
+    (None: all); SQLite reads each chunk's range by the index."""
 
     BATCH = 20_000
 
-    def __init__(self, conn: AsyncConnection, sql: str, column: str, **params: Any) -> None:
+    def __init__(
+        self, conn: AsyncConnection, sql: str, column: str, bounds: Bounds | None, **params: Any
+    ) -> None:
         self.conn, self.sql, self.column, self.params = conn, sql, column, params
+        self.bounds = bounds
         self.cursor: Any = None
         self.rows: Sequence[Any] = ()
         self.at = 0
@@ -167,14 +164,19 @@ class KeyedStream:
         if lo < self.hi:
             raise ValueError("chunks of a close come in increasing order")
         self.hi = hi
+        between = f"AND {self.column} >= :lo AND {self.column} < :hi"
         if self.conn.dialect.name != "postgresql":
-            between = f"AND {self.column} >= :lo AND {self.column} < :hi"
             return list(await _fetch(self.conn, self.sql.format(range=between),
                                      {**self.params, "lo": lo, "hi": hi}))  # fmt: skip
         if self.cursor is None:
             raw = (await self.conn.get_raw_connection()).driver_connection
             assert raw is not None
-            statement, args = _positional(self.sql.format(range=""), self.params)
+            if self.bounds is None:
+                sql, params = self.sql.format(range=""), self.params
+            else:
+                sql = self.sql.format(range=between)
+                params = {**self.params, "lo": self.bounds[0], "hi": self.bounds[1]}
+            statement, args = _positional(sql, params)
             self.cursor = await raw.cursor(statement, *args)
         out: list[Any] = []
         while not self.done:
@@ -195,12 +197,17 @@ class KeyedStream:
 
 class CloseStreams:
     """The two big reads of a close, each one streamed query: the registers, and the
-    readings of the periods ``since`` .. ``period``."""
+    readings of the periods ``since`` .. ``period``; of the meters ``lo <= id < hi`` of
+    ``bounds`` (None: all)."""
 
-    def __init__(self, conn: AsyncConnection, period: str, since: str | None) -> None:
+    def __init__(
+        self, conn: AsyncConnection, period: str, since: str | None, bounds: Bounds | None = None
+    ) -> None:
         self.period, self.since = period, since or ""
-        self.registers = KeyedStream(conn, _REGISTERS, "m.id")
-        self.readings = KeyedStream(conn, _READINGS, "meter_id", since=self.since, period=period)
+        self.registers = KeyedStream(conn, _REGISTERS, "m.id", bounds)
+        self.readings = KeyedStream(
+            conn, _READINGS, "meter_id", bounds, since=self.since, period=period
+        )
 
 
 async def register_facts(
@@ -244,26 +251,3 @@ async def register_facts(
             removed, gap, True, since,
         )  # fmt: skip
     return list(out.items())
-
-
-def _record(period: str, key: Key, v: Volume) -> tuple[Any, ...]:
-    return (
-        period, key[0], key[1], str(v.method), v.volume, v.correction, v.reading_start,
-        v.reading_end, v.estimate, v.factor, str(v.basis),
-    )  # fmt: skip
-
-
-async def write_rows(conn: AsyncConnection, period: str, rows: Iterable[tuple[Key, Volume]]) -> int:
-    """Store the billed rows: COPY on PostgreSQL, one executemany on SQLite."""
-    records = [_record(period, key, v) for key, v in rows]
-    if not records:
-        return 0
-    if conn.dialect.name == "postgresql":
-        raw = (await conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        await raw.copy_records_to_table("period_volumes", records=records, columns=COLUMNS)
-    else:
-        await conn.execute(
-            insert(PeriodVolume), [dict(zip(COLUMNS, r, strict=True)) for r in records]
-        )
-    return len(records)

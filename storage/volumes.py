@@ -14,7 +14,8 @@ from gateway.domain.billing_facts import Reading as BilledReading
 from gateway.domain.billing_facts import Register, Volume
 from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
-from storage.close_facts import CloseStreams, Key, older_readings, register_facts, write_rows
+from storage.close_facts import Bounds, CloseStreams, Key, older_readings, register_facts
+from storage.close_rows import copy_encoded, export_snapshot, write_rows
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
@@ -47,8 +48,9 @@ def _volumes_query(period: str) -> Any:
 
 
 class VolumeRepository:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, bounds: Bounds | None = None) -> None:
         self.conn = conn
+        self.bounds = bounds  # a close worker's meters (None: all of them)
         self._streams: CloseStreams | None = None  # the running close's two big reads
 
     @property
@@ -103,7 +105,7 @@ class VolumeRepository:
         readings of the periods from ``since`` on (None: all)."""
         streams = self._streams
         if streams is None or (streams.period, streams.since) != (period, since or ""):
-            streams = self._streams = CloseStreams(self.conn, period, since)
+            streams = self._streams = CloseStreams(self.conn, period, since, self.bounds)
         return await register_facts(self.conn, period, lo, hi, streams)
 
     async def older(self, before: str, meter_ids: list[int]) -> dict[Key, list[BilledReading]]:
@@ -112,6 +114,14 @@ class VolumeRepository:
 
     async def write(self, period: str, rows: list[tuple[Key, Volume]]) -> int:
         return await write_rows(self.conn, period, rows)
+
+    async def export_snapshot(self) -> str | None:
+        """This transaction's snapshot for close workers (None: SQLite, no workers)."""
+        return await export_snapshot(self.conn)
+
+    async def write_encoded(self, data: bytes) -> None:
+        """Rows a close worker billed and encoded (``storage.close_rows.encode_rows``)."""
+        await copy_encoded(self.conn, data)
 
     async def mark_closed(self, period: str, now: datetime) -> None:
         values = {"status": PeriodStatus.CLOSED, "closed_at": now, "exported_at": None}

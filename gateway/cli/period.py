@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from gateway.app.close_pool import ClosePool
 from gateway.app.factory import run_with_database, sms_notices
 from gateway.cli.errors import CliError
 from gateway.config import Config
@@ -57,6 +58,8 @@ def cmd_period_close(args: argparse.Namespace, config: Config) -> int:
             now=utc_now(),
             reopen=args.reopen,
             progress=progress,
+            chunk_meters=config.period.close_chunk,
+            pool=ClosePool.of(config, db.url),
         )
         # the verified contacts' notices, once per period (docs/channels.md)
         notices = Reminders(db.uow, rules, config.telegram.reminder_day, utc_now,

@@ -30,6 +30,7 @@ from gateway.config.sections import (
     NormativesConfig,
     OcrConfig,
     OutboxConfig,
+    PeriodConfig,
     RepliesConfig,
     RulesConfig,
     SmsConfig,
@@ -61,6 +62,7 @@ class Config(_Section):
     staff: StaffConfig = StaffConfig()
     web: WebConfig = WebConfig()
     ocr: OcrConfig = OcrConfig()
+    period: PeriodConfig = PeriodConfig()
     replies: RepliesConfig = RepliesConfig()
     # ``rules`` and ``normatives`` are the domain views below; these are the TOML sections
     rules_section: RulesConfig = Field(default=RulesConfig(), alias="rules")

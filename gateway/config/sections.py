@@ -221,6 +221,14 @@ class OcrConfig(_Section):
     max_pixels: Positive = 20_000_000  # width x height; a larger photo is not read
 
 
+class PeriodConfig(_Section):
+    """How ``period close`` runs (docs/billing.md, "Running it again, and at scale")."""
+
+    # processes that bill a close on PostgreSQL; 0: one per CPU core (SQLite: the command's own)
+    close_workers: Annotated[int, _within(0, 64)] = 0
+    close_chunk: Annotated[int, _within(1)] = 50_000  # meters a worker bills at once
+
+
 class RepliesConfig(_Section):
     language: Literal["ru", "en"] = "ru"
 

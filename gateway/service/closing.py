@@ -1,9 +1,10 @@
-"""Use cases of the period close: close, export, and the list of meters to inspect.
+"""Use cases of the period close: close and export.
 
 The rules live in ``gateway.domain.billing`` (pure, the only implementation); this module
 decides what may be closed, runs the close in one transaction under the close lock (storage
 reads each chunk's register facts, the rules bill them, storage writes the rows in bulk),
-and writes exports.
+and writes exports. A large close on PostgreSQL bills its chunks in worker processes (a
+``ChunkPool``) that read the close's own snapshot while its transaction writes their rows.
 """
 
 from __future__ import annotations
@@ -12,19 +13,20 @@ import csv
 import gc
 import io
 import json
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from gateway.domain.billing import bill
 from gateway.domain.billing_facts import IncompleteHistory, Register, Volume
 from gateway.domain.model import PeriodStatus, plain
-from gateway.domain.periods import add_months, months_before, parse_period
+from gateway.domain.periods import add_months, parse_period
 from gateway.domain.rules import Rules
-from gateway.domain.volumes import Method, MethodTotal, StaleMeter, VolumeRow
-from gateway.service.uow import Key, UnitOfWork, UnitOfWorkFactory, Volumes
+from gateway.domain.volumes import Method, MethodTotal, VolumeRow
+from gateway.service.uow import Key, UnitOfWorkFactory, Volumes
 
 EXPORT_COLUMNS = (
     "uin",
@@ -41,9 +43,21 @@ EXPORT_COLUMNS = (
     "basis",
 )
 CHUNK_METERS = 50_000  # the facts of this many meters in memory at once; progress after each
-INSPECTION_MONTHS = 6  # no reading for this long: the supplier inspects the meter
 
 Progress = Callable[[int, int], None]
+Chunk = tuple[int, int]  # the meters lo <= id < hi
+
+
+class ChunkPool(Protocol):
+    """Bills chunks of a close elsewhere (worker processes, ``gateway/app/close_pool.py``):
+    each chunk's rows read in the close's ``snapshot``, billed by ``bill_chunk`` and encoded
+    for ``Volumes.write_encoded``; yields (data, rows) chunk after chunk."""
+
+    workers: int  # processes at most
+
+    def bill(
+        self, snapshot: str, period: str, chunks: Sequence[Chunk]
+    ) -> AsyncIterator[tuple[bytes, int]]: ...
 
 
 class PeriodError(Exception):
@@ -54,6 +68,7 @@ class PeriodError(Exception):
 class CloseSummary:
     period: str
     totals: list[MethodTotal]
+    workers: int = 0  # the worker processes that billed it (0: the close's own process)
 
     @property
     def registers(self) -> int:
@@ -75,6 +90,8 @@ class CloseSummary:
         methods = ", ".join(f"{m} {n}" for m, n in self.by_method().items())
         out = [f"period {self.period} closed: {self.registers} register(s): {methods}"]
         out += [f"  {s}: {_plain(v)}" for s, v in sorted(self.volume_by_service().items())]
+        if self.workers:
+            out.append(f"billed in {self.workers} worker process(es)")
         return out
 
 
@@ -103,6 +120,7 @@ async def close_period(
     reopen: bool = False,
     progress: Progress | None = None,
     chunk_meters: int = CHUNK_METERS,
+    pool: ChunkPool | None = None,
 ) -> CloseSummary:
     """Compute and store the volume of every register of every open account for ``period``.
 
@@ -129,29 +147,45 @@ async def close_period(
         await store.delete(period)
         total = await store.count_registers()
         bounds = await store.meter_id_range()
-        done = 0
-        if bounds is not None:
-            # millions of small acyclic values: the cyclic GC would rescan them again and
-            # again (a third of the close's CPU, measured); nothing of the close is a cycle
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                for lo in range(bounds[0], bounds[1] + 1, chunk_meters):
-                    hi = lo + chunk_meters
-                    rows = await _bill_chunk(store, period, lo, hi, rules, normatives)
+        chunks = [] if bounds is None else [
+            (lo, lo + chunk_meters) for lo in range(bounds[0], bounds[1] + 1, chunk_meters)
+        ]  # fmt: skip
+        snapshot = await store.export_snapshot() if pool is not None and len(chunks) > 1 else None
+        done = workers = 0
+        # millions of small acyclic values: the cyclic GC would rescan them again and again
+        # (a third of the close's CPU, measured); nothing of the close is a cycle
+        with no_cyclic_gc():
+            if pool is not None and snapshot is not None:
+                workers = min(pool.workers, len(chunks))
+                async for data, count in pool.bill(snapshot, period, chunks):
+                    await store.write_encoded(data)
+                    done += count
+                    if progress is not None:
+                        progress(done, total)
+            else:
+                for lo, hi in chunks:
+                    rows = await bill_chunk(store, period, lo, hi, rules, normatives)
                     done += await store.write(period, rows)
                     if progress is not None:
                         progress(done, total)
-            finally:
-                if collecting:
-                    gc.enable()
         await store.mark_closed(period, now)
-        summary = CloseSummary(period, await store.totals(period))
+        summary = CloseSummary(period, await store.totals(period), workers)
         await work.commit()
     return summary
 
 
-async def _bill_chunk(  # fmt: skip
+@contextmanager
+def no_cyclic_gc() -> Iterator[None]:
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+async def bill_chunk(  # fmt: skip
     store: Volumes, period: str, lo: int, hi: int, rules: Rules, normatives: Mapping[str, Decimal]
 ) -> list[tuple[Key, Volume]]:
     """Bill the registers of meters ``lo <= id < hi``. Most need only the readings of this
@@ -256,41 +290,3 @@ def csv_line(record: Mapping[str, Any]) -> str:
     buf = io.StringIO()
     csv.writer(buf, lineterminator="\n").writerow(["" if v is None else v for v in record.values()])
     return buf.getvalue()
-
-
-@dataclass(frozen=True)
-class Inspection:
-    uin: str
-    last_reading: date | None
-    meters: list[dict[str, Any]]
-
-
-async def inspections(
-    uow: UnitOfWork, today: date, after_account: int | None, limit: int
-) -> tuple[list[Inspection], int | None]:
-    """Open accounts with a meter that has had no accepted reading for ``INSPECTION_MONTHS``
-    months or more: the supplier must check the meter (Decree 354, para 82-84).
-    Returns the page and the cursor of the next one."""
-    stale = await uow.volumes.stale_meters(
-        months_before(today, INSPECTION_MONTHS), after_account, limit
-    )
-    grouped: dict[int, list[StaleMeter]] = {}
-    for meter in stale:
-        grouped.setdefault(meter.account_id, []).append(meter)
-    page = [
-        Inspection(
-            uin=meters[0].uin,
-            last_reading=max((m.last_reading for m in meters if m.last_reading), default=None),
-            meters=[
-                {
-                    "meter": m.meter,
-                    "service": m.service,
-                    "last_reading": m.last_reading.isoformat() if m.last_reading else None,
-                }
-                for m in meters
-            ],
-        )
-        for meters in grouped.values()
-    ]
-    nxt = max(grouped) if len(grouped) == limit else None
-    return page, nxt

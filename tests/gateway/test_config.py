@@ -76,6 +76,7 @@ DEFAULTS: dict[str, Any] = {
     },
     "web": {"rate_limit_per_hour": 10},
     "ocr": {"enabled": False, "workers": 1, "max_size": 10485760, "max_pixels": 20000000},
+    "period": {"close_workers": 0, "close_chunk": 50000},
     "replies": {"language": "ru"},
     "rules": {
         "timezone": "Europe/Moscow",

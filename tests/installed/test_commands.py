@@ -19,6 +19,9 @@ async def test_period_close_and_export(world: World) -> None:
     period = last_period()
     closed = await world.cli("period", "close", period)
     assert closed.startswith(f"period {period} closed: {len(UINS)} register(s)"), closed
+    # PostgreSQL bills the chunks (two meters each) in worker processes, SQLite in its own
+    pooled = "billed in 2 worker process(es)" in closed
+    assert pooled == (world.backend == "postgresql"), closed
     output = world.config.parent / f"volumes-{period}.csv"
     said = await world.cli("period", "export", period, "--format", "csv", "--output", str(output))
     assert said.strip() == f"exported {len(UINS)} volume(s) of {period} to {output}"

@@ -89,6 +89,7 @@ class World:
     mailbox: Mailbox
     smtp_port: int
     gateway: Gateway
+    backend: str
 
     async def cli(self, *args: str, stdin: str = "") -> str:
         """The installed ``meter-gateway <args> --config F``; its output, after exit 0."""
@@ -121,6 +122,8 @@ def config_text(
         "api": {"tokens": [API_TOKEN]},
         "staff": {"session_secret": "installed-session-secret"},
         "rules": {"timezone": TIMEZONE},
+        # a chunk of two meters: on PostgreSQL the close runs its worker processes
+        "period": {"close_chunk": 2, "close_workers": 2},
     })  # fmt: skip
 
 
@@ -152,7 +155,7 @@ async def start_world(
         config.write_text(config_text(db_url, http_port, smtp_port, provider, sink, bot,
                                       telegram_mode, dovecot))  # fmt: skip
         w = World(installed, config, telegram_mode, provider, sink, bot, mailbox, smtp_port,
-                  installed.gateway(tmp, config, http_port, SMTP_ON))  # fmt: skip
+                  installed.gateway(tmp, config, http_port, SMTP_ON), backend)  # fmt: skip
         # the accounts before the gateway starts: its IMAP poller takes the mail at once
         accounts, history = data_files(tmp)
         await w.cli("accounts", "import", str(accounts))

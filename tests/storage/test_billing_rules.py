@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.app.close_pool import ClosePool
 from gateway.domain.billing_days import calendar_period
 from gateway.domain.events import ACT_SOURCE, Act
 from gateway.domain.periods import period_of as customer_period
 from gateway.domain.rules import Rules
-from gateway.service.closing import close_period
+from gateway.service.closing import PeriodError, close_period
 from storage.billing_models import MeterAct, MeterReplacement, ResidentsChange
 from storage.models import Account, Meter, Reading
 from storage.volumes import VolumeRepository
@@ -120,10 +122,24 @@ async def seed_cases(sessions: async_sessionmaker[AsyncSession], cases: list[Cas
 Got = dict[tuple[str, str, str], tuple[Any, ...]]
 
 
-async def close_all(sessions: async_sessionmaker[AsyncSession], rules: Rules) -> Got:
-    rows: Got = {}
+async def close_all(
+    sessions: async_sessionmaker[AsyncSession], rules: Rules, pool: ClosePool | None = None
+) -> Got:
     for period in PERIODS:
-        await close_period(uow_of(sessions), period, rules, NORMATIVES, today=TODAY, now=NOW)
+        summary = await close_period(uow_of(sessions), period, rules, NORMATIVES, today=TODAY,
+                                     now=NOW, pool=pool, chunk_meters=1)  # fmt: skip
+        # PostgreSQL bills in the worker processes, a meter per chunk; SQLite in its own
+        pooled = pool is not None and postgresql(sessions)
+        assert summary.workers == (pool.workers if pool and pooled else 0)
+    return await stored(sessions)
+
+
+def postgresql(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    return bool(sessions.kw["bind"].dialect.name == "postgresql")
+
+
+async def stored(sessions: async_sessionmaker[AsyncSession]) -> Got:
+    rows: Got = {}
     async with sessions() as session:
         for period in PERIODS:
             for v in await VolumeRepository(await session.connection()).all(period):
@@ -152,6 +168,38 @@ async def test_rule_table_through_period_close(sessions, rules: Rules) -> None:
             assert rows.get((uin(i), period, name)) == want(row), f"{c.id}: {period} {name}"
     # closing every period again gives the same rows (a re-close reads the same facts)
     assert await close_all(sessions, rules) == rows
+
+
+async def test_rule_table_in_worker_processes(sessions, db_url: str) -> None:
+    """The same table billed by two worker processes on the close's snapshot (a chunk per
+    meter); on SQLite the pool is not used."""
+    cases = [c for c in CASES if c.rules == DEFAULT]
+    await seed_cases(sessions, cases)
+    rows = await close_all(sessions, DEFAULT, ClosePool(db_url, DEFAULT, NORMATIVES, 2))
+    for i, c in enumerate(cases):
+        for row in c.expected:
+            period, name = row[0], row[1]
+            assert rows.get((uin(i), period, name)) == want(row), f"{c.id}: {period} {name}"
+
+
+async def test_a_failed_worker_stores_nothing(sessions, db_url: str) -> None:
+    """A worker that cannot read (here: its database is gone) fails the close in one line,
+    and the period keeps what it had: nothing of the failed close is stored."""
+    cases = [c for c in CASES if c.rules == DEFAULT][:4]
+    await seed_cases(sessions, cases)
+    await close_all(sessions, DEFAULT)
+    before = await stored(sessions)
+    url = make_url(db_url)
+    gone = ClosePool(url.set(database=f"gone_{url.database}").render_as_string(False), DEFAULT,
+                     NORMATIVES, 2)  # fmt: skip
+    if postgresql(sessions):
+        with pytest.raises(PeriodError, match="a close worker failed, nothing was stored"):
+            await close_period(uow_of(sessions), PERIODS[1], DEFAULT, NORMATIVES, today=TODAY,
+                               now=NOW, pool=gone, chunk_meters=1)  # fmt: skip
+    else:  # SQLite never starts the pool: the close runs as ever
+        await close_period(uow_of(sessions), PERIODS[1], DEFAULT, NORMATIVES, today=TODAY,
+                           now=NOW, pool=gone, chunk_meters=1)  # fmt: skip
+    assert await stored(sessions) == before
 
 
 async def test_reclosing_an_old_period_uses_its_own_residents(sessions) -> None:

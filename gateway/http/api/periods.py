@@ -14,6 +14,7 @@ from gateway.http.edge import validated
 from gateway.http.keys import CLOCK, CONFIG, UOW
 from gateway.http.params import AsOf
 from gateway.service import closing
+from gateway.service.inspections import inspections as due_inspections
 from gateway.service.uow import Volumes
 
 
@@ -81,7 +82,7 @@ async def inspections(request: web.Request) -> web.Response:
     as_of = validated(AsOf, request.query).as_of
     today = as_of or local_day(request.app[CLOCK](), config.rules.timezone)
     async with request.app[UOW]() as uow:
-        page, nxt = await closing.inspections(uow, today, after, limit)
+        page, nxt = await due_inspections(uow, today, after, limit)
     items = [Inspection.model_validate(i) for i in page]
     return answer(Page[Inspection](items=items, next=None if nxt is None else str(nxt)))
 

@@ -1,0 +1,114 @@
+"""The period close's worker processes (docs/billing.md, "Running it again, and at scale").
+
+A close on PostgreSQL exports its transaction's snapshot; each worker process opens its own
+connection on that snapshot, reads one chunk of meters, bills it with the service's
+``bill_chunk`` (the same code as a close in one process) and hands the rows back encoded
+for ``COPY``. The close's own connection writes them in its transaction, so the close is
+still all or nothing, and it copies one chunk while the workers bill the next ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from typing import Any
+
+from gateway.config import Config
+from gateway.domain.rules import Rules
+from gateway.service.closing import Chunk, PeriodError, bill_chunk, no_cyclic_gc
+from storage.close_rows import encode_rows, snapshot_connection
+from storage.db import make_engine
+from storage.volumes import VolumeRepository
+
+_process: dict[str, Any] = {}  # in a worker process: its event loop and its engines by URL
+
+
+class ClosePool:
+    """Bills a close's chunks in ``workers`` processes, at most two chunks per worker ahead
+    of the rows being written (each holds its chunk's rows until they are copied)."""
+
+    def __init__(
+        self, url: str, rules: Rules, normatives: Mapping[str, Decimal], workers: int
+    ) -> None:
+        self.url, self.rules, self.normatives = url, rules, dict(normatives)
+        self.workers = max(1, workers)
+
+    @classmethod
+    def of(cls, config: Config, url: str) -> ClosePool:
+        workers = config.period.close_workers or os.cpu_count() or 1
+        return cls(url, config.rules, config.normatives, workers)
+
+    async def bill(
+        self, snapshot: str, period: str, chunks: Sequence[Chunk]
+    ) -> AsyncIterator[tuple[bytes, int]]:
+        loop = asyncio.get_running_loop()
+        todo = iter(chunks)
+        running: deque[asyncio.Future[tuple[bytes, int]]] = deque()
+        # spawned, not forked: a fork would copy the close's event loop and open connections
+        context = multiprocessing.get_context("spawn")
+        executor = ProcessPoolExecutor(min(self.workers, len(chunks)), mp_context=context)
+        try:
+
+            def submit() -> None:
+                for lo, hi in todo:
+                    running.append(loop.run_in_executor(
+                        executor, _bill, self.url, snapshot, period, lo, hi, self.rules,
+                        self.normatives,
+                    ))  # fmt: skip
+                    return
+
+            for _ in range(2 * self.workers):
+                submit()
+            while running:
+                try:
+                    billed = await running.popleft()
+                except Exception as e:  # a worker's own, or the pool broken (a worker killed)
+                    why = (str(e) or type(e).__name__).splitlines()[0]
+                    raise PeriodError(f"a close worker failed, nothing was stored: {why}") from e
+                submit()
+                yield billed
+        finally:
+            for future in running:
+                future.cancel()
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _bill(
+    url: str,
+    snapshot: str,
+    period: str,
+    lo: int,
+    hi: int,
+    rules: Rules,
+    normatives: Mapping[str, Decimal],
+) -> tuple[bytes, int]:
+    """In a worker process: one chunk, billed and encoded."""
+    loop = _process.get("loop")
+    if loop is None:
+        loop = _process["loop"] = asyncio.new_event_loop()
+    return loop.run_until_complete(_bill_chunk(url, snapshot, period, lo, hi, rules, normatives))
+
+
+async def _bill_chunk(
+    url: str,
+    snapshot: str,
+    period: str,
+    lo: int,
+    hi: int,
+    rules: Rules,
+    normatives: Mapping[str, Decimal],
+) -> tuple[bytes, int]:
+    engine = _process.get(url)
+    if engine is None:
+        engine = _process[url] = make_engine(url, pool_size=1, max_overflow=0)
+    async with snapshot_connection(engine, snapshot) as conn:
+        with no_cyclic_gc():
+            rows = await bill_chunk(
+                VolumeRepository(conn, bounds=(lo, hi)), period, lo, hi, rules, normatives
+            )
+            return encode_rows(period, rows), len(rows)
