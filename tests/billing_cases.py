@@ -130,6 +130,22 @@ CASES = [
     ), readings=(*H, (d("2026-04-20"), "108"), (d("2026-05-20"), "112"),
                  (d("2026-09-20"), "230")),
         acts=(*FAILED_AT_105, (d("2026-08-11"), "recommissioned", "200"))),
+    # Failed on 11 April and recommissioned on the 15th at 200, after the customer's 104 of
+    # 5 April: April bills what the meter measured before the failure, 104 - 100 = 4 (in
+    # `correction`), the days 11..14 April by the average, 4 x 10 / 30 = 1.3333, and from the
+    # new start 205 - 200 = 5: 10.3333. May: 215 - 205 = 10; the failure's days stay billed.
+    Case("R2 failed and recommissioned in one month, after a customer's reading", (
+        ("2026-04", "OLD", "actual", "10.3333", "4", "1.3333", None, "meter_failed"),
+        ("2026-05", "OLD", "actual", "10", "0", "0", None, "reading"),
+    ), readings=(*H, (d("2026-04-05"), "104"), (d("2026-04-20"), "205"),
+                 (d("2026-05-20"), "215")),
+        acts=((d("2026-04-11"), "failed", None), (d("2026-04-15"), "recommissioned", "200"))),
+    # The same without the reading of 5 April: nothing measured April before the failure, so
+    # 1..14 April by the average, 14 x 10 / 30 = 4.6667, and 205 - 200 = 5: 9.6667.
+    Case("R2 failed and recommissioned in one month, nothing read before", (
+        ("2026-04", "OLD", "actual", "9.6667", "0", "4.6667", None, "meter_failed"),
+    ), readings=(*H, (d("2026-04-20"), "205")),
+        acts=((d("2026-04-11"), "failed", None), (d("2026-04-15"), "recommissioned", "200"))),
     # electricity meter failed: the normative without a factor (80(1)): 1 x 75 = 75
     Case("R2 failed electricity meter: normative x 1", (
         ("2026-07", "OLD", "normative", "75", "0", "75", "1", "meter_failed"),

@@ -107,6 +107,15 @@ def _plain(reg: Register, period: str) -> Volume | None:
     return Volume(Method.ACTUAL, quantize(volume), fix, start.value, end.value, basis=basis)
 
 
+def _last_before(readings: Sequence[Reading], baseline: Reading) -> Reading | None:
+    """The period's winning reading (M7) taken before the new start ``baseline``."""
+    period, day = baseline.period, baseline.taken_on
+    return winners(
+        r for r in readings
+        if r.period == period and r.taken_on < day and r.source not in BASELINES
+    ).get(period)  # fmt: skip
+
+
 def bill(
     reg: Register, period: str, rules: Rules, normatives: Mapping[str, Decimal]
 ) -> Volume | None:
@@ -134,10 +143,21 @@ def bill(
     end = best.get(period)
     earlier = [p for p in best if p < period]
     start = best[max(earlier)] if earlier else None
+    baseline = None  # a new start in the period (R1, R2): the row reads from it
     if end is not None:
-        for r in use:  # a new start in the period: nothing before it counts (R1, R2)
+        for r in use:
             if r.source in BASELINES and r.period == period and r.taken_on <= end.taken_on:
-                start = r
+                baseline = r
+    # what was measured before the period's estimated days: after a new start in the period,
+    # the period's last reading before it (a customer's reading before a failure, A9)
+    before = end if baseline is None else _last_before(use, baseline)
+    pre, settle_from = Decimal(0), start
+    if baseline is not None:
+        if start is not None and before is not None:
+            pre = step(start.value, before.value, reg.digits)
+        else:
+            settle_from = None
+        start = baseline
 
     def whole_month() -> Decimal:
         return normative(
@@ -151,10 +171,11 @@ def bill(
         if span is None:
             continue
         if gap.basis is not Basis.REPLACEMENT_GAP:
-            if end is None:  # nothing measured in the period: all of it by the event's rule
+            if before is None:  # nothing measured in the period: all of it by the event's rule
                 span = (first, span[1])
             elif (
                 gap.end is not None
+                and end is not None
                 and end.taken_on >= gap.end
                 and gap.basis is Basis.ACCESS_REFUSED
             ):
@@ -179,15 +200,15 @@ def bill(
     start_value = start.value if start is not None else None
 
     if end is not None and start is not None:
-        fix = correction(reg.stored, start, period)
-        volume = step(start.value, end.value, reg.digits) + fix + estimate
+        fix = correction(reg.stored, settle_from, period) if settle_from else Decimal(0)
+        volume = step(start.value, end.value, reg.digits) + pre + fix + estimate
         if end.source == INSPECTION:
             basis = Basis.INSPECTION
         elif end.source == REMOVAL or (start.source == INSTALLATION and start.period == period):
             basis = Basis.REPLACEMENT
         return Volume(
-            Method.ACTUAL, quantize(volume), fix, start.value, end.value, estimate, factor,
-            basis or Basis.READING,
+            Method.ACTUAL, quantize(volume), fix + pre, start.value, end.value, estimate,
+            factor, basis or Basis.READING,
         )  # fmt: skip
     if end is not None:
         # The very first reading is the register's baseline: with nothing before it the
