@@ -259,9 +259,6 @@ from storage.session_models import StaffSession, ThrottleEvent  # noqa: E402
 from storage.telegram_models import (  # noqa: E402
     TelegramChat,
     TelegramDraft,
-    TelegramLink,
-    TelegramLinkAttempt,
-    TelegramReminder,
     TelegramUpdate,
     TelegramUser,
 )
@@ -271,7 +268,7 @@ __all__ = [
     "Account", "AuditEntry", "ImapFolder", "Base", "ContactAudit", "ContactLink",
     "ContactLinkAttempt", "ContactNotice", "ContactRow", "Message", "Meter", "MeterAct",
     "MeterReplacement", "Outbox", "Period", "PeriodVolume", "Reading", "ResidentsChange",
-    "StaffSession", "StaffUser", "TelegramChat", "TelegramDraft", "TelegramLink",
-    "TelegramLinkAttempt", "TelegramReminder", "TelegramUpdate", "TelegramUser",
+    "StaffSession", "StaffUser", "TelegramChat", "TelegramDraft",
+    "TelegramUpdate", "TelegramUser",
     "ThrottleEvent", "VoiceCall", "VoiceStep",
 ]  # fmt: skip

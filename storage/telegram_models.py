@@ -4,16 +4,13 @@ account choice."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
-    Date,
-    ForeignKey,
-    Index,
     LargeBinary,
     String,
     Text,
@@ -44,38 +41,6 @@ class TelegramUser(Base):
     user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     # "link:<UIN>" (waiting for the bill's reading), "fix:<message id>" (a correction)
     awaiting: Mapped[str | None] = mapped_column(String(64), nullable=True)
-
-
-class TelegramLink(Base):
-    __tablename__ = "telegram_links"
-
-    chat_id: Mapped[int] = mapped_column(
-        ForeignKey("telegram_chats.chat_id", ondelete="CASCADE"), primary_key=True
-    )
-    account_id: Mapped[int] = mapped_column(
-        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
-    )
-    linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramLinkAttempt(Base):
-    __tablename__ = "telegram_link_attempts"
-    __table_args__ = (Index("ix_telegram_link_attempts_chat_day", "chat_id", "day"),)
-
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    chat_id: Mapped[int] = mapped_column(BigInteger)
-    day: Mapped[date] = mapped_column(Date)  # the utility's local day
-    uin: Mapped[str] = mapped_column(String(32))
-    ok: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class TelegramReminder(Base):
-    __tablename__ = "telegram_reminders"
-
-    chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
-    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class TelegramUpdate(Base):

@@ -30,7 +30,7 @@ async def test_private_chat_links_move_group_links_go(fresh_url: str) -> None:  
                          "VALUES (:c, 1, :at)"),
                     {"c": chat, "at": AT},
                 )  # fmt: skip
-        await upgrade(engine)
+        await upgrade(engine, "0012")
         async with engine.connect() as conn:
             contacts = (await conn.execute(text("SELECT kind, address FROM contacts"))).all()
             links = (
