@@ -21,8 +21,8 @@ def described(diff: Any) -> str:
     return repr(diff)
 
 
-# 0014 adds meters.replaces_meter_id's key on SQLite in place (a table rebuild would cascade
-# deletes once readings refer to the meters), without ON DELETE SET NULL; no meter is deleted
+# SQLite's reflection reads meters.replaces_meter_id's inline REFERENCES without its ON
+# DELETE SET NULL (0014 writes it: sqlite_master has it), so the comparison sees the key twice
 SQLITE_KNOWN = {
     "remove_fk meters(replaces_meter_id) on delete None",
     "add_fk meters(replaces_meter_id) on delete SET NULL",
