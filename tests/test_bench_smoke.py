@@ -15,7 +15,18 @@ BENCH = Path(__file__).resolve().parent.parent / "bench" / "period_close.py"
 
 def test_period_close_bench_prints_one_json_line() -> None:
     done = subprocess.run(
-        [sys.executable, str(BENCH), "--registers", "2000", "--pg", PG_ADMIN_URL],
+        [
+            sys.executable,
+            str(BENCH),
+            "--registers",
+            "2000",
+            "--pg",
+            PG_ADMIN_URL,
+            "--workers",
+            "2",
+            "--chunk",
+            "300",
+        ],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=120,
@@ -28,6 +39,7 @@ def test_period_close_bench_prints_one_json_line() -> None:
     # the replaced meters' successors add rows; every event shows in the bases
     assert sum(result["by_method"].values()) == result["rows"] > 2000
     assert {"replacement", "meter_failed", "inspection"} <= set(result["by_basis"])
+    assert result["workers"] == 2  # four chunks of 300 meters: billed by the worker processes
 
 
 INTAKE = BENCH.with_name("intake.py")
