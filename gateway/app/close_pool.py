@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from gateway.config import Config
 from gateway.domain.rules import Rules
@@ -56,10 +56,8 @@ class ClosePool:
 
             def submit() -> None:
                 for lo, hi in todo:
-                    running.append(loop.run_in_executor(
-                        executor, _bill, self.url, snapshot, period, lo, hi, self.rules,
-                        self.normatives,
-                    ))  # fmt: skip
+                    job = _Job(self.url, snapshot, period, lo, hi, self.rules, self.normatives)
+                    running.append(loop.run_in_executor(executor, _bill, job))
                     return
 
             for _ in range(2 * self.workers):
@@ -78,37 +76,32 @@ class ClosePool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-def _bill(
-    url: str,
-    snapshot: str,
-    period: str,
-    lo: int,
-    hi: int,
-    rules: Rules,
-    normatives: Mapping[str, Decimal],
-) -> tuple[bytes, int]:
+class _Job(NamedTuple):
+    """One chunk for a worker process: everything it needs travels with it (pickled)."""
+
+    url: str
+    snapshot: str
+    period: str
+    lo: int
+    hi: int
+    rules: Rules
+    normatives: Mapping[str, Decimal]
+
+
+def _bill(job: _Job) -> tuple[bytes, int]:
     """In a worker process: one chunk, billed and encoded."""
     loop = _process.get("loop")
     if loop is None:
         loop = _process["loop"] = asyncio.new_event_loop()
-    return loop.run_until_complete(_bill_chunk(url, snapshot, period, lo, hi, rules, normatives))
+    return loop.run_until_complete(_bill_chunk(job))
 
 
-async def _bill_chunk(
-    url: str,
-    snapshot: str,
-    period: str,
-    lo: int,
-    hi: int,
-    rules: Rules,
-    normatives: Mapping[str, Decimal],
-) -> tuple[bytes, int]:
-    engine = _process.get(url)
+async def _bill_chunk(job: _Job) -> tuple[bytes, int]:
+    engine = _process.get(job.url)
     if engine is None:
-        engine = _process[url] = make_engine(url, pool_size=1, max_overflow=0)
-    async with snapshot_connection(engine, snapshot) as conn:
+        engine = _process[job.url] = make_engine(job.url, pool_size=1, max_overflow=0)
+    async with snapshot_connection(engine, job.snapshot) as conn:
+        store = VolumeRepository(conn, bounds=(job.lo, job.hi))
         with no_cyclic_gc():
-            rows = await bill_chunk(
-                VolumeRepository(conn, bounds=(lo, hi)), period, lo, hi, rules, normatives
-            )
-            return encode_rows(period, rows), len(rows)
+            rows = await bill_chunk(store, job.period, job.lo, job.hi, job.rules, job.normatives)
+            return encode_rows(job.period, rows), len(rows)

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.sqlite_schema import rewrite_table_sql
+
 revision: str = "0014"
 down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
@@ -27,26 +29,10 @@ STATUS_AFTER = "status IN ('active', 'failed', 'removed')"
 REPLACES = "replaces_meter_id INTEGER REFERENCES meters (id) ON DELETE SET NULL"
 
 
-def _sqlite_rewrite(old: str, new: str) -> None:
-    """SQLite: change a CHECK of ``meters`` in place. A batch
-    rebuild drops the table, and with foreign keys on that deletes every reading, volume and
-    replacement of its meters (ON DELETE CASCADE); widening a CHECK changes no stored row
-    (sqlite.org/lang_altertable.html, "other kinds of table schema changes")."""
-    op.execute("PRAGMA writable_schema = ON")
-    op.execute(
-        sa.text(
-            "UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
-            "WHERE type = 'table' AND name = 'meters'"
-        ).bindparams(old=old, new=new)
-    )
-    version = op.get_bind().execute(sa.text("PRAGMA schema_version")).scalar_one()
-    op.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    op.execute("PRAGMA writable_schema = OFF")
-
-
 def _meter_status(before: str, after: str) -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _sqlite_rewrite(before, after)
+        # in place: a rebuild would delete every reading of the meters (sqlite_schema.py)
+        rewrite_table_sql("meters", before, after)
         return
     op.drop_constraint("ck_meter_status", "meters", type_="check")
     op.create_check_constraint("ck_meter_status", "meters", after)
@@ -68,7 +54,9 @@ def upgrade() -> None:
     sqlite = op.get_bind().dialect.name == "sqlite"
     op.add_column("meters", sa.Column("installed_on", sa.Date(), nullable=True))
     op.add_column("meters", sa.Column("removed_on", sa.Date(), nullable=True))
-    if sqlite:  # ADD COLUMN with its REFERENCES, no rebuild (see _sqlite_rewrite)
+    if (
+        sqlite
+    ):  # ADD COLUMN with its REFERENCES, no rebuild (see storage/migrations/sqlite_schema.py)
         op.execute(f"ALTER TABLE meters ADD COLUMN {REPLACES}")
     else:
         op.add_column("meters", sa.Column("replaces_meter_id", BIG_ID, nullable=True))

@@ -34,7 +34,7 @@ def upgrade() -> None:
     )
     op.add_column("period_volumes", sa.Column("factor", sa.Numeric(precision=18, scale=4)))
     if op.get_bind().dialect.name == "sqlite":
-        # ADD COLUMN with its CHECK: no table rebuild (see 0014's _sqlite_rewrite)
+        # ADD COLUMN with its CHECK: no table rebuild (see storage/migrations/sqlite_schema.py)
         op.execute(
             "ALTER TABLE period_volumes ADD COLUMN basis VARCHAR(16) "
             f"CONSTRAINT ck_volume_basis CHECK (basis IN ({allowed}))"

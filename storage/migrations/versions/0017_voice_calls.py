@@ -10,6 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from storage.migrations.sqlite_schema import rewrite_table_sql
+
 revision: str = "0017"
 down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
@@ -29,16 +31,7 @@ def _channels(before: Sequence[str], after: Sequence[str]) -> None:
     # SQLite: the CHECK is changed in place. A batch rebuild drops ``messages``, which with
     # foreign keys on fails (readings and replies refer to messages), as 0014 explains for
     # ``meters``; no stored row changes (sqlite.org/lang_altertable.html)
-    op.execute("PRAGMA writable_schema = ON")
-    op.execute(
-        sa.text(
-            "UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
-            "WHERE type = 'table' AND name = 'messages'"
-        ).bindparams(old=old, new=new)
-    )
-    version = op.get_bind().execute(sa.text("PRAGMA schema_version")).scalar_one()
-    op.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    op.execute("PRAGMA writable_schema = OFF")
+    rewrite_table_sql("messages", old, new)
 
 
 def upgrade() -> None:

@@ -9,14 +9,14 @@ transaction, and no meter is ever deleted (a replaced one is ``removed``), so th
 checked nothing the close does not already guarantee. It cost the most of the close's
 ``COPY``: PostgreSQL checks each row on its own and locks the meter's row for it (1,000,000
 rows: 6.5 s with the key, 2.7 s without; docs/billing.md, "Running it again, and at
-scale"). On SQLite the constraint goes in place (removing a foreign key changes no stored
-row: sqlite.org/lang_altertable.html, "other kinds of table schema changes").
+scale"). On SQLite the constraint goes in place (``storage/migrations/sqlite_schema.py``).
 """
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
+
+from storage.migrations.sqlite_schema import rewrite_table_sql
 
 revision: str = "0019"
 down_revision: str | None = "0018"
@@ -27,29 +27,16 @@ KEY = "FOREIGN KEY(meter_id) REFERENCES meters (id) ON DELETE CASCADE"
 LAST_CHECK = "CONSTRAINT ck_volume_method CHECK (method IN ('actual', 'average', 'normative'))"
 
 
-def _sqlite_rewrite(old: str, new: str) -> None:
-    op.execute("PRAGMA writable_schema = ON")
-    op.execute(
-        sa.text(
-            "UPDATE sqlite_master SET sql = replace(sql, :old, :new) "
-            "WHERE type = 'table' AND name = 'period_volumes'"
-        ).bindparams(old=old, new=new)
-    )
-    version = op.get_bind().execute(sa.text("PRAGMA schema_version")).scalar_one()
-    op.execute(f"PRAGMA schema_version = {int(version) + 1}")
-    op.execute("PRAGMA writable_schema = OFF")
-
-
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _sqlite_rewrite(f"{LAST_CHECK}, \n\t{KEY}\n", f"{LAST_CHECK}\n")
+        rewrite_table_sql("period_volumes", f"{LAST_CHECK}, \n\t{KEY}\n", f"{LAST_CHECK}\n")
     else:
         op.drop_constraint("period_volumes_meter_id_fkey", "period_volumes", type_="foreignkey")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
-        _sqlite_rewrite(f"{LAST_CHECK}\n", f"{LAST_CHECK}, \n\t{KEY}\n")
+        rewrite_table_sql("period_volumes", f"{LAST_CHECK}\n", f"{LAST_CHECK}, \n\t{KEY}\n")
     else:
         op.create_foreign_key(
             "period_volumes_meter_id_fkey", "period_volumes", "meters", ["meter_id"], ["id"],
