@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from period_close import load  # noqa: E402  (bench/period_close.py)
 
 from gateway.app.factory import init_app  # noqa: E402
+from gateway.app.lifecycle import settled  # noqa: E402
 from gateway.config import load_config  # noqa: E402
 from gateway.domain.staff import Role  # noqa: E402
 from gateway.service.staff import add_staff  # noqa: E402
@@ -135,7 +136,9 @@ async def measure(engine: Any, items: int, jumps: list[int], repeat: int) -> dic
     db = Database.of(engine)
     await add_staff(db.uow, "bench", PASSWORD, Role.REVIEWER, NOW)
     env = {"METER_GATEWAY_STAFF_SESSION_SECRET": "bench-secret"}
-    app = init_app(load_config(environ=env), engine=engine, clock=lambda: NOW, background=False)
+    # as `meter-gateway run` serves it (settled: the start's objects out of the GC's way)
+    app = settled(init_app(load_config(environ=env), engine=engine, clock=lambda: NOW,
+                           background=False))  # fmt: skip
     spent: list[tuple[float, float]] = []
     app.middlewares.insert(0, timer(spent))
     async with TestClient(TestServer(app)) as client:

@@ -12,6 +12,7 @@ steps in. A step that fails to start stops the ones started before it.
 from __future__ import annotations
 
 import errno
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 from enum import IntEnum
@@ -91,3 +92,17 @@ async def _stop_all(started: list[tuple[str, AsyncIterator[None]]]) -> list[Exce
         else:
             errors.append(RuntimeError(f"the start-up step {name!r} yields more than once"))
     return errors
+
+
+def settled(app: web.Application) -> web.Application:
+    """The app as ``run`` serves it: once every step has started, what the start made (the
+    modules, templates, metadata: it lives as long as the process) is frozen out of the
+    garbage collector, so a full collection no longer walks it while a request waits (the
+    review queue page's p95 went from 115-139 ms to 55-58 ms; bench/README.md)."""
+
+    async def freeze(_: web.Application) -> None:
+        gc.collect()
+        gc.freeze()
+
+    app.on_startup.append(freeze)  # after the lifecycle's steps: aiohttp runs those first
+    return app

@@ -13,7 +13,7 @@ from aiohttp import web
 from channels.sms.generic import hmac_signature
 from gateway.app.channel_settings import check_channels
 from gateway.app.factory import init_app, run_with_database
-from gateway.app.lifecycle import StartupError
+from gateway.app.lifecycle import StartupError, settled
 from gateway.cli import listen, workers
 from gateway.cli.errors import CliError
 from gateway.config import Config
@@ -86,7 +86,7 @@ def _run(args: argparse.Namespace, config: Config, http_sockets: list[socket.soc
         return workers.supervise(config, args.workers)
     try:
         web.run_app(
-            init_app(config),
+            settled(init_app(config)),
             sock=http_sockets,
             shutdown_timeout=config.http.shutdown_timeout,
             access_log=web.access_logger if config.http.access_log else None,

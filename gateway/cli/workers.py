@@ -51,7 +51,7 @@ from aiohttp import web
 from prometheus_client import multiprocess
 
 from gateway.app.factory import init_app
-from gateway.app.lifecycle import StartupError
+from gateway.app.lifecycle import StartupError, settled
 from gateway.cli.errors import CliError
 from gateway.config import Config
 from gateway.runtime.metrics import MULTIPROC_DIR
@@ -241,7 +241,7 @@ async def serve(config: Config, *, reuse_port: bool) -> None:
         loop.add_signal_handler(sig, stop.set)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
     runner = web.AppRunner(
-        init_app(config),
+        settled(init_app(config)),
         shutdown_timeout=config.http.shutdown_timeout,
         access_log=web.access_logger if config.http.access_log else None,
     )

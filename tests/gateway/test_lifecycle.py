@@ -4,6 +4,7 @@ gives the app this one cleanup context, the database first and the channels last
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +12,7 @@ from aiohttp import web
 
 from gateway.app.factory import init_app
 from gateway.app.keys import LIFECYCLE
-from gateway.app.lifecycle import Lifecycle, Phase, StartupError, Step
+from gateway.app.lifecycle import Lifecycle, Phase, StartupError, Step, settled
 from gateway.config import load_config
 
 
@@ -77,3 +78,29 @@ def test_init_app_has_one_cleanup_context_database_first_channels_last() -> None
         "IMAP poller",
         "reminders",
     ]
+
+
+async def test_a_settled_app_freezes_what_its_start_made_after_every_step() -> None:
+    """``run`` serves ``settled(init_app(...))``: the lifecycle's steps start first, then the
+    objects the start made are moved out of the garbage collector's way (gc.freeze)."""
+    log: list[str] = []
+    lifecycle = Lifecycle()
+    lifecycle.add(Phase.CHANNELS, "bot", recording(log, "bot"))
+    app = web.Application()
+    app.cleanup_ctx.append(lifecycle)
+    settled(app)
+    gc.unfreeze()
+    frozen_at_start: list[int] = []
+    app.on_startup.insert(1, lambda _: _count(frozen_at_start))  # after the lifecycle's start
+    app.freeze()  # aiohttp's: the app as a runner starts it
+    try:
+        await app.startup()
+        assert log == ["start bot"]
+        assert frozen_at_start == [0] and gc.get_freeze_count() > 0
+        await app.cleanup()
+    finally:
+        gc.unfreeze()
+
+
+async def _count(into: list[int]) -> None:
+    into.append(gc.get_freeze_count())
