@@ -55,10 +55,10 @@ class ClosePool:
         try:
 
             def submit() -> None:
-                for lo, hi in todo:
-                    job = _Job(self.url, snapshot, period, lo, hi, self.rules, self.normatives)
+                chunk = next(todo, None)
+                if chunk is not None:
+                    job = _Job(self.url, snapshot, period, *chunk, self.rules, self.normatives)
                     running.append(loop.run_in_executor(executor, _bill, job))
-                    return
 
             for _ in range(2 * self.workers):
                 submit()
