@@ -230,8 +230,10 @@ async def bench(admin_url: str, registers: int, workers: int, chunk: int) -> dic
         finally:
             await conn.close()
         db = Database.of(engine)
-        # worker processes as `meter-gateway period close` runs them (close.workers = 0)
-        pool = ClosePool(db.url, Rules(), NORMATIVES, workers or os.cpu_count() or 1)
+        # worker processes as `meter-gateway period close` runs them (period.close_workers;
+        # 1: the close's own process)
+        processes = workers or os.cpu_count() or 1
+        pool = None if processes == 1 else ClosePool(db.url, Rules(), NORMATIVES, processes)
         timings, cpu, workers_cpu = [], [], []
         # the month before first (untimed in the figure), as every month's close follows the
         # previous one: the timed close then settles real estimates with its corrections;
@@ -293,7 +295,7 @@ def main() -> None:
         "--pg", default="postgresql://postgres@127.0.0.1:5432/postgres", help="admin URL"
     )
     parser.add_argument(
-        "--workers", type=int, default=0, help="close worker processes (0: one per CPU core)"
+        "--workers", type=int, default=0, help="close worker processes (0: one per core; 1: none)"
     )
     parser.add_argument(
         "--chunk", type=int, default=CHUNK_METERS, help="meters per chunk (period.close_chunk)"

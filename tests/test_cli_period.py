@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+from tests.support.gateway import run_cli
 from tests.test_cli import ACCOUNTS, cli
 
 READINGS = """uin,meter,zone,date,value
@@ -89,3 +90,24 @@ async def test_refusals_are_one_line_errors(tmp_path, db_url) -> None:
     final = close(db_url, "2026-11")
     assert final.returncode == 1 and "--reopen" in final.stderr
     assert close(db_url, "2026-11", "--reopen").returncode == 0
+
+
+async def test_close_in_worker_processes_or_in_its_own(tmp_path, db_url) -> None:
+    """Chunks of one meter: PostgreSQL bills them in two worker processes unless
+    ``period.close_workers`` is 1; SQLite always in the command's own. Same rows either way."""
+    prepared(tmp_path, db_url)
+    pooled = db_url.startswith("postgresql")
+    summaries = []
+    for workers in ("2", "1"):
+        env = {"METER_GATEWAY_PERIOD_CLOSE_CHUNK": "1",
+               "METER_GATEWAY_PERIOD_CLOSE_WORKERS": workers}  # fmt: skip
+        done = run_cli("period", "close", "2026-10", "--today", TODAY, "--reopen", db_url=db_url,
+                       env=env)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        said = "billed in 2 worker process(es)" in done.stdout
+        assert said == (pooled and workers == "2"), done.stdout
+        summaries.append(done.stdout.replace("billed in 2 worker process(es)\n", ""))
+        exported = cli("period", "export", "2026-10", "--format", "csv", db_url=db_url)
+        assert exported.returncode == 0, exported.stderr
+        summaries.append(exported.stdout)
+    assert summaries[0:2] == summaries[2:4]

@@ -39,9 +39,11 @@ class ClosePool:
         self.workers = max(1, workers)
 
     @classmethod
-    def of(cls, config: Config, url: str) -> ClosePool:
+    def of(cls, config: Config, url: str) -> ClosePool | None:
+        """The pool ``period.close_workers`` asks for (0: a process per core); None for 1:
+        the close bills in its own process (where processes cannot be started, say)."""
         workers = config.period.close_workers or os.cpu_count() or 1
-        return cls(url, config.rules, config.normatives, workers)
+        return None if workers == 1 else cls(url, config.rules, config.normatives, workers)
 
     async def bill(
         self, snapshot: str, period: str, chunks: Sequence[Chunk]

@@ -224,7 +224,8 @@ class OcrConfig(_Section):
 class PeriodConfig(_Section):
     """How ``period close`` runs (docs/billing.md, "Running it again, and at scale")."""
 
-    # processes that bill a close on PostgreSQL; 0: one per CPU core (SQLite: the command's own)
+    # processes that bill a close on PostgreSQL; 0: one per CPU core; 1: the command's own
+    # process, as on SQLite
     close_workers: Annotated[int, _within(0, 64)] = 0
     close_chunk: Annotated[int, _within(1)] = 50_000  # meters a worker bills at once
 
