@@ -20,7 +20,6 @@ import random
 import resource
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -28,14 +27,15 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 
 from gateway.app.close_pool import ClosePool  # noqa: E402
 from gateway.domain.rules import Rules  # noqa: E402
 from gateway.service.closing import CHUNK_METERS, close_period  # noqa: E402
-from storage.db import Database, make_engine, upgrade  # noqa: E402
+from storage.db import Database  # noqa: E402
 
 TARGET_SECONDS = 20
 BATCH_METERS = 100_000  # meters whose rows are built and copied at once
@@ -208,28 +208,15 @@ async def copy(conn: asyncpg.Connection, data: Load) -> None:
 
 
 async def bench(admin_url: str, registers: int, workers: int, chunk: int) -> dict[str, Any]:
-    admin = make_url(admin_url)
-    name = f"mg_bench_{uuid.uuid4().hex[:10]}"
-    connect = {
-        "host": admin.host,
-        "port": admin.port or 5432,
-        "user": admin.username,
-        "password": admin.password,
-    }
-    root = await asyncpg.connect(database=admin.database or "postgres", **connect)
-    await root.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin.set(drivername="postgresql+asyncpg", database=name)
-        engine = make_engine(url.render_as_string(hide_password=False))
-        await upgrade(engine)
-        conn = await asyncpg.connect(database=name, **connect)
+    async with scratch_database(admin_url) as scratch:
+        conn = await scratch.connect()
         try:
             started = time.perf_counter()
             count = await load(conn, registers)
             load_seconds = time.perf_counter() - started
         finally:
             await conn.close()
-        db = Database.of(engine)
+        db = Database.of(scratch.engine)
         # worker processes as `meter-gateway period close` runs them (period.close_workers;
         # 1: the close's own process)
         processes = workers or os.cpu_count() or 1
@@ -256,8 +243,7 @@ async def bench(admin_url: str, registers: int, workers: int, chunk: int) -> dic
             ended = resource.getrusage(resource.RUSAGE_CHILDREN)  # the pool's, once it ended
             workers_cpu.append(ended.ru_utime + ended.ru_stime - children.ru_utime
                                - children.ru_stime)  # fmt: skip
-        await engine.dispose()
-        conn = await asyncpg.connect(database=name, **connect)
+        conn = await scratch.connect()
         try:
             by_basis = dict(
                 await conn.fetch(
@@ -268,9 +254,6 @@ async def bench(admin_url: str, registers: int, workers: int, chunk: int) -> dic
             )
         finally:
             await conn.close()
-    finally:
-        await root.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await root.close()
     return {
         "bench": "period_close",
         "registers": count,

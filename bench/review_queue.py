@@ -26,7 +26,6 @@ import re
 import statistics
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,18 +34,18 @@ from typing import Any
 import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from period_close import load  # noqa: E402  (bench/period_close.py)
+from scratch import scratch_database  # noqa: E402  (bench/scratch.py)
 
 from gateway.app.factory import init_app  # noqa: E402
 from gateway.app.lifecycle import settled  # noqa: E402
 from gateway.config import load_config  # noqa: E402
 from gateway.domain.staff import Role  # noqa: E402
 from gateway.service.staff import add_staff  # noqa: E402
-from storage.db import Database, make_engine, upgrade  # noqa: E402
+from storage.db import Database  # noqa: E402
 
 TARGET_MS = 150
 NOW = datetime(2026, 7, 20, 9, 0, tzinfo=UTC)  # after the loaded history (January to June)
@@ -164,27 +163,14 @@ async def measure(engine: Any, items: int, jumps: list[int], repeat: int) -> dic
 
 
 async def bench(admin_url: str, items: int, repeat: int, registers: int) -> dict[str, Any]:
-    admin = make_url(admin_url)
-    name = f"mg_bench_{uuid.uuid4().hex[:10]}"
-    connect = {"host": admin.host, "port": admin.port or 5432, "user": admin.username,
-               "password": admin.password}  # fmt: skip
-    root = await asyncpg.connect(database=admin.database or "postgres", **connect)
-    await root.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = admin.set(drivername="postgresql+asyncpg", database=name)
-        engine = make_engine(url.render_as_string(hide_password=False))
-        await upgrade(engine)
-        conn = await asyncpg.connect(database=name, **connect)
+    async with scratch_database(admin_url) as scratch:
+        conn = await scratch.connect()
         try:
             await load(conn, registers)
             jumps = await messages(conn, items)
         finally:
             await conn.close()
-        figures = await measure(engine, items, jumps, repeat)
-        await engine.dispose()
-    finally:
-        await root.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await root.close()
+        figures = await measure(scratch.engine, items, jumps, repeat)
     return {"bench": "review_queue", "items_in_review": items, "page_size": 100, "repeat": repeat,
             **figures, "target_ms": TARGET_MS}  # fmt: skip
 
