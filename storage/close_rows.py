@@ -26,13 +26,16 @@ COLUMNS = (
     "reading_end", "estimate", "factor", "basis",
 )  # fmt: skip
 _SNAPSHOT = re.compile(r"[0-9A-Fa-f]+(-[0-9A-Fa-f]+)+")
-# A close worker's session: sorts in memory, no JIT for plain queries, no parallel query
-# workers of PostgreSQL's own (the close's workers already use every core), and index
-# lookups for the joins: a chunk's few meters would otherwise hash a whole table (every
-# account) per chunk, a cost that grows with the table, not with the chunk (measured)
+# The close's session: sorting a chunk's readings fits in memory, and JIT-compiling its few
+# plain queries costs more than it saves
+CLOSE_SETTINGS = ("work_mem = '256MB'", "jit = off")
+# A close worker's session adds: no parallel query workers of PostgreSQL's own (the close's
+# workers already use every core), and index lookups for the joins: a chunk's few meters
+# would otherwise hash a whole table (every account) per chunk, a cost that grows with the
+# table, not with the chunk (measured)
 _WORKER_SETTINGS = (
-    "work_mem = '256MB'", "jit = off", "max_parallel_workers_per_gather = 0",
-    "enable_hashjoin = off", "enable_mergejoin = off",
+    *CLOSE_SETTINGS, "max_parallel_workers_per_gather = 0", "enable_hashjoin = off",
+    "enable_mergejoin = off",
 )  # fmt: skip
 
 

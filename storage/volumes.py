@@ -15,7 +15,7 @@ from gateway.domain.billing_facts import Register, Volume
 from gateway.domain.model import AccountStatus, MeterStatus, PeriodStatus, Status
 from gateway.domain.volumes import MethodTotal, StaleMeter, VolumeRow
 from storage.close_facts import Bounds, CloseStreams, Key, older_readings, register_facts
-from storage.close_rows import copy_encoded, export_snapshot, write_rows
+from storage.close_rows import CLOSE_SETTINGS, copy_encoded, export_snapshot, write_rows
 from storage.locks import lock_key
 from storage.models import Account, Meter, Period, PeriodVolume, Reading
 
@@ -74,7 +74,7 @@ class VolumeRepository:
         """Sorting a chunk's readings by register fits in memory with a larger work_mem, and
         JIT-compiling the close's few plain queries costs more than it saves."""
         if self._postgresql:
-            for setting in ("work_mem = '256MB'", "jit = off"):
+            for setting in CLOSE_SETTINGS:
                 await self.conn.execute(text(f"SET LOCAL {setting}"))
 
     async def period_status(self, period: str) -> PeriodStatus | None:
